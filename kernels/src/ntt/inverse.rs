@@ -1,0 +1,52 @@
+//! Inverse transform (merged Gentleman–Sande, Harvey butterflies).
+
+use super::plan::NttPlan;
+use crate::arith::shoup::lazy_mul_shoup;
+use crate::arith::Word;
+use crate::error::Error;
+
+impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
+    /// Inverse NTT in place: bit-reversed evaluations in `[0, q)` in,
+    /// natural-order coefficients in `[0, q)` out (`N^-1` applied).
+    ///
+    /// Errors with [`Error::LengthMismatch`] unless `a.len() == N`.
+    pub fn inverse(&self, a: &mut [W]) -> Result<(), Error> {
+        self.check_len(a.len())?;
+        self.inverse_lazy_portable(a);
+        let m = *self.modulus();
+        let n_inv = self.degree_inv();
+        for x in a.iter_mut() {
+            *x = n_inv.mul(&m, *x);
+        }
+        Ok(())
+    }
+
+    /// The inverse butterflies without the `N^-1` scaling: inputs in
+    /// `[0, 2q)`, outputs in `[0, 2q)`. `a.len()` must be `N`.
+    pub fn inverse_lazy_portable(&self, a: &mut [W]) {
+        debug_assert_eq!(a.len(), self.degree());
+        let q = self.modulus().value();
+        let two_q = q.wrapping_add(q);
+        let n = self.degree();
+        let w = self.inverse_twiddles();
+        let ws = self.inverse_twiddles_shoup();
+        let mut t = 1;
+        let mut m = n;
+        while m > 1 {
+            let h = m >> 1;
+            for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
+                let (wv, wq) = (w[h + i], ws[h + i]);
+                let (lo, hi) = block.split_at_mut(t);
+                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let (u, v) = (*x, *y);
+                    let s = u.wrapping_add(v);
+                    *x = core::cmp::min(s, s.wrapping_sub(two_q));
+                    let d = u.wrapping_sub(v).wrapping_add(two_q);
+                    *y = lazy_mul_shoup(d, wv, wq, q);
+                }
+            }
+            t <<= 1;
+            m = h;
+        }
+    }
+}

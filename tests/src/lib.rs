@@ -1,0 +1,1 @@
+//! Cross-component and end-to-end tests for hearth live in `tests/tests/`.

@@ -1,0 +1,49 @@
+//! `cargo xtask test`: the one command that passes every test.
+//!
+//! Installs missing prerequisites (rustup targets, Debian packages), then
+//! runs, in order: format check, clippy with warnings denied, the workspace
+//! tests, and the `no_std` cross-builds for the RISC-V targets.
+
+use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
+
+/// The soft-core targets every `no_std` crate must build for.
+pub const RISCV_TARGETS: [&str; 2] = ["riscv32imac-unknown-none-elf", "riscv64gc-unknown-none-elf"];
+
+/// Debian packages the tests need: `(binary, package)`.
+const DEBIAN_TOOLS: &[(&str, &str)] = &[];
+
+/// Crates that must build without `std` for the soft-core.
+const NO_STD_CRATES: [&str; 2] = ["hearth-kernels", "hearth-hal"];
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(a) = args.first() {
+        return Err(format!("`xtask test` takes no arguments (got `{a}`)"));
+    }
+    ensure_rust_targets(&RISCV_TARGETS)?;
+    ensure_debian_tools(DEBIAN_TOOLS)?;
+    cargo_run(&["fmt", "--all", "--", "--check"])
+        .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))?;
+    cargo_run(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo_run(&["test", "--workspace"])?;
+    for target in RISCV_TARGETS {
+        for krate in NO_STD_CRATES {
+            cargo_run(&[
+                "build",
+                "-p",
+                krate,
+                "--no-default-features",
+                "--target",
+                target,
+            ])?;
+        }
+    }
+    eprintln!("\nxtask test: all checks passed");
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Running commands and installing missing prerequisites.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    dir.parent().map(PathBuf::from).unwrap_or(dir)
+}
+
+/// `$CARGO`, or `cargo`.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// Prints and runs a command in the workspace root; fails on non-zero exit.
+pub fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("\n==> {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("could not start `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Runs `cargo <args>`.
+pub fn cargo_run(args: &[&str]) -> Result<(), String> {
+    run(&cargo(), args)
+}
+
+/// Whether `program` is on the PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Adds the rustup targets that are not installed yet.
+pub fn ensure_rust_targets(targets: &[&str]) -> Result<(), String> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| {
+            format!("rustup is needed to add targets ({e}); install it from https://rustup.rs")
+        })?;
+    let installed = String::from_utf8_lossy(&out.stdout).to_string();
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut args = vec!["target", "add"];
+    args.extend(&missing);
+    run("rustup", &args)
+        .map_err(|e| format!("{e}\nfix: run `rustup target add {}`", missing.join(" ")))
+}
+
+/// Ensures each `(binary, debian package)` is present, installing missing
+/// packages with apt-get (as root). A tool that cannot be installed is an
+/// error that says how to install it; nothing is skipped.
+pub fn ensure_debian_tools(tools: &[(&str, &str)]) -> Result<(), String> {
+    let missing: Vec<(&str, &str)> = tools.iter().copied().filter(|(b, _)| !have(b)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let packages: Vec<&str> = missing.iter().map(|(_, p)| *p).collect();
+    let hint = format!(
+        "fix: run `apt-get update && apt-get install -y {}` as root",
+        packages.join(" ")
+    );
+    if !have("apt-get") {
+        return Err(format!("missing tools {missing:?} and no apt-get\n{hint}"));
+    }
+    let sudo: Vec<&str> = if is_root() { vec![] } else { vec!["sudo"] };
+    let (prog, mut args) = match sudo.first() {
+        Some(s) => (*s, vec!["apt-get"]),
+        None => ("apt-get", vec![]),
+    };
+    let mut update = args.clone();
+    update.push("update");
+    run(prog, &update).map_err(|e| format!("{e}\n{hint}"))?;
+    args.extend(["install", "-y", "--no-install-recommends"]);
+    args.extend(&packages);
+    run(prog, &args).map_err(|e| format!("{e}\n{hint}"))?;
+    for (bin, pkg) in &missing {
+        if !have(bin) {
+            return Err(format!(
+                "`{bin}` still missing after installing `{pkg}`\n{hint}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
