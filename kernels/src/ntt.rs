@@ -31,11 +31,13 @@
 //! multiplies the inverse output by `N^-1` (Shoup) into `[0, q)`.
 
 mod batch;
+pub mod engine;
 mod forward;
 mod inverse;
 mod plan;
 
 pub use batch::{forward_limbs, inverse_limbs};
+pub use engine::{NttEngine, SoftwareNtt};
 #[cfg(feature = "alloc")]
 pub use plan::OwnedNttPlan;
 pub use plan::{bit_reverse, NttPlan};

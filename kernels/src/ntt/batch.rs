@@ -1,11 +1,12 @@
-//! Transforms of a batch of RNS limbs.
+//! Transforms of a batch of RNS limbs with plans stored side by side.
 
+use super::engine::{NttEngine, SoftwareNtt};
 use super::plan::NttPlan;
 use crate::arith::Word;
 use crate::error::Error;
 
 /// Forward NTT of `plans.len()` limbs stored one after another in `limbs`
-/// (limb `i` occupies `limbs[i·N..(i+1)·N]` and uses `plans[i]`).
+/// (limb `i` occupies `limbs[i·N..(i+1)·N]` and uses `plans[i]`), in software.
 ///
 /// Errors with [`Error::LengthMismatch`] if `limbs.len() ≠ plans.len()·N` or
 /// the plans disagree on `N`.
@@ -13,11 +14,7 @@ pub fn forward_limbs<W: Word, S: AsRef<[W]>>(
     plans: &[NttPlan<W, S>],
     limbs: &mut [W],
 ) -> Result<(), Error> {
-    let n = check_batch(plans, limbs.len())?;
-    for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
-        plan.forward(limb)?;
-    }
-    Ok(())
+    for_each_limb(plans, limbs, |p, l| SoftwareNtt.forward(&[p], l))
 }
 
 /// Inverse NTT of a batch of limbs (layout as in [`forward_limbs`]).
@@ -25,29 +22,23 @@ pub fn inverse_limbs<W: Word, S: AsRef<[W]>>(
     plans: &[NttPlan<W, S>],
     limbs: &mut [W],
 ) -> Result<(), Error> {
-    let n = check_batch(plans, limbs.len())?;
-    for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
-        plan.inverse(limb)?;
-    }
-    Ok(())
+    for_each_limb(plans, limbs, |p, l| SoftwareNtt.inverse(&[p], l))
 }
 
-fn check_batch<W: Word, S: AsRef<[W]>>(
+fn for_each_limb<W: Word, S: AsRef<[W]>>(
     plans: &[NttPlan<W, S>],
-    len: usize,
-) -> Result<usize, Error> {
+    limbs: &mut [W],
+    mut f: impl FnMut(&NttPlan<W, S>, &mut [W]) -> Result<(), Error>,
+) -> Result<(), Error> {
     let n = plans.first().map_or(0, NttPlan::degree);
-    if let Some(p) = plans.iter().find(|p| p.degree() != n) {
-        return Err(Error::LengthMismatch {
-            expected: n,
-            actual: p.degree(),
-        });
-    }
-    if len != plans.len() * n {
+    if plans.iter().any(|p| p.degree() != n) || limbs.len() != plans.len() * n {
         return Err(Error::LengthMismatch {
             expected: plans.len() * n,
-            actual: len,
+            actual: limbs.len(),
         });
     }
-    Ok(n)
+    for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
+        f(plan, limb)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,90 @@
+//! The seam between the ring arithmetic and whatever runs its NTTs.
+//!
+//! Everything in hearth that multiplies polynomials (the CKKS evaluator,
+//! key switching, the neural-network runtime) calls an [`NttEngine`] and never
+//! knows whether the transforms run in software on the local CPU
+//! ([`SoftwareNtt`]), on the FPGA pipeline through its driver, or on a
+//! fallback wrapper around the pipeline (`hearth-hal` provides both).
+//!
+//! ## For callers
+//! A batch is `plans.len()` limbs stored one after another in `limbs`: limb
+//! `i` is `limbs[i·N..(i+1)·N]` and is transformed with `plans[i]`. Inputs are
+//! in `[0, q_i)`; outputs are fully reduced and follow the NTT convention of
+//! [`crate::ntt`] exactly, whatever the engine.
+//!
+//! ## For implementors
+//! Every implementation must produce bit-identical outputs to
+//! [`SoftwareNtt`]. On failure, `limbs` may hold partial results; the caller
+//! must treat them as garbage. Check lengths with [`check_batch`].
+
+use super::plan::NttPlan;
+use crate::arith::Word;
+use crate::error::Error;
+
+/// Runs batches of forward and inverse NTTs.
+pub trait NttEngine<W: Word> {
+    /// Forward NTT of every limb of the batch (natural → bit-reversed).
+    fn forward<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error>;
+    /// Inverse NTT of every limb of the batch (bit-reversed → natural).
+    fn inverse<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error>;
+}
+
+/// The kernels' own NTT on the local CPU: the reference engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SoftwareNtt;
+
+impl<W: Word> NttEngine<W> for SoftwareNtt {
+    fn forward<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error> {
+        let n = check_batch(plans, limbs.len())?;
+        for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
+            plan.forward(limb)?;
+        }
+        Ok(())
+    }
+
+    fn inverse<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error> {
+        let n = check_batch(plans, limbs.len())?;
+        for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
+            plan.inverse(limb)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that all plans share one degree `N` and `len == plans.len()·N`;
+/// returns `N` (0 for an empty batch).
+pub fn check_batch<W: Word, S: AsRef<[W]>>(
+    plans: &[&NttPlan<W, S>],
+    len: usize,
+) -> Result<usize, Error> {
+    let n = plans.first().map_or(0, |p| p.degree());
+    if let Some(p) = plans.iter().find(|p| p.degree() != n) {
+        return Err(Error::LengthMismatch {
+            expected: n,
+            actual: p.degree(),
+        });
+    }
+    if len != plans.len() * n {
+        return Err(Error::LengthMismatch {
+            expected: plans.len() * n,
+            actual: len,
+        });
+    }
+    Ok(n)
+}
