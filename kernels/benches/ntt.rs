@@ -1,1 +1,2 @@
+//! NTT benchmarks (filled in below).
 fn main() {}
