@@ -12,9 +12,9 @@ fn schoolbook(a: &[u64], b: &[u64], q: u64) -> Vec<u64> {
     let n = a.len();
     let q = q as u128;
     let mut c = vec![0u128; n];
-    for i in 0..n {
-        for j in 0..n {
-            let p = a[i] as u128 * b[j] as u128 % q;
+    for (i, &ai) in a.iter().enumerate() {
+        for (j, &bj) in b.iter().enumerate() {
+            let p = ai as u128 * bj as u128 % q;
             let k = (i + j) % n;
             // X^N = -1: wrapped terms change sign.
             c[k] = if i + j < n {
