@@ -18,10 +18,12 @@
 extern crate std;
 
 pub mod bus;
+pub mod engine;
 mod log;
 pub mod mmio;
 pub mod pipeline;
 pub mod regmap;
 
 pub use bus::{DeviceMemory, RegisterBus};
+pub use engine::{FallbackEngine, NttEngine, PipelineEngine, SoftEngine};
 pub use pipeline::{Config, Direction, Pipeline};
