@@ -3,3 +3,11 @@
 //! A std simulator of the hearth machine and the library behind the `hearth`
 //! program.
 #![warn(missing_docs)]
+
+pub mod bundled;
+pub mod data;
+pub mod error;
+pub mod nn;
+pub mod rng;
+
+pub use error::{Error, Result};
