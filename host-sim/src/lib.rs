@@ -7,7 +7,11 @@
 pub mod bundled;
 pub mod data;
 pub mod error;
+pub mod he;
+pub mod infer;
 pub mod nn;
+pub mod pmem;
+pub mod report;
 pub mod rng;
 
 pub use error::{Error, Result};

@@ -64,7 +64,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let acc = |d| accuracy(&mlp, d).map_or("-".into(), |a| format!("{:.2} %", 100.0 * a));
     println!(
         "trained {} on {} rows; train accuracy {}, test accuracy {} ({} rows); wrote {}",
-        shape(&mlp),
+        mlp.describe(),
         tr.len(),
         acc(&tr),
         acc(&te),
@@ -74,12 +74,4 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
     let ranges = hearth_sim::nn::calibrate::ranges(&mlp, &tr.rows);
     println!("largest |value| per stage (input, each layer's output): {ranges:.2?}");
     Ok(())
-}
-
-fn shape(m: &hearth_sim::nn::Mlp) -> String {
-    let mut s = m.inputs().to_string();
-    for l in &m.layers {
-        s += &format!("→{}", l.outputs);
-    }
-    s
 }

@@ -249,6 +249,23 @@ impl Mlp {
         std::fs::write(path, self.to_bytes()?).map_err(|e| Error::io(path, e))
     }
 
+    /// Parses and validates model bytes; `name` names the source in errors.
+    pub fn from_bytes(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Self> {
+        super::model_load::from_bytes(name.as_ref(), bytes)
+    }
+
+    /// `in→h→…→out activation`, e.g. `30→16→2 square`.
+    pub fn describe(&self) -> String {
+        let mut s = self.inputs().to_string();
+        for l in &self.layers {
+            s += &format!("→{}", l.outputs);
+        }
+        match &self.activation {
+            Activation::Square => s + " square",
+            Activation::Poly(c) => s + &format!(" poly{c:?}"),
+        }
+    }
+
     /// Reads and validates a model file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
