@@ -61,6 +61,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Show progress bars.
     pub progress: bool,
+    /// Rows whose value ranges size the parameters (default: the rows run).
+    pub calibration: Option<Vec<Vec<f64>>>,
 }
 
 /// Checks that `data` fits `mlp` (feature count).

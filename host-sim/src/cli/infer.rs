@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// NTT engine.
-    #[arg(long, value_enum, default_value_t = Engine::Sim)]
+    #[arg(long, value_enum, default_value_t = Engine::Soft)]
     engine: Engine,
     /// Slot layout.
     #[arg(long, value_enum, default_value_t = Packing::Throughput)]
@@ -34,7 +34,7 @@ pub struct InferArgs {
     #[arg(long)]
     data: PathBuf,
     /// NTT engine.
-    #[arg(long, value_enum, default_value_t = Engine::Sim)]
+    #[arg(long, value_enum, default_value_t = Engine::Soft)]
     engine: Engine,
     /// Slot layout.
     #[arg(long, value_enum, default_value_t = Packing::Throughput)]
@@ -49,18 +49,20 @@ pub struct InferArgs {
 
 /// Runs `hearth demo`: the bundled models on their held-out test splits.
 pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
-    let opts = RunOptions {
-        engine: a.engine,
-        packing: a.packing,
-        seed: a.seed,
-        progress: !a.json,
-    };
     let mut reports = Vec::new();
     let mut names = Vec::new();
     for case in CASES {
         let mlp = Mlp::from_bytes(format!("bundled model {}", case.name), case.model)?;
         let data = Dataset::parse(Path::new(&format!("bundled {}.csv", case.name)), case.csv)?;
-        let (_, test) = data.split(TEST_FRACTION, SPLIT_SEED)?;
+        let (train, test) = data.split(TEST_FRACTION, SPLIT_SEED)?;
+        // Parameters are sized on the training split, as the model owner would.
+        let opts = RunOptions {
+            engine: a.engine,
+            packing: a.packing,
+            seed: a.seed,
+            progress: !a.json,
+            calibration: Some(train.rows),
+        };
         if !a.json {
             eprintln!(
                 "{}: {} — {} test samples",
@@ -92,6 +94,7 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
         packing: a.packing,
         seed: a.seed,
         progress: !a.json,
+        calibration: None,
     };
     let r = run(&mlp, &a.model.display().to_string(), &data, &opts)?;
     if a.json {

@@ -140,6 +140,22 @@ fn unique() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+impl PmemFile {
+    /// Adds an earlier region's counters to this one's (when a run moves to
+    /// a larger region).
+    pub fn carry_stats(&mut self, old: PmemStats) {
+        let s = &mut self.stats;
+        s.bytes_read += old.bytes_read;
+        s.bytes_written += old.bytes_written;
+        s.media_bytes_read += old.media_bytes_read;
+        s.media_bytes_written += old.media_bytes_written;
+        s.reads += old.reads;
+        s.writes += old.writes;
+        s.flushes += old.flushes;
+        s.modelled_ns += old.modelled_ns;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
