@@ -3,7 +3,10 @@
 //! Commands:
 //! - `test`: installs what the tests need, then runs every check and test
 //!   (the README's test command).
+//! - `firmware`: builds the soft-core firmware, runs it under qemu and
+//!   compares its results with the host's.
 
+mod firmware;
 mod test;
 mod tools;
 
@@ -13,6 +16,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("firmware") => firmware::run_command(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -27,4 +31,5 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <command>
 commands:
-  test                      install prerequisites, then run every check and test";
+  test                      install prerequisites, then run every check and test
+  firmware                  build the soft-core firmware, run it under qemu, compare with the host";
