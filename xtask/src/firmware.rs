@@ -43,6 +43,12 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     let results = report::parse(&log);
     let expected = kat::expected(&kat_dir)?;
     let checked = report::check(&results, &expected, status)?;
+    if let Some(image) = &results.image {
+        eprintln!("firmware image: {image}");
+    }
+    for m in &results.measures {
+        eprintln!("firmware measure: {m}");
+    }
     eprintln!(
         "xtask firmware: {checked} results match the host (transcript: {})",
         log_path.display()

@@ -31,6 +31,10 @@ extern "C" {
     static __sstack: u8;
     static __sdata: u8;
     static __ebss: u8;
+    static __stext: u8;
+    static __etext: u8;
+    static __srodata: u8;
+    static __erodata: u8;
 }
 
 fn addr(sym: &u8) -> usize {
@@ -41,6 +45,17 @@ fn addr(sym: &u8) -> usize {
 pub fn static_ram() -> usize {
     // SAFETY: linker symbols; only their addresses are taken.
     unsafe { addr(&__ebss) - addr(&__sdata) }
+}
+
+/// Bytes of `.text` (code) and `.rodata` (constants), both in flash.
+pub fn image_sizes() -> (usize, usize) {
+    // SAFETY: linker symbols; only their addresses are taken.
+    unsafe {
+        (
+            addr(&__etext) - addr(&__stext),
+            addr(&__erodata) - addr(&__srodata),
+        )
+    }
 }
 
 /// Bytes of the stack region.

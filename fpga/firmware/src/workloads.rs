@@ -5,6 +5,7 @@
 //! ```text
 //! result <kind> <name> <pass|fail> <sha256-hex>
 //! measure <name> instret=<n> cycles=<n> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! image text=<bytes> rodata=<bytes> static=<bytes>
 //! done <passed> <failed>
 //! ```
 
@@ -20,6 +21,13 @@ fn main() -> ! {
         soc::static_ram(),
         soc::heap_size(),
         soc::stack_region()
+    );
+    let (text, rodata) = soc::image_sizes();
+    defmt::println!(
+        "image text={=usize} rodata={=usize} static={=usize}",
+        text,
+        rodata,
+        soc::static_ram()
     );
     let mut tally = Tally::default();
     run_kats(&mut tally);

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Same limit as the firmware's build script: the plan (4·N words) and the
 /// data (N words) must fit the soft-core's heap.
-const MAX_KAT_TABLE_BYTES: usize = 128 * 1024;
+const MAX_KAT_TABLE_BYTES: usize = 512 * 1024;
 
 /// Vectors generated when none are committed: `(log2 N, prime bits)`.
 const GENERATED: [(u32, u32); 5] = [(4, 17), (8, 30), (12, 30), (10, 62), (11, 50)];

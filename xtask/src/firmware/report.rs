@@ -3,6 +3,7 @@
 //! ```text
 //! result <kind> <name> <pass|fail> <sha256-hex>
 //! measure <name> instret=<n> cycles=<n> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! image text=<bytes> rodata=<bytes> static=<bytes>
 //! done <passed> <failed>
 //! ```
 
@@ -28,6 +29,7 @@ pub struct Expected {
 pub struct Report {
     pub results: Vec<Outcome>,
     pub measures: Vec<String>,
+    pub image: Option<String>,
     pub done: Option<(u32, u32)>,
 }
 
@@ -39,7 +41,7 @@ pub fn parse(log: &str) -> Report {
         let Some(start) = words
             .iter()
             .take(2)
-            .position(|w| matches!(*w, "result" | "measure" | "done"))
+            .position(|w| matches!(*w, "result" | "measure" | "image" | "done"))
         else {
             continue;
         };
@@ -51,6 +53,7 @@ pub fn parse(log: &str) -> Report {
                 digest: digest.to_string(),
             }),
             ["measure", rest @ ..] => r.measures.push(rest.join(" ")),
+            ["image", rest @ ..] => r.image = Some(rest.join(" ")),
             ["done", p, f] => r.done = p.parse().ok().zip(f.parse().ok()),
             _ => {}
         }
