@@ -2,9 +2,8 @@
 //! and checks its results against the host's.
 //!
 //! Steps: ensure `qemu-system-riscv32` (Debian `qemu-system-misc`) and
-//! `defmt-print` (`cargo install defmt-print`); pick the NTT known-answer
-//! vectors (`tests/kat/*.json`, or vectors generated here with the host
-//! kernels when none are committed); build the firmware in release with
+//! `defmt-print` (`cargo install defmt-print`); build the firmware in
+//! release, embedding the NTT known-answer vectors `tests/kat/*.json`, with
 //! `DEFMT_LOG=info`; run it under `qemu-system-riscv32 -machine virt -bios none
 //! -icount shift=0` with semihosting and a time-out; decode its `defmt`
 //! frames with `defmt-print`; compare every `result` line with the host's
@@ -33,7 +32,7 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     ensure_defmt_print()?;
     let out_dir = root().join("target").join("firmware");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let kat_dir = kat::directory(&out_dir)?;
+    let kat_dir = kat::directory()?;
     let elf = build(&kat_dir)?;
     let (raw, status) = run_qemu(&elf)?;
     let log = decode(&elf, &raw)?;
