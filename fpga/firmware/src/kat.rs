@@ -11,7 +11,7 @@ use crate::digest::{words_digest, Digest};
 use crate::mem::try_vec;
 use crate::Error;
 use hearth_kernels::arith::Word;
-use hearth_kernels::ntt::NttPlan;
+use hearth_kernels::ntt::{NttEngine, NttPlan, SoftwareNtt};
 
 /// One known-answer vector, embedded in flash at build time.
 #[derive(Debug, Clone, Copy)]
@@ -78,18 +78,27 @@ impl Kat {
         (0..self.n).map(|i| self.word(self.forward, i))
     }
 
-    /// Replays the vector (see the module documentation).
+    /// Replays the vector with the kernels' software NTT (see the module
+    /// documentation).
     pub fn run(&self) -> Result<KatOutcome, Error> {
+        self.run_on(&mut SoftwareNtt)
+    }
+
+    /// Replays the vector with the transforms of `engine`.
+    pub fn run_on<E: NttEngine<u32> + NttEngine<u64>>(
+        &self,
+        engine: &mut E,
+    ) -> Result<KatOutcome, Error> {
         if self.q < 1 << 30 {
-            self.run_word::<u32>()
+            self.run_word::<u32, E>(engine)
         } else if self.q < 1 << 62 {
-            self.run_word::<u64>()
+            self.run_word::<u64, E>(engine)
         } else {
             Err(Error::UnsupportedModulus { modulus: self.q })
         }
     }
 
-    fn run_word<W: Word>(&self) -> Result<KatOutcome, Error> {
+    fn run_word<W: Word, E: NttEngine<W>>(&self, engine: &mut E) -> Result<KatOutcome, Error> {
         let plan = NttPlan::new_in(
             W::from_u64_truncating(self.q),
             self.n,
@@ -99,10 +108,10 @@ impl Kat {
         for (x, w) in a.iter_mut().zip(self.input_words()) {
             *x = W::from_u64_truncating(w);
         }
-        plan.forward(&mut a)?;
+        engine.forward(&[&plan], &mut a)?;
         let forward_ok = a.iter().map(|x| x.to_u64()).eq(self.forward_words());
         let digest = words_digest(a.iter().map(|x| x.to_u64()));
-        plan.inverse(&mut a)?;
+        engine.inverse(&[&plan], &mut a)?;
         Ok(KatOutcome {
             psi_ok: plan.psi().to_u64() == self.psi,
             forward_ok,

@@ -10,6 +10,8 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
+mod pipeline;
+#[cfg(target_os = "none")]
 mod soc;
 #[cfg(target_os = "none")]
 mod workloads;
