@@ -25,5 +25,6 @@ pub mod pipeline;
 pub mod regmap;
 
 pub use bus::{DeviceMemory, RegisterBus};
+pub use embedded_hal;
 pub use engine::{FallbackEngine, NttEngine, PipelineEngine, SoftEngine};
 pub use pipeline::{Config, Direction, Pipeline};
