@@ -22,6 +22,7 @@ pub mod engine;
 mod log;
 pub mod mmio;
 pub mod pipeline;
+pub mod pmem;
 pub mod regmap;
 
 pub use bus::{DeviceMemory, RegisterBus};
