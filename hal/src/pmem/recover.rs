@@ -34,6 +34,9 @@ pub struct RecoveryReport {
     pub corrupt_records: u32,
     /// Bytes skipped between accepted records (damaged headers).
     pub corrupt_bytes: u64,
+    /// Non-zero bytes after the tail: a torn append, or a damaged last
+    /// record (whose key then shows its previous version, if any).
+    pub trailing_garbage: bool,
     /// End of the log: where the next record goes.
     pub tail: u64,
 }
@@ -79,6 +82,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         let mut report = RecoveryReport::default();
         let (mut at, mut last_seq, mut max_seq) = (SUPER_BYTES, 0u64, 0u64);
         let mut hbuf = [0u8; HEADER_BYTES as usize];
+        let mut garbage_at: Option<u64> = None;
         while at + record_bytes(0) <= self.capacity {
             self.pm.read(at, &mut hbuf).map_err(Error::Memory)?;
             if let Some((h, _)) = Header::decode(&hbuf) {
@@ -99,8 +103,12 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
                     report.torn += 1;
                 }
             }
+            if hbuf.get(..8).is_some_and(|w| w.iter().any(|&b| b != 0)) {
+                garbage_at = Some(at);
+            }
             at += 8;
         }
+        report.trailing_garbage = garbage_at.is_some_and(|g| g >= self.tail);
         self.next_seq = max_seq + 1;
         report.tail = self.tail;
         Ok(report)

@@ -206,6 +206,12 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         self.store_id
     }
 
+    /// The persistent memory, for fault-injection tests.
+    #[cfg(test)]
+    pub(crate) fn memory_mut(&mut self) -> &mut P {
+        &mut self.pm
+    }
+
     /// Gives the persistent memory back.
     pub fn into_inner(self) -> P {
         self.pm

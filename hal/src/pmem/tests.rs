@@ -9,6 +9,7 @@
 //! operation in flight may have happened or not, nothing else may appear,
 //! and the recovered store must accept and keep a new record.
 
+mod bitflip;
 mod crashmem;
 
 use super::*;
