@@ -9,11 +9,14 @@ use std::vec::Vec;
 
 const SMALL: usize = 1024;
 
-/// The store's image and every version written per key (oldest first).
-fn small_store() -> (Vec<u8>, Vec<(u64, Vec<Vec<u8>>)>, u64) {
+/// Every payload written per key, oldest first.
+type Versions = Vec<(u64, Vec<Vec<u8>>)>;
+
+/// The store's image, every version written per key, and the log's tail.
+fn small_store() -> (Vec<u8>, Versions, u64) {
     let mut s = TestStore::format(CrashMem::new(SMALL, None), STORE_ID).unwrap();
     let writes = [(1, 20), (2, 33), (1, 12), (3, 5)];
-    let mut versions: Vec<(u64, Vec<Vec<u8>>)> = vec![(1, vec![]), (2, vec![]), (3, vec![])];
+    let mut versions: Versions = vec![(1, vec![]), (2, vec![]), (3, vec![])];
     for (v, (k, len)) in writes.into_iter().enumerate() {
         let p = payload(k, v as u64, len);
         s.put(k, RecordKind::Ciphertext, &p).unwrap();
