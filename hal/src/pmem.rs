@@ -30,11 +30,13 @@
 //! loss. Offsets are bytes from the start of the region; accesses past
 //! [`PersistentMemory::len`] are errors.
 
+mod compact;
 mod error;
 mod layout;
 mod recover;
 mod store;
 
+pub use compact::CompactReport;
 pub use error::Error;
 pub use layout::{record_bytes, HEADER_BYTES, SUPER_BYTES};
 pub use recover::RecoveryReport;

@@ -97,8 +97,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         Ok(true)
     }
 
-    /// Appends one record: header and payload, flush, fence; then the commit
-    /// word, flush, fence.
+    /// Appends one record with payload `payload`.
     fn append(
         &mut self,
         key: u64,
@@ -106,6 +105,26 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         flags: u16,
         payload: &[u8],
         len: u32,
+    ) -> Result<Entry, P> {
+        let crc = CRC32C.checksum(payload);
+        self.append_with(key, kind, flags, len, crc, |pm, at| {
+            pm.write(at, payload).map_err(Error::Memory)?;
+            Ok(crc)
+        })
+    }
+
+    /// Appends one record: the header, then `body` writes the `len`-byte
+    /// payload at the offset it is given and returns the payload's CRC-32C
+    /// (a mismatch with `crc` aborts before the commit with
+    /// [`Error::Corrupt`]); flush, fence; then the commit word, flush, fence.
+    pub(crate) fn append_with(
+        &mut self,
+        key: u64,
+        kind: u16,
+        flags: u16,
+        len: u32,
+        crc: u32,
+        body: impl FnOnce(&mut P, u64) -> Result<u32, P>,
     ) -> Result<Entry, P> {
         let size = record_bytes(u64::from(len));
         let free = self.capacity.saturating_sub(self.tail);
@@ -120,13 +139,14 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             key,
             seq,
             len,
-            payload_crc: CRC32C.checksum(payload),
+            payload_crc: crc,
         };
         let at = self.tail;
         let pm = &mut self.pm;
         pm.write(at, &h.encode()).map_err(Error::Memory)?;
-        pm.write(at + HEADER_BYTES, payload)
-            .map_err(Error::Memory)?;
+        if body(pm, at + HEADER_BYTES)? != crc {
+            return Err(Error::Corrupt { key });
+        }
         pm.flush(at, HEADER_BYTES + u64::from(len))
             .map_err(Error::Memory)?;
         pm.fence().map_err(Error::Memory)?;
@@ -141,7 +161,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             len,
             kind,
             seq,
-            crc: h.payload_crc,
+            crc,
             corrupt: false,
         })
     }

@@ -10,6 +10,7 @@
 //! and the recovered store must accept and keep a new record.
 
 mod bitflip;
+mod compact;
 mod crashmem;
 
 use super::*;
