@@ -1,7 +1,4 @@
-//! # hearth-hal
-//!
-//! `no_std` driver for the hearth FPGA NTT pipeline and the persistent-memory
-//! (PMEM) store.
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![warn(missing_docs)]
 #![cfg_attr(
