@@ -47,14 +47,17 @@ pub struct Params {
     pub devmem_words: u32,
     /// Descriptor mode supported.
     pub descriptors: bool,
+    /// Device-memory read latency in cycles (the Verilator harness: 2).
+    pub mem_latency: u32,
     /// Status reads a job stays busy for.
     pub busy_polls: u32,
 }
 
 impl Params {
-    /// A device with `word_bits`-bit words and `lanes` lanes, `LOG_N_MAX` 14,
-    /// `2·lanes` banks, latency 6, batches up to 64, 2^21 words of memory,
-    /// descriptor mode.
+    /// A device with `word_bits`-bit words and `lanes` lanes and the RTL's
+    /// default parameters (`fpga/rtl/hearth_ntt_top.v`): `LOG_N_MAX` 14,
+    /// `2·lanes` banks, butterfly latency 6, batches up to 1024, 2^20 words of
+    /// device memory, descriptor mode, memory read latency 2.
     #[must_use]
     pub fn new(word_bits: u32, lanes: u32) -> Self {
         Self {
@@ -63,9 +66,10 @@ impl Params {
             log_n_max: 14,
             banks: 2 * lanes,
             pipe_depth: 6,
-            max_batch: 64,
-            devmem_words: 1 << 21,
+            max_batch: 1024,
+            devmem_words: 1 << 20,
             descriptors: true,
+            mem_latency: 2,
             busy_polls: 2,
         }
     }

@@ -9,7 +9,7 @@ use hearth_hal::NttEngine;
 use hearth_kernels::arith::prime::ntt_primes;
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_sim::device::cycles::job_cycles;
+use hearth_sim::device::cycles::{job_cycles, JobShape};
 use hearth_sim::device::{Params, SimDelay, SimDevice};
 
 type Driver = Pipeline<SimDevice, SimDevice, SimDelay>;
@@ -63,7 +63,13 @@ fn check_engine<W: Word>(word_bits: u32, lanes: u32, bits: u32, n: usize, primes
     assert_eq!(hard, soft, "inverse, N={n}");
     assert_eq!(hard, input, "inverse(forward(x)) = x");
     let c = engine.driver().counters().unwrap();
-    let model = job_cycles(n.trailing_zeros(), lanes, 6, batch.len() as u32, primes > 1);
+    let model = job_cycles(JobShape {
+        log_n: n.trailing_zeros(),
+        lanes,
+        batch: batch.len() as u64,
+        desc: primes > 1,
+        mem_latency: 2,
+    });
     assert_eq!((c.cycles, c.busy_cycles), (model.total, model.busy));
     assert_eq!(dev.activity().completed, 2);
 }

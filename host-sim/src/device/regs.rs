@@ -1,10 +1,10 @@
 //! The register file of the model and its side effects.
 
-use super::cycles::{job_cycles, START_OVERHEAD};
+use super::cycles::{job_cycles, prepass_refused_cycles, refused_cycles, JobShape};
 use super::exec::{self, Job, LimbParams, Limits, Refusal};
 use super::memory::Memory;
 use super::{Activity, Fault, Params};
-use hearth_hal::regmap as r;
+use hearth_hal::regmap::{self as r, ErrorCode};
 
 /// The device state behind a `SimDevice`.
 #[derive(Debug)]
@@ -212,7 +212,7 @@ impl Model {
         };
         match exec::validate(&job, &limits, &self.mem) {
             Err(refusal) => {
-                self.cycles = START_OVERHEAD;
+                self.cycles = self.refusal_cycles(&job, refusal);
                 self.finish(Err(refusal));
             }
             Ok(limbs) => {
@@ -237,6 +237,30 @@ impl Model {
         }
     }
 
+    fn shape(&self, job: &Job, batch: u64) -> JobShape {
+        JobShape {
+            log_n: job.log_n,
+            lanes: self.params.lanes,
+            batch,
+            desc: job.desc_en && self.params.descriptors,
+            mem_latency: u64::from(self.params.mem_latency),
+        }
+    }
+
+    /// `CYCLES` of a job refused at `START` (see [`super::cycles`]).
+    fn refusal_cycles(&self, job: &Job, (code, limb): Refusal) -> u64 {
+        let desc = job.desc_en && self.params.descriptors;
+        match code {
+            ErrorCode::BadLogN | ErrorCode::BadBatch => refused_cycles(true),
+            ErrorCode::BadModulus | ErrorCode::AddrRange
+                if desc && (limb > 0 || code == ErrorCode::BadModulus) =>
+            {
+                prepass_refused_cycles(self.shape(job, job.batch.into()), limb.into())
+            }
+            _ => refused_cycles(false),
+        }
+    }
+
     /// One unit of time: a busy job gets closer to completion.
     fn tick(&mut self) {
         let Some(pending) = self.pending.as_mut() else {
@@ -253,19 +277,18 @@ impl Model {
             return;
         };
         let job = pending.job;
-        let c = job_cycles(
-            job.log_n,
-            self.params.lanes,
-            self.params.pipe_depth,
-            job.batch,
-            job.desc_en,
-        );
+        let c = job_cycles(self.shape(&job, job.batch.into()));
         self.cycles = c.total;
         self.busy_cycles = c.busy;
         let result = match pending.fault {
             Some(Fault::Error(code)) => Err((code, 0)),
             _ => exec::execute(&job, &pending.limbs, &mut self.mem),
         };
+        if let Err((ErrorCode::InputRange, limb)) = result {
+            let c = job_cycles(self.shape(&job, u64::from(limb) + 1));
+            self.cycles = c.total;
+            self.busy_cycles = c.busy;
+        }
         if let (Ok(()), Some(Fault::FlipBit { limb, index, bit })) = (result, pending.fault) {
             let at = job.dst + u64::from(limb) * job.stride + u64::from(index);
             if let Ok(w) = self.mem.slice_mut(at, 1) {
