@@ -4,4 +4,15 @@
 //! program.
 #![warn(missing_docs)]
 
+pub mod bundled;
+pub mod data;
 pub mod device;
+pub mod error;
+pub mod he;
+pub mod infer;
+pub mod nn;
+pub mod pmem;
+pub mod report;
+pub mod rng;
+
+pub use error::{Error, Result};
