@@ -46,6 +46,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ])?;
         }
     }
+    // The `defmt` feature of hal builds for the soft-core.
+    cargo_run(&[
+        "build",
+        "-p",
+        "hearth-hal",
+        "--features",
+        "defmt",
+        "--target",
+        RISCV_TARGETS[0],
+    ])?;
     // The firmware under qemu, compared with the host (installs qemu).
     crate::firmware::run_command(&[])?;
     eprintln!("\nxtask test: all checks passed");
