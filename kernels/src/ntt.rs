@@ -30,12 +30,16 @@
 //! A final pass reduces the forward output from `[0, 4q)` to `[0, q)` and
 //! multiplies the inverse output by `N^-1` (Shoup) into `[0, q)`.
 
+mod backend;
 mod batch;
 pub mod engine;
 mod forward;
 mod inverse;
 mod plan;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+mod x86;
 
+pub use backend::Backend;
 pub use batch::{forward_limbs, inverse_limbs};
 pub use engine::{NttEngine, SoftwareNtt};
 #[cfg(feature = "alloc")]

@@ -1,5 +1,6 @@
 //! Precomputed twiddle tables for one `(q, N)`.
 
+use super::backend::Backend;
 use crate::arith::prime::smallest_primitive_root;
 use crate::arith::{Modulus, ShoupOperand, Word};
 use crate::error::Error;
@@ -27,6 +28,7 @@ pub struct NttPlan<W: Word, S: AsRef<[W]>> {
     log_degree: u32,
     psi: W,
     degree_inv: ShoupOperand<W>,
+    backend: Backend,
     tables: S,
 }
 
@@ -84,6 +86,7 @@ impl<W: Word, S: AsRef<[W]> + AsMut<[W]>> NttPlan<W, S> {
             log_degree,
             psi,
             degree_inv: ShoupOperand::new(&modulus, n_inv),
+            backend: Backend::fastest::<W>(modulus.bits()),
             tables: storage,
         })
     }
@@ -128,6 +131,12 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     #[inline]
     pub fn degree_inv(&self) -> ShoupOperand<W> {
         self.degree_inv
+    }
+    /// The backend [`Self::forward`] and [`Self::inverse`] use: the fastest
+    /// one this CPU supports for the plan's word and modulus.
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
     /// Forward twiddles `ψ^brv(j)`, `j = 0..N`.
     #[inline]
