@@ -1,2 +1,231 @@
-//! NTT benchmarks (filled in below).
-fn main() {}
+//! NTT benchmarks: hearth against `tfhe-ntt` and `concrete-ntt`, side by side
+//! in one process, on the same primes and sizes; then a table of ratios.
+//!
+//! ```text
+//! cargo bench -p hearth-kernels --bench ntt            # everything (~5 min)
+//! cargo bench -p hearth-kernels --bench ntt -- 16384   # a filter
+//! ```
+//!
+//! Groups `forward-{u64-50,u64-62,u32-30}` and `inverse-…`, functions
+//! `hearth`, `tfhe-ntt`, `concrete-ntt`, parameter `N` (2^10 … 2^16). The
+//! primes are the hearth generator's first prime of each bit size for
+//! `N = 2^16` (so `≡ 1 mod 2N` for every `N` here). Inverse: hearth includes
+//! `N^-1`; the others' `inv` leaves it out, so `inverse/tfhe-ntt` and
+//! `inverse/concrete-ntt` run `inv` followed by their `normalize` (like for
+//! like), and `inverse-raw` runs their bare `inv` for reference.
+
+use criterion::{BenchmarkId, Criterion};
+use hearth_kernels::arith::prime::NttPrimes;
+use hearth_kernels::arith::{Modulus, ShoupOperand, Word};
+use hearth_kernels::ntt::NttPlan;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const LOG_SIZES: std::ops::RangeInclusive<u32> = 10..=16;
+const LIBS: [&str; 3] = ["hearth", "tfhe-ntt", "concrete-ntt"];
+/// (group suffix, word bits, prime bits).
+const CLASSES: [(&str, u32, u32); 3] = [("u64-50", 64, 50), ("u64-62", 64, 62), ("u32-30", 32, 30)];
+
+fn prime(bits: u32) -> u64 {
+    NttPrimes::new(bits, 1 << 16).unwrap().next().unwrap()
+}
+
+fn input(n: usize, q: u64) -> Vec<u64> {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 7) % q
+        })
+        .collect()
+}
+
+fn bench_mulmod(c: &mut Criterion) {
+    let mut g = c.benchmark_group("mulmod");
+    fn run<W: Word>(
+        g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+        bits: u32,
+    ) {
+        let q = prime(bits);
+        let m = Modulus::<W>::from_u64(q).unwrap();
+        let a: Vec<W> = input(4096, q)
+            .into_iter()
+            .map(W::from_u64_truncating)
+            .collect();
+        let b: Vec<W> = input(4097, q)[1..]
+            .iter()
+            .map(|&x| W::from_u64_truncating(x))
+            .collect();
+        let s = ShoupOperand::new(&m, b[7]);
+        let name = format!("{}-{bits}", W::BITS);
+        g.bench_function(BenchmarkId::new("barrett-4096", &name), |bch| {
+            let mut out = vec![W::ZERO; 4096];
+            bch.iter(|| {
+                for ((o, x), y) in out.iter_mut().zip(&a).zip(&b) {
+                    *o = m.mul(*x, *y);
+                }
+                black_box(&out);
+            })
+        });
+        g.bench_function(BenchmarkId::new("shoup-4096", &name), |bch| {
+            let mut out = vec![W::ZERO; 4096];
+            bch.iter(|| {
+                for (o, x) in out.iter_mut().zip(&a) {
+                    *o = s.mul(&m, *x);
+                }
+                black_box(&out);
+            })
+        });
+    }
+    run::<u64>(&mut g, 50);
+    run::<u64>(&mut g, 62);
+    run::<u32>(&mut g, 30);
+    g.finish();
+}
+
+fn bench_u64(c: &mut Criterion, class: &str, bits: u32) {
+    let q = prime(bits);
+    for dir in ["forward", "inverse", "inverse-raw"] {
+        let mut g = c.benchmark_group(format!("{dir}-{class}"));
+        for log_n in LOG_SIZES {
+            let n = 1usize << log_n;
+            let data = input(n, q);
+            let mut buf = data.clone();
+            let h = NttPlan::<u64, _>::new(q, n).unwrap();
+            let t = tfhe_ntt::prime64::Plan::try_new(n, q).unwrap();
+            let k = concrete_ntt::prime64::Plan::try_new(n, q).unwrap();
+            if dir != "inverse-raw" {
+                g.bench_with_input(BenchmarkId::new("hearth", n), &n, |b, _| match dir {
+                    "forward" => b.iter(|| h.forward(black_box(&mut buf)).unwrap()),
+                    _ => b.iter(|| h.inverse(black_box(&mut buf)).unwrap()),
+                });
+            }
+            g.bench_with_input(BenchmarkId::new("tfhe-ntt", n), &n, |b, _| match dir {
+                "forward" => b.iter(|| t.fwd(black_box(&mut buf))),
+                "inverse" => b.iter(|| {
+                    t.inv(black_box(&mut buf));
+                    t.normalize(&mut buf)
+                }),
+                _ => b.iter(|| t.inv(black_box(&mut buf))),
+            });
+            g.bench_with_input(BenchmarkId::new("concrete-ntt", n), &n, |b, _| match dir {
+                "forward" => b.iter(|| k.fwd(black_box(&mut buf))),
+                "inverse" => b.iter(|| {
+                    k.inv(black_box(&mut buf));
+                    k.normalize(&mut buf)
+                }),
+                _ => b.iter(|| k.inv(black_box(&mut buf))),
+            });
+        }
+        g.finish();
+    }
+}
+
+fn bench_u32(c: &mut Criterion) {
+    let q = prime(30) as u32;
+    for dir in ["forward", "inverse", "inverse-raw"] {
+        let mut g = c.benchmark_group(format!("{dir}-u32-30"));
+        for log_n in LOG_SIZES {
+            let n = 1usize << log_n;
+            let mut buf: Vec<u32> = input(n, q as u64).into_iter().map(|x| x as u32).collect();
+            let h = NttPlan::<u32, _>::new(q, n).unwrap();
+            let t = tfhe_ntt::prime32::Plan::try_new(n, q).unwrap();
+            let k = concrete_ntt::prime32::Plan::try_new(n, q).unwrap();
+            if dir != "inverse-raw" {
+                g.bench_with_input(BenchmarkId::new("hearth", n), &n, |b, _| match dir {
+                    "forward" => b.iter(|| h.forward(black_box(&mut buf)).unwrap()),
+                    _ => b.iter(|| h.inverse(black_box(&mut buf)).unwrap()),
+                });
+            }
+            g.bench_with_input(BenchmarkId::new("tfhe-ntt", n), &n, |b, _| match dir {
+                "forward" => b.iter(|| t.fwd(black_box(&mut buf))),
+                "inverse" => b.iter(|| {
+                    t.inv(black_box(&mut buf));
+                    t.normalize(&mut buf)
+                }),
+                _ => b.iter(|| t.inv(black_box(&mut buf))),
+            });
+            g.bench_with_input(BenchmarkId::new("concrete-ntt", n), &n, |b, _| match dir {
+                "forward" => b.iter(|| k.fwd(black_box(&mut buf))),
+                "inverse" => b.iter(|| {
+                    k.inv(black_box(&mut buf));
+                    k.normalize(&mut buf)
+                }),
+                _ => b.iter(|| k.inv(black_box(&mut buf))),
+            });
+        }
+        g.finish();
+    }
+}
+
+/// `target/criterion`, found from the bench executable's path
+/// (`target/release/deps/ntt-…`) unless `CRITERION_HOME` says otherwise.
+fn criterion_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
+}
+
+/// Median time in ns of one benchmark, from criterion's saved estimates.
+fn median_ns(dir: &std::path::Path, group: &str, lib: &str, n: usize) -> Option<f64> {
+    let path = dir
+        .join(group)
+        .join(lib)
+        .join(n.to_string())
+        .join("new/estimates.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn print_ratios() {
+    let Some(dir) = criterion_dir() else { return };
+    println!("\nmedian times (µs) and ratios hearth / other (< 1 means hearth is faster)");
+    println!(
+        "{:<18} {:>7} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "group", "N", LIBS[0], LIBS[1], LIBS[2], "h/tfhe", "h/conc"
+    );
+    for dir_name in ["forward", "inverse"] {
+        for (class, _, _) in CLASSES {
+            let group = format!("{dir_name}-{class}");
+            for log_n in LOG_SIZES {
+                let n = 1usize << log_n;
+                let t: Vec<Option<f64>> =
+                    LIBS.iter().map(|l| median_ns(&dir, &group, l, n)).collect();
+                let Some(h) = t[0] else { continue };
+                let cell =
+                    |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", v / 1e3));
+                let ratio = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}", h / v));
+                println!(
+                    "{group:<18} {n:>7} {:>9} {:>9} {:>9} {:>8} {:>8}",
+                    cell(t[0]),
+                    cell(t[1]),
+                    cell(t[2]),
+                    ratio(t[1]),
+                    ratio(t[2])
+                );
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(700))
+        .sample_size(20)
+        .configure_from_args();
+    bench_mulmod(&mut c);
+    for (class, word, bits) in CLASSES {
+        if word == 64 {
+            bench_u64(&mut c, class, bits);
+        }
+    }
+    bench_u32(&mut c);
+    c.final_summary();
+    print_ratios();
+}
