@@ -92,6 +92,11 @@ fn advertised_backends_are_tested() {
             std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq");
         let ifma = avx512 && std::is_x86_feature_detected!("avx512ifma");
         assert_eq!(Backend::Avx512.is_supported::<u64>(62), avx512);
+        assert_eq!(Backend::Avx512.is_supported::<u32>(30), avx512);
+        assert_eq!(
+            compare::<u32>(30, 10, 0, 1),
+            1 + avx512 as usize + Backend::Avx2.is_supported::<u32>(30) as usize
+        );
         assert_eq!(Backend::Avx512Ifma.is_supported::<u64>(50), ifma);
         assert!(!Backend::Avx512Ifma.is_supported::<u64>(51));
         let expect =

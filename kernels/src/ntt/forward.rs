@@ -20,18 +20,19 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     /// run here, and [`Error::LengthMismatch`] unless `a.len() == N`.
     pub fn forward_with(&self, backend: Backend, a: &mut [W]) -> Result<(), Error> {
         self.check_len(a.len())?;
-        if backend == Backend::Portable {
-            self.forward_portable(a);
-            return Ok(());
+        if !backend.is_supported::<W>(self.modulus().bits()) {
+            return Err(Error::BackendUnavailable {
+                backend: backend.name(),
+                modulus_bits: self.modulus().bits(),
+            });
         }
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         if super::x86::forward(self, backend, a) {
             return Ok(());
         }
-        Err(Error::BackendUnavailable {
-            backend: backend.name(),
-            modulus_bits: self.modulus().bits(),
-        })
+        // The portable backend, or a degree a SIMD backend leaves to it.
+        self.forward_portable(a);
+        Ok(())
     }
 
     fn forward_portable(&self, a: &mut [W]) {

@@ -1,118 +1,113 @@
-//! The `u64` NTT on eight AVX-512 lanes.
+//! The NTT on one AVX-512 register of lanes ([`Lanes`]: eight `u64` or
+//! sixteen `u32`).
 //!
-//! Same butterflies and lazy bounds as the portable path (see [`crate::ntt`]),
-//! with the multiplier chosen by [`Mul512`]. Stages with half-block `t ≥ 8`
-//! broadcast one twiddle over whole vectors; the three stages with `t = 4, 2,
-//! 1` regroup two vectors into an `X` and a `Y` vector with lane permutations.
-//! Work is ordered for the cache: the first (forward) or last (inverse)
-//! stages run over the whole array while blocks are larger than [`BLOCK`];
-//! the others run block by block while the block stays in L1.
+//! Same butterflies and lazy bounds as the portable path (see [`crate::ntt`]).
+//! Stages with half-block `t ≥ LANES` broadcast one twiddle over whole
+//! registers; the stages with `t < LANES` regroup two registers into an `X`
+//! and a `Y` register with lane permutations. Work is ordered for the cache:
+//! the first (forward) or last (inverse) stages run over the whole array while
+//! blocks are larger than [`BLOCK_BYTES`]; the others run block by block while
+//! the block stays in L1.
 //!
 //! Twiddle indices: at the stage with blocks of `2t` words, block `j` of the
 //! whole array uses table entry `N/(2t) + j` (the portable `m + i`). A
 //! sub-array of `L` words at position `c·L` therefore starts at entry
 //! `(N + c·L)/(2t)`.
 
-use super::mul::Mul512;
+use super::lanes::Lanes;
 use core::arch::x86_64::*;
 
-/// Words per cache block (16 KiB of `u64`).
-const BLOCK: usize = 2048;
+/// Bytes per cache block (half of a 32 KiB L1 data cache).
+const BLOCK_BYTES: usize = 16 << 10;
 
 /// Plan data the kernels read.
-pub(crate) struct Tables<'a> {
+pub(crate) struct Tables<'a, S> {
     pub q: u64,
-    pub w: &'a [u64],
-    pub w_shoup: &'a [u64],
+    pub w: &'a [S],
+    pub w_shoup: &'a [S],
 }
 
 #[inline(always)]
-unsafe fn load(p: *const u64) -> __m512i {
-    // SAFETY: the caller guarantees 8 readable words at `p`.
-    unsafe { _mm512_loadu_epi64(p as *const i64) }
+unsafe fn load<S>(p: *const S) -> __m512i {
+    // SAFETY: the caller guarantees 64 readable bytes at `p`.
+    unsafe { _mm512_loadu_si512(p.cast()) }
 }
 
 #[inline(always)]
-unsafe fn store(p: *mut u64, v: __m512i) {
-    // SAFETY: the caller guarantees 8 writable words at `p`.
-    unsafe { _mm512_storeu_epi64(p as *mut i64, v) }
+unsafe fn store<S>(p: *mut S, v: __m512i) {
+    // SAFETY: the caller guarantees 64 writable bytes at `p`.
+    unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
+/// `x mod m` for `x < 2m`.
 #[inline(always)]
-unsafe fn splat(x: u64) -> __m512i {
-    // SAFETY: AVX-512F is available (module contract).
-    unsafe { _mm512_set1_epi64(x as i64) }
-}
-
-/// `x mod 2q` for `x < 4q` (or `mod q` for `x < 2q` with `m = q`).
-#[inline(always)]
-unsafe fn reduce(x: __m512i, m: __m512i) -> __m512i {
-    // SAFETY: AVX-512F is available (module contract).
-    unsafe { _mm512_min_epu64(x, _mm512_sub_epi64(x, m)) }
+unsafe fn reduce<L: Lanes>(x: __m512i, m: __m512i) -> __m512i {
+    // SAFETY: forwarded trait contract.
+    unsafe { L::min(x, L::sub(x, m)) }
 }
 
 /// Forward (Cooley–Tukey) Harvey butterfly: `x, y < 4q` in, `< 4q` out.
 #[inline(always)]
-unsafe fn fwd_bfly<M: Mul512>(
+unsafe fn fwd_bfly<L: Lanes>(
     x: __m512i,
     y: __m512i,
-    w: __m512i,
-    wc: __m512i,
-    q: __m512i,
-    two_q: __m512i,
-) -> (__m512i, __m512i) {
-    // SAFETY: AVX-512F is available (module contract).
+    w: [__m512i; 2],
+    q: [__m512i; 2],
+) -> [__m512i; 2] {
+    // SAFETY: forwarded trait contract.
     unsafe {
-        let u = reduce(x, two_q);
-        let v = M::lazy_mul(y, w, wc, q);
-        (
-            _mm512_add_epi64(u, v),
-            _mm512_sub_epi64(_mm512_add_epi64(u, two_q), v),
-        )
+        let u = reduce::<L>(x, q[1]);
+        let v = L::lazy_mul(y, w[0], w[1], q[0]);
+        [L::add(u, v), L::sub(L::add(u, q[1]), v)]
     }
 }
 
 /// Inverse (Gentleman–Sande) Harvey butterfly: `x, y < 2q` in, `< 2q` out.
 #[inline(always)]
-unsafe fn inv_bfly<M: Mul512>(
+unsafe fn inv_bfly<L: Lanes>(
     x: __m512i,
     y: __m512i,
-    w: __m512i,
-    wc: __m512i,
-    q: __m512i,
-    two_q: __m512i,
-) -> (__m512i, __m512i) {
-    // SAFETY: AVX-512F is available (module contract).
+    w: [__m512i; 2],
+    q: [__m512i; 2],
+) -> [__m512i; 2] {
+    // SAFETY: forwarded trait contract.
     unsafe {
-        let s = reduce(_mm512_add_epi64(x, y), two_q);
-        let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
-        (s, M::lazy_mul(d, w, wc, q))
+        let s = reduce::<L>(L::add(x, y), q[1]);
+        let d = L::sub(L::add(x, q[1]), y);
+        [s, L::lazy_mul(d, w[0], w[1], q[0])]
     }
 }
 
-/// One stage with half-blocks of `t ≥ 8` words over `a`; block `j` uses
+/// `[q, 2q]` splatted.
+#[inline(always)]
+unsafe fn moduli<L: Lanes>(q: u64) -> [__m512i; 2] {
+    // SAFETY: forwarded trait contract.
+    unsafe { [L::splat(q), L::splat(2 * q)] }
+}
+
+/// One stage with half-blocks of `t ≥ LANES` words over `a`; block `j` uses
 /// twiddle `base + j`.
 #[inline(always)]
-unsafe fn stage_wide<M: Mul512, const FWD: bool>(
-    tb: &Tables<'_>,
-    a: &mut [u64],
+unsafe fn stage_wide<L: Lanes, const FWD: bool>(
+    tb: &Tables<'_, L::S>,
+    a: &mut [L::S],
     base: usize,
     t: usize,
 ) {
-    // SAFETY: AVX-512F is available; every pointer stays inside `a`
-    // (k + 8 ≤ t within a block of 2t words).
+    // SAFETY: forwarded trait contract; every pointer stays inside `a`
+    // (k + LANES ≤ t within a block of 2t words).
     unsafe {
-        let (q, two_q) = (splat(tb.q), splat(2 * tb.q));
+        let q = moduli::<L>(tb.q);
         for (j, block) in a.chunks_exact_mut(2 * t).enumerate() {
-            let w = splat(tb.w[base + j]);
-            let wc = M::companion(splat(tb.w_shoup[base + j]));
+            let w = L::splat(tb.w[base + j].into());
+            let wc = L::companion(L::splat(tb.w_shoup[base + j].into()));
             let p = block.as_mut_ptr();
-            for k in (0..t).step_by(8) {
+            for k in (0..t).step_by(L::LANES) {
                 let (x, y) = (load(p.add(k)), load(p.add(k + t)));
-                let (x, y) = if FWD {
-                    fwd_bfly::<M>(x, y, w, wc, q, two_q)
+                let [x, y] = if FWD {
+                    fwd_bfly::<L>(x, y, [w, wc], q)
                 } else {
-                    inv_bfly::<M>(x, y, w, wc, q, two_q)
+                    inv_bfly::<L>(x, y, [w, wc], q)
                 };
                 store(p.add(k), x);
                 store(p.add(k + t), y);
@@ -121,186 +116,160 @@ unsafe fn stage_wide<M: Mul512, const FWD: bool>(
     }
 }
 
-/// Lane permutations for the stages with `t = 4, 2, 1`: `(X, Y)` indices
-/// into the concatenation of two vectors, and the inverse interleavings.
-struct Shuffle {
-    x: [i64; 8],
-    y: [i64; 8],
-    lo: [i64; 8],
-    hi: [i64; 8],
-    /// Twiddle lane `i` is table entry `base + tw[i]`.
-    tw: [i64; 8],
-}
-
-const SHUFFLES: [Shuffle; 3] = [
-    // t = 1: blocks [x y].
-    Shuffle {
-        x: [0, 2, 4, 6, 8, 10, 12, 14],
-        y: [1, 3, 5, 7, 9, 11, 13, 15],
-        lo: [0, 8, 1, 9, 2, 10, 3, 11],
-        hi: [4, 12, 5, 13, 6, 14, 7, 15],
-        tw: [0, 1, 2, 3, 4, 5, 6, 7],
-    },
-    // t = 2: blocks [x0 x1 y0 y1].
-    Shuffle {
-        x: [0, 1, 4, 5, 8, 9, 12, 13],
-        y: [2, 3, 6, 7, 10, 11, 14, 15],
-        lo: [0, 1, 8, 9, 2, 3, 10, 11],
-        hi: [4, 5, 12, 13, 6, 7, 14, 15],
-        tw: [0, 0, 1, 1, 2, 2, 3, 3],
-    },
-    // t = 4: blocks [x0..x3 y0..y3].
-    Shuffle {
-        x: [0, 1, 2, 3, 8, 9, 10, 11],
-        y: [4, 5, 6, 7, 12, 13, 14, 15],
-        lo: [0, 1, 2, 3, 8, 9, 10, 11],
-        hi: [4, 5, 6, 7, 12, 13, 14, 15],
-        tw: [0, 0, 0, 0, 1, 1, 1, 1],
-    },
-];
-
+/// One stage with half-blocks of `t < LANES` words over `a` (`a.len()` a
+/// multiple of `2·LANES`), twiddles from `base`. Two registers hold
+/// `2·LANES / 2t` blocks; `X` takes the first half of each block, `Y` the
+/// second. With `FINAL` (forward only) outputs are reduced to `[0, q)`.
 #[inline(always)]
-unsafe fn idx(i: &[i64; 8]) -> __m512i {
-    // SAFETY: AVX-512F is available; `i` holds 8 words.
-    unsafe { _mm512_loadu_epi64(i.as_ptr()) }
-}
-
-/// One stage with `t = 2^log_t ∈ {1, 2, 4}` over `a` (`a.len()` a multiple
-/// of 16), twiddles from `base`. With `FINAL` (forward only) the outputs are
-/// reduced from `[0, 4q)` to `[0, q)`.
-#[inline(always)]
-unsafe fn stage_narrow<M: Mul512, const FWD: bool, const FINAL: bool>(
-    tb: &Tables<'_>,
-    a: &mut [u64],
+unsafe fn stage_narrow<L: Lanes, const FWD: bool, const FINAL: bool>(
+    tb: &Tables<'_, L::S>,
+    a: &mut [L::S],
     base: usize,
-    log_t: usize,
+    t: usize,
 ) {
-    let sh = &SHUFFLES[log_t];
-    let blocks_per_16 = 8 >> log_t;
-    // SAFETY: AVX-512F is available; each chunk has 16 words; the twiddle
-    // table has at least base + blocks entries (debug-checked below).
+    let lanes = L::LANES;
+    let blocks = lanes / t;
+    debug_assert!(base + a.len() / (2 * t) <= tb.w.len());
+    // SAFETY: forwarded trait contract; each chunk has 2·LANES words and the
+    // twiddle table at least `base + a.len()/(2t)` entries.
     unsafe {
-        let (q, two_q) = (splat(tb.q), splat(2 * tb.q));
-        let (ix, iy, ilo, ihi, itw) = (
-            idx(&sh.x),
-            idx(&sh.y),
-            idx(&sh.lo),
-            idx(&sh.hi),
-            idx(&sh.tw),
-        );
-        debug_assert!(base + a.len() / (2 << log_t) <= tb.w.len());
-        let mask = ((1u16 << blocks_per_16) - 1) as u8;
-        for (c, chunk) in a.chunks_exact_mut(16).enumerate() {
-            let p = chunk.as_mut_ptr();
-            let (v0, v1) = (load(p), load(p.add(8)));
-            let x = _mm512_permutex2var_epi64(v0, ix, v1);
-            let y = _mm512_permutex2var_epi64(v0, iy, v1);
-            let j = base + c * blocks_per_16;
-            let wl = _mm512_maskz_loadu_epi64(mask, tb.w.as_ptr().add(j) as *const i64);
-            let ws = _mm512_maskz_loadu_epi64(mask, tb.w_shoup.as_ptr().add(j) as *const i64);
-            let w = _mm512_permutexvar_epi64(itw, wl);
-            let wc = M::companion(_mm512_permutexvar_epi64(itw, ws));
-            let (mut x, mut y) = if FWD {
-                fwd_bfly::<M>(x, y, w, wc, q, two_q)
+        let q = moduli::<L>(tb.q);
+        // X lane i is word (i / t)·2t + i % t of the pair; Y lane i is t later.
+        let ix = L::index(|i| (i / t) * 2 * t + i % t);
+        let iy = L::index(|i| (i / t) * 2 * t + i % t + t);
+        // Word p of the pair comes from X or Y lane (p / 2t)·t + p % t.
+        let back = |p: usize| {
+            let (blk, off) = (p / (2 * t), p % (2 * t));
+            blk * t + off % t + if off < t { 0 } else { lanes }
+        };
+        let (ilo, ihi) = (L::index(back), L::index(|p| back(p + lanes)));
+        let itw = L::index(|i| i / t);
+        for (c, pair) in a.chunks_exact_mut(2 * lanes).enumerate() {
+            let p = pair.as_mut_ptr();
+            let (v0, v1) = (load(p), load(p.add(lanes)));
+            let (x, y) = (L::permute2(v0, ix, v1), L::permute2(v0, iy, v1));
+            let j = base + c * blocks;
+            let w = L::permute(itw, L::load_first(tb.w.as_ptr().add(j), blocks));
+            let ws = L::permute(itw, L::load_first(tb.w_shoup.as_ptr().add(j), blocks));
+            let wc = L::companion(ws);
+            let [mut x, mut y] = if FWD {
+                fwd_bfly::<L>(x, y, [w, wc], q)
             } else {
-                inv_bfly::<M>(x, y, w, wc, q, two_q)
+                inv_bfly::<L>(x, y, [w, wc], q)
             };
             if FINAL {
-                x = reduce(reduce(x, two_q), q);
-                y = reduce(reduce(y, two_q), q);
+                x = reduce::<L>(reduce::<L>(x, q[1]), q[0]);
+                y = reduce::<L>(reduce::<L>(y, q[1]), q[0]);
             }
-            store(p, _mm512_permutex2var_epi64(x, ilo, y));
-            store(p.add(8), _mm512_permutex2var_epi64(x, ihi, y));
+            store(p, L::permute2(x, ilo, y));
+            store(p.add(lanes), L::permute2(x, ihi, y));
         }
     }
 }
 
-/// Forward NTT, fully reduced output. `a.len() = N ≥ 16`, tables of `N`.
+/// Words per cache block.
+fn block_words<L: Lanes>() -> usize {
+    BLOCK_BYTES / core::mem::size_of::<L::S>()
+}
+
+/// Forward NTT, fully reduced output. `a.len() = N ≥ 2·LANES`, tables of `N`.
 ///
 /// # Safety
-/// The CPU supports AVX-512F, AVX-512DQ and the features of `M`.
+/// The CPU supports the features of `L`.
 #[inline(always)]
-pub(super) unsafe fn forward<M: Mul512>(tb: &Tables<'_>, a: &mut [u64]) {
+pub(super) unsafe fn forward<L: Lanes>(tb: &Tables<'_, L::S>, a: &mut [L::S]) {
     let n = a.len();
     let (mut t, mut m) = (n / 2, 1);
     // SAFETY: forwarded caller contract.
     unsafe {
-        while 2 * t > BLOCK {
-            stage_wide::<M, true>(tb, a, m, t);
+        while 2 * t > block_words::<L>() {
+            stage_wide::<L, true>(tb, a, m, t);
             (t, m) = (t / 2, m * 2);
         }
         for (c, chunk) in a.chunks_exact_mut(2 * t).enumerate() {
             let (mut tt, mut base) = (t, m + c);
-            while tt >= 8 {
-                stage_wide::<M, true>(tb, chunk, base, tt);
+            while tt >= L::LANES {
+                stage_wide::<L, true>(tb, chunk, base, tt);
                 (tt, base) = (tt / 2, base * 2);
             }
-            stage_narrow::<M, true, false>(tb, chunk, base, 2);
-            stage_narrow::<M, true, false>(tb, chunk, base * 2, 1);
-            stage_narrow::<M, true, true>(tb, chunk, base * 4, 0);
+            while tt > 1 {
+                stage_narrow::<L, true, false>(tb, chunk, base, tt);
+                (tt, base) = (tt / 2, base * 2);
+            }
+            stage_narrow::<L, true, true>(tb, chunk, base, 1);
         }
     }
 }
 
-/// Inverse NTT without `N^-1` on the last stage, which the caller's
-/// [`inverse_last_stage`] fuses with the scaling. `a.len() = N ≥ 16`.
+/// Inverse NTT, fully reduced output; the last stage is fused with the
+/// scaling by `N^-1`. `a.len() = N ≥ 2·LANES`. `n_inv` and `w_n_inv` are
+/// `(value, companion)` pairs for `N^-1` and `w_1·N^-1` (`w_1` = table entry
+/// 1, the last stage's twiddle).
 ///
 /// # Safety
 /// As [`forward`].
 #[inline(always)]
-pub(super) unsafe fn inverse<M: Mul512>(tb: &Tables<'_>, a: &mut [u64], n_inv: (u64, u64)) {
+pub(super) unsafe fn inverse<L: Lanes>(
+    tb: &Tables<'_, L::S>,
+    a: &mut [L::S],
+    n_inv: [L::S; 2],
+    w_n_inv: [L::S; 2],
+) {
     let n = a.len();
-    let l = n.min(BLOCK);
+    let l = n.min(block_words::<L>());
     // SAFETY: forwarded caller contract.
     unsafe {
         for (c, chunk) in a.chunks_exact_mut(l).enumerate() {
             let start = n + c * l;
-            stage_narrow::<M, false, false>(tb, chunk, start / 2, 0);
-            stage_narrow::<M, false, false>(tb, chunk, start / 4, 1);
-            stage_narrow::<M, false, false>(tb, chunk, start / 8, 2);
-            let mut t = 8;
+            let mut t = 1;
+            while t < L::LANES {
+                stage_narrow::<L, false, false>(tb, chunk, start / (2 * t), t);
+                t *= 2;
+            }
             while 2 * t <= l && t < n / 2 {
-                stage_wide::<M, false>(tb, chunk, start / (2 * t), t);
+                stage_wide::<L, false>(tb, chunk, start / (2 * t), t);
                 t *= 2;
             }
         }
         let mut t = l.min(n / 2);
         while t < n / 2 {
-            stage_wide::<M, false>(tb, a, n / (2 * t), t);
+            stage_wide::<L, false>(tb, a, n / (2 * t), t);
             t *= 2;
         }
-        inverse_last_stage::<M>(tb, a, n_inv);
+        inverse_last_stage::<L>(tb.q, a, n_inv, w_n_inv);
     }
 }
 
-/// The last inverse stage (`t = N/2`, twiddle entry 1) with `N^-1` folded
-/// in: `x' = (x + y)·N^-1`, `y' = (x − y + 2q)·(w·N^-1)`, fully reduced.
-/// `n_inv` and `w_n_inv` are `(value, 64-bit Shoup companion)` pairs.
+/// The last inverse stage (`t = N/2`) with `N^-1` folded in:
+/// `x' = (x + y)·N^-1`, `y' = (x − y + 2q)·(w_1·N^-1)`, fully reduced.
 #[inline(always)]
-unsafe fn inverse_last_stage<M: Mul512>(tb: &Tables<'_>, a: &mut [u64], n_inv: (u64, u64)) {
+unsafe fn inverse_last_stage<L: Lanes>(
+    q: u64,
+    a: &mut [L::S],
+    n_inv: [L::S; 2],
+    w_n_inv: [L::S; 2],
+) {
     let half = a.len() / 2;
     let (lo, hi) = a.split_at_mut(half);
-    let w_n_inv = w_times(tb, n_inv);
-    // SAFETY: AVX-512F is available; `k + 8 ≤ half` for both halves.
+    // SAFETY: forwarded trait contract; `k + LANES ≤ half` in both halves.
     unsafe {
-        let (q, two_q) = (splat(tb.q), splat(2 * tb.q));
-        let (ni, nic) = (splat(n_inv.0), M::companion(splat(n_inv.1)));
-        let (wn, wnc) = (splat(w_n_inv.0), M::companion(splat(w_n_inv.1)));
-        for k in (0..half).step_by(8) {
+        let q = moduli::<L>(q);
+        let ni = [
+            L::splat(n_inv[0].into()),
+            L::companion(L::splat(n_inv[1].into())),
+        ];
+        let wn = [
+            L::splat(w_n_inv[0].into()),
+            L::companion(L::splat(w_n_inv[1].into())),
+        ];
+        for k in (0..half).step_by(L::LANES) {
             let (px, py) = (lo.as_mut_ptr().add(k), hi.as_mut_ptr().add(k));
             let (x, y) = (load(px), load(py));
             // x + y < 4q and x − y + 2q < 4q: within every multiplier's bound.
-            let s = _mm512_add_epi64(x, y);
-            let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
-            store(px, reduce(M::lazy_mul(s, ni, nic, q), q));
-            store(py, reduce(M::lazy_mul(d, wn, wnc, q), q));
+            let s = L::add(x, y);
+            let d = L::sub(L::add(x, q[1]), y);
+            store(px, reduce::<L>(L::lazy_mul(s, ni[0], ni[1], q[0]), q[0]));
+            store(py, reduce::<L>(L::lazy_mul(d, wn[0], wn[1], q[0]), q[0]));
         }
     }
-}
-
-/// `(w_1·N^-1 mod q, its 64-bit Shoup companion)`.
-fn w_times(tb: &Tables<'_>, n_inv: (u64, u64)) -> (u64, u64) {
-    let q = tb.q as u128;
-    let v = (tb.w[1] as u128 * n_inv.0 as u128 % q) as u64;
-    (v, (((v as u128) << 64) / q) as u64)
 }
