@@ -121,13 +121,12 @@ unsafe fn stage_wide<L: Lanes, const FWD: bool>(
 /// `2·LANES / 2t` blocks; `X` takes the first half of each block, `Y` the
 /// second. With `FINAL` (forward only) outputs are reduced to `[0, q)`.
 #[inline(always)]
-unsafe fn stage_narrow<L: Lanes, const FWD: bool, const FINAL: bool>(
+unsafe fn stage_narrow<L: Lanes, const FWD: bool, const FINAL: bool, const T: usize>(
     tb: &Tables<'_, L::S>,
     a: &mut [L::S],
     base: usize,
-    t: usize,
 ) {
-    let lanes = L::LANES;
+    let (lanes, t) = (L::LANES, T);
     let blocks = lanes / t;
     debug_assert!(base + a.len() / (2 * t) <= tb.w.len());
     // SAFETY: forwarded trait contract; each chunk has 2·LANES words and the
@@ -192,11 +191,13 @@ pub(super) unsafe fn forward<L: Lanes>(tb: &Tables<'_, L::S>, a: &mut [L::S]) {
                 stage_wide::<L, true>(tb, chunk, base, tt);
                 (tt, base) = (tt / 2, base * 2);
             }
-            while tt > 1 {
-                stage_narrow::<L, true, false>(tb, chunk, base, tt);
-                (tt, base) = (tt / 2, base * 2);
+            if L::LANES == 16 {
+                stage_narrow::<L, true, false, 8>(tb, chunk, base);
+                base *= 2;
             }
-            stage_narrow::<L, true, true>(tb, chunk, base, 1);
+            stage_narrow::<L, true, false, 4>(tb, chunk, base);
+            stage_narrow::<L, true, false, 2>(tb, chunk, base * 2);
+            stage_narrow::<L, true, true, 1>(tb, chunk, base * 4);
         }
     }
 }
@@ -221,11 +222,13 @@ pub(super) unsafe fn inverse<L: Lanes>(
     unsafe {
         for (c, chunk) in a.chunks_exact_mut(l).enumerate() {
             let start = n + c * l;
-            let mut t = 1;
-            while t < L::LANES {
-                stage_narrow::<L, false, false>(tb, chunk, start / (2 * t), t);
-                t *= 2;
+            stage_narrow::<L, false, false, 1>(tb, chunk, start / 2);
+            stage_narrow::<L, false, false, 2>(tb, chunk, start / 4);
+            stage_narrow::<L, false, false, 4>(tb, chunk, start / 8);
+            if L::LANES == 16 {
+                stage_narrow::<L, false, false, 8>(tb, chunk, start / 16);
             }
+            let mut t = L::LANES;
             while 2 * t <= l && t < n / 2 {
                 stage_wide::<L, false>(tb, chunk, start / (2 * t), t);
                 t *= 2;

@@ -132,8 +132,11 @@ pub(super) struct U64Wide;
 unsafe fn mul_hi_u64(a: __m512i, b: __m512i) -> __m512i {
     // SAFETY: AVX-512F (caller contract).
     unsafe {
-        let a_hi = _mm512_srli_epi64::<32>(a);
-        let b_hi = _mm512_srli_epi64::<32>(b);
+        // High halves by swapping the 32-bit halves of each lane (`vpmuludq`
+        // reads only the low half). A shift would let LLVM recognise a
+        // 64×64 high product and scalarise it.
+        let a_hi = _mm512_shuffle_epi32::<0b1011_0001>(a);
+        let b_hi = _mm512_shuffle_epi32::<0b1011_0001>(b);
         let lolo = _mm512_mul_epu32(a, b);
         let lohi = _mm512_mul_epu32(a, b_hi);
         let hilo = _mm512_mul_epu32(a_hi, b);
