@@ -22,7 +22,7 @@
 use criterion::{BenchmarkId, Criterion};
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::arith::{Modulus, ShoupOperand, Word};
-use hearth_kernels::ntt::NttPlan;
+use hearth_kernels::ntt::{Backend, NttPlan};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -240,6 +240,42 @@ fn jobs_u32(dir: &str, n: usize, q: u32) -> Vec<Job> {
     }
 }
 
+/// Every hearth backend this CPU supports on one size, forward, as a check
+/// that the dispatch picks the fastest.
+fn print_backends(log_n: u32) {
+    let n = 1usize << log_n;
+    println!("\nhearth backends, forward, N = {n} (interleaved minimum, µs)");
+    for (class, word, bits) in CLASSES {
+        let q = prime(bits);
+        let mut names = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
+        for b in Backend::ALL {
+            if word == 64 && b.is_supported::<u64>(bits) {
+                let p = NttPlan::<u64, _>::new(q, n).unwrap();
+                let mut buf = input(n, q);
+                jobs.push(Box::new(move || {
+                    p.forward_with(b, black_box(&mut buf)).unwrap()
+                }));
+                names.push(b.name());
+            } else if word == 32 && b.is_supported::<u32>(bits) {
+                let p = NttPlan::<u32, _>::new(q as u32, n).unwrap();
+                let mut buf: Vec<u32> = input(n, q).into_iter().map(|x| x as u32).collect();
+                jobs.push(Box::new(move || {
+                    p.forward_with(b, black_box(&mut buf)).unwrap()
+                }));
+                names.push(b.name());
+            }
+        }
+        let t = interleaved_min_ns(&mut jobs, n);
+        let cells: Vec<String> = names
+            .iter()
+            .zip(&t)
+            .map(|(nm, t)| format!("{nm} {:.1}", t / 1e3))
+            .collect();
+        println!("{class:<8} {}", cells.join("  "));
+    }
+}
+
 /// The ratio table: interleaved minimum times for every class, direction and
 /// size (the inverse of the others includes their `normalize`).
 fn print_ratios() {
@@ -286,5 +322,6 @@ fn main() {
     }
     bench_u32(&mut c);
     c.final_summary();
+    print_backends(14);
     print_ratios();
 }

@@ -93,6 +93,8 @@ fn advertised_backends_are_tested() {
         let ifma = avx512 && std::is_x86_feature_detected!("avx512ifma");
         assert_eq!(Backend::Avx512.is_supported::<u64>(62), avx512);
         assert_eq!(Backend::Avx512.is_supported::<u32>(30), avx512);
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        assert_eq!(Backend::Avx2.is_supported::<u64>(62), avx2);
         assert_eq!(
             compare::<u32>(30, 10, 0, 1),
             1 + avx512 as usize + Backend::Avx2.is_supported::<u32>(30) as usize

@@ -5,15 +5,17 @@
 //! against [`Backend::Portable`] for many degrees and moduli. Degrees below
 //! two registers of lanes (`N = 16` with `u32`) run the portable code.
 
-mod avx512;
+mod avx2;
 mod lanes;
+mod simd;
 
 use super::backend::Backend;
 use super::plan::NttPlan;
 use crate::arith::{ShoupOperand, Word};
-use avx512::Tables;
+use avx2::U64Avx2;
 use core::any::TypeId;
 use lanes::{Lanes, U64Ifma, U64Wide, U32};
+use simd::Tables;
 use std::is_x86_feature_detected;
 
 fn has_avx512() -> bool {
@@ -28,7 +30,7 @@ fn is<W: Word, T: 'static>() -> bool {
 pub(super) fn supported<W: Word>(b: Backend, modulus_bits: u32) -> bool {
     match b {
         Backend::Portable => true,
-        Backend::Avx2 => false,
+        Backend::Avx2 => is::<W, u64>() && is_x86_feature_detected!("avx2"),
         Backend::Avx512 => has_avx512(),
         Backend::Avx512Ifma => {
             is::<W, u64>()
@@ -93,7 +95,11 @@ pub(super) fn forward<W: Word, S: AsRef<[W]>>(
             // SAFETY: `supported` checked AVX-512F/DQ.
             unsafe { forward_wide(tb, a) }
         }),
-        Backend::Avx2 | Backend::Portable => false,
+        Backend::Avx2 => run_u64::<W, U64Avx2>(q, w, ws, a, |tb, a| {
+            // SAFETY: `supported` checked AVX2.
+            unsafe { forward_avx2(tb, a) }
+        }),
+        Backend::Portable => false,
     }
 }
 
@@ -146,7 +152,11 @@ pub(super) fn inverse<W: Word, S: AsRef<[W]>>(
             // SAFETY: `supported` checked AVX-512F/DQ.
             unsafe { inverse_wide(tb, a, x, y) }
         }),
-        Backend::Avx2 | Backend::Portable => false,
+        Backend::Avx2 => inv_u64::<W, U64Avx2>(q, w, ws, a, ni, wn, |tb, a, x, y| {
+            // SAFETY: `supported` checked AVX2.
+            unsafe { inverse_avx2(tb, a, x, y) }
+        }),
+        Backend::Portable => false,
     }
 }
 
@@ -170,35 +180,47 @@ fn inv_u64<W: Word, L: Lanes<S = u64>>(
 #[target_feature(enable = "avx512f,avx512dq")]
 unsafe fn forward_wide(tb: &Tables<'_, u64>, a: &mut [u64]) {
     // SAFETY: the features are enabled on this function.
-    unsafe { avx512::forward::<U64Wide>(tb, a) }
+    unsafe { simd::forward::<U64Wide>(tb, a) }
 }
 
 #[target_feature(enable = "avx512f,avx512dq,avx512ifma")]
 unsafe fn forward_ifma(tb: &Tables<'_, u64>, a: &mut [u64]) {
     // SAFETY: the features are enabled on this function; q < 2^50.
-    unsafe { avx512::forward::<U64Ifma>(tb, a) }
+    unsafe { simd::forward::<U64Ifma>(tb, a) }
 }
 
 #[target_feature(enable = "avx512f,avx512dq")]
 unsafe fn forward_u32(tb: &Tables<'_, u32>, a: &mut [u32]) {
     // SAFETY: the features are enabled on this function.
-    unsafe { avx512::forward::<U32>(tb, a) }
+    unsafe { simd::forward::<U32>(tb, a) }
 }
 
 #[target_feature(enable = "avx512f,avx512dq")]
 unsafe fn inverse_wide(tb: &Tables<'_, u64>, a: &mut [u64], ni: [u64; 2], wn: [u64; 2]) {
     // SAFETY: the features are enabled on this function.
-    unsafe { avx512::inverse::<U64Wide>(tb, a, ni, wn) }
+    unsafe { simd::inverse::<U64Wide>(tb, a, ni, wn) }
 }
 
 #[target_feature(enable = "avx512f,avx512dq,avx512ifma")]
 unsafe fn inverse_ifma(tb: &Tables<'_, u64>, a: &mut [u64], ni: [u64; 2], wn: [u64; 2]) {
     // SAFETY: the features are enabled on this function; q < 2^50.
-    unsafe { avx512::inverse::<U64Ifma>(tb, a, ni, wn) }
+    unsafe { simd::inverse::<U64Ifma>(tb, a, ni, wn) }
 }
 
 #[target_feature(enable = "avx512f,avx512dq")]
 unsafe fn inverse_u32(tb: &Tables<'_, u32>, a: &mut [u32], ni: [u32; 2], wn: [u32; 2]) {
     // SAFETY: the features are enabled on this function.
-    unsafe { avx512::inverse::<U32>(tb, a, ni, wn) }
+    unsafe { simd::inverse::<U32>(tb, a, ni, wn) }
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn forward_avx2(tb: &Tables<'_, u64>, a: &mut [u64]) {
+    // SAFETY: the feature is enabled on this function.
+    unsafe { simd::forward::<U64Avx2>(tb, a) }
+}
+
+#[target_feature(enable = "avx2")]
+unsafe fn inverse_avx2(tb: &Tables<'_, u64>, a: &mut [u64], ni: [u64; 2], wn: [u64; 2]) {
+    // SAFETY: the feature is enabled on this function.
+    unsafe { simd::inverse::<U64Avx2>(tb, a, ni, wn) }
 }

@@ -16,10 +16,12 @@
 //!   (`vpmullq`) whose difference modulo `2^64` is exact as `2q < 2^64`.
 //! - [`U32`] (AVX-512F, `q < 2^30`): sixteen lanes, `β = 2^32`; high halves
 //!   from `vpmuludq` on the even and the odd lanes, low products `vpmulld`.
+//! - [`super::avx2::U64Avx2`] (AVX2, `q < 2^62`): four lanes, as [`U64Wide`]
+//!   with the 64-bit low products and the unsigned minimum emulated.
 
 use core::arch::x86_64::*;
 
-/// Lanes of one `__m512i` and the operations the butterflies need.
+/// Lanes of one SIMD register and the operations the butterflies need.
 ///
 /// # Safety
 /// Every method requires the CPU features of the implementing strategy
@@ -27,34 +29,51 @@ use core::arch::x86_64::*;
 pub(super) trait Lanes {
     /// The scalar word.
     type S: Copy + Into<u64>;
+    /// The register.
+    type V: Copy;
     /// Lanes per register.
     const LANES: usize;
+    /// Loads one register from `p` (unaligned).
+    unsafe fn load(p: *const Self::S) -> Self::V;
+    /// Stores one register at `p` (unaligned).
+    unsafe fn store(p: *mut Self::S, v: Self::V);
     /// Every lane `x` (truncated to the word).
-    unsafe fn splat(x: u64) -> __m512i;
+    unsafe fn splat(x: u64) -> Self::V;
     /// Lane-wise wrapping addition.
-    unsafe fn add(a: __m512i, b: __m512i) -> __m512i;
+    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise wrapping subtraction.
-    unsafe fn sub(a: __m512i, b: __m512i) -> __m512i;
+    unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise unsigned minimum.
-    unsafe fn min(a: __m512i, b: __m512i) -> __m512i;
+    unsafe fn min(a: Self::V, b: Self::V) -> Self::V;
     /// Lane `i` of the result is lane `idx[i]` of the 2·LANES lanes `a ‖ b`.
-    unsafe fn permute2(a: __m512i, idx: __m512i, b: __m512i) -> __m512i;
+    unsafe fn permute2(a: Self::V, idx: Self::V, b: Self::V) -> Self::V;
     /// Lane `i` of the result is lane `idx[i]` of `a`.
-    unsafe fn permute(idx: __m512i, a: __m512i) -> __m512i;
+    unsafe fn permute(idx: Self::V, a: Self::V) -> Self::V;
     /// Loads the first `count ≤ LANES` words at `p`, zeroing the rest.
-    unsafe fn load_first(p: *const Self::S, count: usize) -> __m512i;
+    unsafe fn load_first(p: *const Self::S, count: usize) -> Self::V;
     /// An index vector with lane `i` equal to `f(i)`.
-    unsafe fn index(f: impl Fn(usize) -> usize) -> __m512i;
+    unsafe fn index(f: impl Fn(usize) -> usize) -> Self::V;
     /// Turns stored companions into the ones [`Lanes::lazy_mul`] expects.
-    unsafe fn companion(w_shoup: __m512i) -> __m512i;
+    unsafe fn companion(w_shoup: Self::V) -> Self::V;
     /// `y·w mod q` in `[0, 2q)` given `companion(w')`; `y < 4q`.
-    unsafe fn lazy_mul(y: __m512i, w: __m512i, w_c: __m512i, q: __m512i) -> __m512i;
+    unsafe fn lazy_mul(y: Self::V, w: Self::V, w_c: Self::V, q: Self::V) -> Self::V;
 }
 
 macro_rules! u64_lanes {
     () => {
         type S = u64;
         const LANES: usize = 8;
+        type V = __m512i;
+        #[inline(always)]
+        unsafe fn load(p: *const Self::S) -> __m512i {
+            // SAFETY: the caller guarantees 64 readable bytes at `p`.
+            unsafe { _mm512_loadu_si512(p.cast()) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut Self::S, v: __m512i) {
+            // SAFETY: the caller guarantees 64 writable bytes at `p`.
+            unsafe { _mm512_storeu_si512(p.cast(), v) }
+        }
         #[inline(always)]
         unsafe fn splat(x: u64) -> __m512i {
             // SAFETY: AVX-512F (trait contract).
@@ -175,6 +194,17 @@ pub(super) struct U32;
 impl Lanes for U32 {
     type S = u32;
     const LANES: usize = 16;
+    type V = __m512i;
+    #[inline(always)]
+    unsafe fn load(p: *const Self::S) -> __m512i {
+        // SAFETY: the caller guarantees 64 readable bytes at `p`.
+        unsafe { _mm512_loadu_si512(p.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut Self::S, v: __m512i) {
+        // SAFETY: the caller guarantees 64 writable bytes at `p`.
+        unsafe { _mm512_storeu_si512(p.cast(), v) }
+    }
 
     #[inline(always)]
     unsafe fn splat(x: u64) -> __m512i {

@@ -1,5 +1,5 @@
-//! The NTT on one AVX-512 register of lanes ([`Lanes`]: eight `u64` or
-//! sixteen `u32`).
+//! The NTT on one SIMD register of lanes ([`Lanes`]: four `u64` with AVX2,
+//! eight `u64` or sixteen `u32` with AVX-512).
 //!
 //! Same butterflies and lazy bounds as the portable path (see [`crate::ntt`]).
 //! Stages with half-block `t ≥ LANES` broadcast one twiddle over whole
@@ -15,7 +15,6 @@
 //! `(N + c·L)/(2t)`.
 
 use super::lanes::Lanes;
-use core::arch::x86_64::*;
 
 /// Bytes per cache block (half of a 32 KiB L1 data cache).
 const BLOCK_BYTES: usize = 16 << 10;
@@ -27,33 +26,16 @@ pub(crate) struct Tables<'a, S> {
     pub w_shoup: &'a [S],
 }
 
-#[inline(always)]
-unsafe fn load<S>(p: *const S) -> __m512i {
-    // SAFETY: the caller guarantees 64 readable bytes at `p`.
-    unsafe { _mm512_loadu_si512(p.cast()) }
-}
-
-#[inline(always)]
-unsafe fn store<S>(p: *mut S, v: __m512i) {
-    // SAFETY: the caller guarantees 64 writable bytes at `p`.
-    unsafe { _mm512_storeu_si512(p.cast(), v) }
-}
-
 /// `x mod m` for `x < 2m`.
 #[inline(always)]
-unsafe fn reduce<L: Lanes>(x: __m512i, m: __m512i) -> __m512i {
+unsafe fn reduce<L: Lanes>(x: L::V, m: L::V) -> L::V {
     // SAFETY: forwarded trait contract.
     unsafe { L::min(x, L::sub(x, m)) }
 }
 
 /// Forward (Cooley–Tukey) Harvey butterfly: `x, y < 4q` in, `< 4q` out.
 #[inline(always)]
-unsafe fn fwd_bfly<L: Lanes>(
-    x: __m512i,
-    y: __m512i,
-    w: [__m512i; 2],
-    q: [__m512i; 2],
-) -> [__m512i; 2] {
+unsafe fn fwd_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe {
         let u = reduce::<L>(x, q[1]);
@@ -64,12 +46,7 @@ unsafe fn fwd_bfly<L: Lanes>(
 
 /// Inverse (Gentleman–Sande) Harvey butterfly: `x, y < 2q` in, `< 2q` out.
 #[inline(always)]
-unsafe fn inv_bfly<L: Lanes>(
-    x: __m512i,
-    y: __m512i,
-    w: [__m512i; 2],
-    q: [__m512i; 2],
-) -> [__m512i; 2] {
+unsafe fn inv_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe {
         let s = reduce::<L>(L::add(x, y), q[1]);
@@ -80,7 +57,7 @@ unsafe fn inv_bfly<L: Lanes>(
 
 /// `[q, 2q]` splatted.
 #[inline(always)]
-unsafe fn moduli<L: Lanes>(q: u64) -> [__m512i; 2] {
+unsafe fn moduli<L: Lanes>(q: u64) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe { [L::splat(q), L::splat(2 * q)] }
 }
@@ -103,14 +80,14 @@ unsafe fn stage_wide<L: Lanes, const FWD: bool>(
             let wc = L::companion(L::splat(tb.w_shoup[base + j].into()));
             let p = block.as_mut_ptr();
             for k in (0..t).step_by(L::LANES) {
-                let (x, y) = (load(p.add(k)), load(p.add(k + t)));
+                let (x, y) = (L::load(p.add(k)), L::load(p.add(k + t)));
                 let [x, y] = if FWD {
                     fwd_bfly::<L>(x, y, [w, wc], q)
                 } else {
                     inv_bfly::<L>(x, y, [w, wc], q)
                 };
-                store(p.add(k), x);
-                store(p.add(k + t), y);
+                L::store(p.add(k), x);
+                L::store(p.add(k + t), y);
             }
         }
     }
@@ -145,7 +122,7 @@ unsafe fn stage_narrow<L: Lanes, const FWD: bool, const FINAL: bool, const T: us
         let itw = L::index(|i| i / t);
         for (c, pair) in a.chunks_exact_mut(2 * lanes).enumerate() {
             let p = pair.as_mut_ptr();
-            let (v0, v1) = (load(p), load(p.add(lanes)));
+            let (v0, v1) = (L::load(p), L::load(p.add(lanes)));
             let (x, y) = (L::permute2(v0, ix, v1), L::permute2(v0, iy, v1));
             let j = base + c * blocks;
             let w = L::permute(itw, L::load_first(tb.w.as_ptr().add(j), blocks));
@@ -160,8 +137,8 @@ unsafe fn stage_narrow<L: Lanes, const FWD: bool, const FINAL: bool, const T: us
                 x = reduce::<L>(reduce::<L>(x, q[1]), q[0]);
                 y = reduce::<L>(reduce::<L>(y, q[1]), q[0]);
             }
-            store(p, L::permute2(x, ilo, y));
-            store(p.add(lanes), L::permute2(x, ihi, y));
+            L::store(p, L::permute2(x, ilo, y));
+            L::store(p.add(lanes), L::permute2(x, ihi, y));
         }
     }
 }
@@ -191,13 +168,16 @@ pub(super) unsafe fn forward<L: Lanes>(tb: &Tables<'_, L::S>, a: &mut [L::S]) {
                 stage_wide::<L, true>(tb, chunk, base, tt);
                 (tt, base) = (tt / 2, base * 2);
             }
-            if L::LANES == 16 {
+            if L::LANES >= 16 {
                 stage_narrow::<L, true, false, 8>(tb, chunk, base);
                 base *= 2;
             }
-            stage_narrow::<L, true, false, 4>(tb, chunk, base);
-            stage_narrow::<L, true, false, 2>(tb, chunk, base * 2);
-            stage_narrow::<L, true, true, 1>(tb, chunk, base * 4);
+            if L::LANES >= 8 {
+                stage_narrow::<L, true, false, 4>(tb, chunk, base);
+                base *= 2;
+            }
+            stage_narrow::<L, true, false, 2>(tb, chunk, base);
+            stage_narrow::<L, true, true, 1>(tb, chunk, base * 2);
         }
     }
 }
@@ -224,8 +204,10 @@ pub(super) unsafe fn inverse<L: Lanes>(
             let start = n + c * l;
             stage_narrow::<L, false, false, 1>(tb, chunk, start / 2);
             stage_narrow::<L, false, false, 2>(tb, chunk, start / 4);
-            stage_narrow::<L, false, false, 4>(tb, chunk, start / 8);
-            if L::LANES == 16 {
+            if L::LANES >= 8 {
+                stage_narrow::<L, false, false, 4>(tb, chunk, start / 8);
+            }
+            if L::LANES >= 16 {
                 stage_narrow::<L, false, false, 8>(tb, chunk, start / 16);
             }
             let mut t = L::LANES;
@@ -267,12 +249,12 @@ unsafe fn inverse_last_stage<L: Lanes>(
         ];
         for k in (0..half).step_by(L::LANES) {
             let (px, py) = (lo.as_mut_ptr().add(k), hi.as_mut_ptr().add(k));
-            let (x, y) = (load(px), load(py));
+            let (x, y) = (L::load(px), L::load(py));
             // x + y < 4q and x − y + 2q < 4q: within every multiplier's bound.
             let s = L::add(x, y);
             let d = L::sub(L::add(x, q[1]), y);
-            store(px, reduce::<L>(L::lazy_mul(s, ni[0], ni[1], q[0]), q[0]));
-            store(py, reduce::<L>(L::lazy_mul(d, wn[0], wn[1], q[0]), q[0]));
+            L::store(px, reduce::<L>(L::lazy_mul(s, ni[0], ni[1], q[0]), q[0]));
+            L::store(py, reduce::<L>(L::lazy_mul(d, wn[0], wn[1], q[0]), q[0]));
         }
     }
 }
