@@ -28,6 +28,8 @@ pub struct NttPlan<W: Word, S: AsRef<[W]>> {
     log_degree: u32,
     psi: W,
     degree_inv: ShoupOperand<W>,
+    /// `ψ^-brv(1)·N^-1`: the last inverse stage's twiddle with `N^-1` folded in.
+    last_inverse_twiddle: ShoupOperand<W>,
     backend: Backend,
     tables: S,
 }
@@ -80,12 +82,14 @@ impl<W: Word, S: AsRef<[W]> + AsMut<[W]>> NttPlan<W, S> {
             .ok_or(Error::NotPrime {
                 modulus: q.to_u64(),
             })?;
+        let last = modulus.mul(inv[1], n_inv);
         Ok(Self {
             modulus,
             degree,
             log_degree,
             psi,
             degree_inv: ShoupOperand::new(&modulus, n_inv),
+            last_inverse_twiddle: ShoupOperand::new(&modulus, last),
             backend: Backend::fastest::<W>(modulus.bits()),
             tables: storage,
         })
@@ -157,6 +161,12 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     #[inline]
     pub fn inverse_twiddles_shoup(&self) -> &[W] {
         &self.tables.as_ref()[3 * self.degree..]
+    }
+
+    /// `ψ^-brv(1)·N^-1` with its companion (the fused last inverse stage).
+    #[inline]
+    pub(crate) fn last_inverse_twiddle(&self) -> ShoupOperand<W> {
+        self.last_inverse_twiddle
     }
 
     pub(crate) fn check_len(&self, len: usize) -> Result<(), Error> {

@@ -11,7 +11,7 @@ mod simd;
 
 use super::backend::Backend;
 use super::plan::NttPlan;
-use crate::arith::{ShoupOperand, Word};
+use crate::arith::Word;
 use avx2::U64Avx2;
 use core::any::TypeId;
 use lanes::{Lanes, U64Ifma, U64Wide, U32};
@@ -126,7 +126,7 @@ pub(super) fn inverse<W: Word, S: AsRef<[W]>>(
     let m = *plan.modulus();
     let (w, ws) = (plan.inverse_twiddles(), plan.inverse_twiddles_shoup());
     let ni = plan.degree_inv();
-    let wn = ShoupOperand::new(&m, m.mul(w[1], ni.value));
+    let wn = plan.last_inverse_twiddle();
     let (ni, wn) = ([ni.value, ni.quotient], [wn.value, wn.quotient]);
     let q = m.value();
     match b {
