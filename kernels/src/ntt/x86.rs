@@ -7,6 +7,7 @@
 
 mod avx2;
 mod lanes;
+mod radix4;
 mod simd;
 
 use super::backend::Backend;

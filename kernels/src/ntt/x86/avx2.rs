@@ -57,6 +57,7 @@ impl Lanes for U64Avx2 {
     type S = u64;
     type V = __m256i;
     const LANES: usize = 4;
+    const FUSE_STAGES: bool = false;
 
     #[inline(always)]
     unsafe fn load(p: *const u64) -> __m256i {

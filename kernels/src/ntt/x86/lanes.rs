@@ -33,6 +33,9 @@ pub(super) trait Lanes {
     type V: Copy;
     /// Lanes per register.
     const LANES: usize;
+    /// Whether to fuse pairs of wide stages ([`super::radix4`]): a gain when
+    /// loads and stores bound the butterflies, not when multiplies do.
+    const FUSE_STAGES: bool = true;
     /// Loads one register from `p` (unaligned).
     unsafe fn load(p: *const Self::S) -> Self::V;
     /// Stores one register at `p` (unaligned).
@@ -172,6 +175,8 @@ unsafe fn mul_hi_u64(a: __m512i, b: __m512i) -> __m512i {
 
 impl Lanes for U64Wide {
     u64_lanes!();
+    // Measured: the emulated 64-bit products bound this strategy.
+    const FUSE_STAGES: bool = false;
 
     #[inline(always)]
     unsafe fn companion(w_shoup: __m512i) -> __m512i {

@@ -15,6 +15,7 @@
 //! `(N + c·L)/(2t)`.
 
 use super::lanes::Lanes;
+use super::radix4;
 
 /// Bytes per cache block (half of a 32 KiB L1 data cache).
 const BLOCK_BYTES: usize = 16 << 10;
@@ -35,7 +36,7 @@ unsafe fn reduce<L: Lanes>(x: L::V, m: L::V) -> L::V {
 
 /// Forward (Cooley–Tukey) Harvey butterfly: `x, y < 4q` in, `< 4q` out.
 #[inline(always)]
-unsafe fn fwd_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
+pub(super) unsafe fn fwd_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe {
         let u = reduce::<L>(x, q[1]);
@@ -46,7 +47,7 @@ unsafe fn fwd_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L
 
 /// Inverse (Gentleman–Sande) Harvey butterfly: `x, y < 2q` in, `< 2q` out.
 #[inline(always)]
-unsafe fn inv_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
+pub(super) unsafe fn inv_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe {
         let s = reduce::<L>(L::add(x, y), q[1]);
@@ -57,7 +58,7 @@ unsafe fn inv_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L
 
 /// `[q, 2q]` splatted.
 #[inline(always)]
-unsafe fn moduli<L: Lanes>(q: u64) -> [L::V; 2] {
+pub(super) unsafe fn moduli<L: Lanes>(q: u64) -> [L::V; 2] {
     // SAFETY: forwarded trait contract.
     unsafe { [L::splat(q), L::splat(2 * q)] }
 }
@@ -159,15 +160,25 @@ pub(super) unsafe fn forward<L: Lanes>(tb: &Tables<'_, L::S>, a: &mut [L::S]) {
     // SAFETY: forwarded caller contract.
     unsafe {
         while 2 * t > block_words::<L>() {
-            stage_wide::<L, true>(tb, a, m, t);
-            (t, m) = (t / 2, m * 2);
+            if L::FUSE_STAGES && t > block_words::<L>() {
+                radix4::forward_pair::<L>(tb, a, m, t);
+                (t, m) = (t / 4, m * 4);
+            } else {
+                stage_wide::<L, true>(tb, a, m, t);
+                (t, m) = (t / 2, m * 2);
+            }
         }
         for (c, chunk) in a.chunks_exact_mut(2 * t).enumerate() {
             let (mut tt, mut base) = (t, m + c);
+            while L::FUSE_STAGES && tt >= 2 * L::LANES {
+                radix4::forward_pair::<L>(tb, chunk, base, tt);
+                (tt, base) = (tt / 4, base * 4);
+            }
             while tt >= L::LANES {
                 stage_wide::<L, true>(tb, chunk, base, tt);
                 (tt, base) = (tt / 2, base * 2);
             }
+            debug_assert_eq!(tt, L::LANES / 2);
             if L::LANES >= 16 {
                 stage_narrow::<L, true, false, 8>(tb, chunk, base);
                 base *= 2;
@@ -211,12 +222,20 @@ pub(super) unsafe fn inverse<L: Lanes>(
                 stage_narrow::<L, false, false, 8>(tb, chunk, start / 16);
             }
             let mut t = L::LANES;
+            while L::FUSE_STAGES && 4 * t <= l && 2 * t < n / 2 {
+                radix4::inverse_pair::<L>(tb, chunk, start / (2 * t), t);
+                t *= 4;
+            }
             while 2 * t <= l && t < n / 2 {
                 stage_wide::<L, false>(tb, chunk, start / (2 * t), t);
                 t *= 2;
             }
         }
         let mut t = l.min(n / 2);
+        while L::FUSE_STAGES && 2 * t < n / 2 {
+            radix4::inverse_pair::<L>(tb, a, n / (2 * t), t);
+            t *= 4;
+        }
         while t < n / 2 {
             stage_wide::<L, false>(tb, a, n / (2 * t), t);
             t *= 2;
