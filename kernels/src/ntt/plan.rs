@@ -163,9 +163,11 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
         &self.tables.as_ref()[3 * self.degree..]
     }
 
-    /// `ψ^-brv(1)·N^-1` with its companion (the fused last inverse stage).
+    /// `ψ^-brv(1)·N^-1` with its Shoup companion: the last inverse stage's
+    /// twiddle with the scaling by `N^-1` folded in (used by the SIMD
+    /// backends, whose last inverse stage includes the scaling).
     #[inline]
-    pub(crate) fn last_inverse_twiddle(&self) -> ShoupOperand<W> {
+    pub fn last_inverse_twiddle(&self) -> ShoupOperand<W> {
         self.last_inverse_twiddle
     }
 

@@ -66,7 +66,7 @@ pub(super) unsafe fn inverse_pair<L: Lanes>(
     base: usize,
     t: usize,
 ) {
-    debug_assert!(base % 2 == 0);
+    debug_assert!(base.is_multiple_of(2));
     // SAFETY: forwarded caller contract; `k + LANES ≤ t` keeps every access
     // inside its block of 4t words.
     unsafe {
