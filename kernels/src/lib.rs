@@ -45,7 +45,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod arith;
+#[cfg(feature = "alloc")]
+pub mod ckks;
 pub mod error;
 pub mod ntt;
+#[cfg(feature = "alloc")]
+pub mod poly;
+#[cfg(feature = "alloc")]
+pub mod rns;
 
 pub use error::Error;
