@@ -34,7 +34,7 @@
 
 mod convert;
 
-pub use convert::{rescale_limb, BaseConverter, RescaleConstants};
+pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
 
 use crate::arith::{Modulus, Word};
 

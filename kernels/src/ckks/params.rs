@@ -132,7 +132,7 @@ impl CkksParams {
         if dnum == 0 || dnum > chain_bits.len() {
             return Err(CkksError::InvalidParameters("dnum must be in [1, L + 1]"));
         }
-        if !(scale.is_finite() && scale >= 1.0 && scale < 2f64.powi(100)) {
+        if !(1.0..1.267_650_600_228_229_4e30).contains(&scale) {
             return Err(CkksError::InvalidScale);
         }
         let n = 1usize << log_n;
