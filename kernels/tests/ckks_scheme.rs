@@ -226,14 +226,14 @@ fn rotations_and_conjugation() {
         let got = enc
             .decode_complex(&mut e, &enc.decrypt(&s.sk, &rot).unwrap())
             .unwrap();
-        for j in 0..slots {
+        for (j, g) in got.iter().enumerate() {
             let src = (j as i64 + step).rem_euclid(slots as i64) as usize;
             assert!(
-                (got[j].0 - vals[src].0).abs() < 2f64.powi(-18),
+                (g.0 - vals[src].0).abs() < 2f64.powi(-18),
                 "step {step} slot {j}"
             );
             assert!(
-                (got[j].1 - vals[src].1).abs() < 2f64.powi(-18),
+                (g.1 - vals[src].1).abs() < 2f64.powi(-18),
                 "step {step} slot {j}"
             );
         }
@@ -242,9 +242,9 @@ fn rotations_and_conjugation() {
     let got = enc
         .decode_complex(&mut e, &enc.decrypt(&s.sk, &conj).unwrap())
         .unwrap();
-    for j in 0..slots {
-        assert!((got[j].0 - vals[j].0).abs() < 2f64.powi(-18));
-        assert!((got[j].1 + vals[j].1).abs() < 2f64.powi(-18));
+    for (g, v) in got.iter().zip(&vals) {
+        assert!((g.0 - v.0).abs() < 2f64.powi(-18));
+        assert!((g.1 + v.1).abs() < 2f64.powi(-18));
     }
     // A missing key is a typed error.
     let empty = GaloisKeys::default();
