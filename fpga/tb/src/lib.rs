@@ -13,8 +13,11 @@
 //!   this crate is empty.
 #![cfg_attr(not(feature = "rtl"), allow(unused))]
 
+pub mod cycles;
 #[cfg(feature = "rtl")]
 mod ffi;
+#[cfg(feature = "rtl")]
+pub mod job;
 #[cfg(feature = "rtl")]
 mod model;
 
