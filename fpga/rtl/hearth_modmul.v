@@ -23,18 +23,18 @@ module hearth_modmul #(
     always @(posedge clk) x_s1 <= a * b;
 
     // Stage 2: the quotient estimate before its final shift.
+    // x1 < 2^(L+1) and mu < 2^(L+1) with L <= W-2: both fit one word.
     wire [2*W-1:0] x1 = x_s1 >> (bits - 7'd1);
-    wire [2*W+1:0] x1w = {{(W+1){1'b0}}, x1[W:0]};
-    wire [2*W+1:0] muw = {{(W+2){1'b0}}, mu};
-    reg  [2*W+1:0] t2_s2;
+    wire [W-1:0]   x1w = x1[W-1:0];
+    reg  [2*W-1:0] t2_s2;
     reg  [W-1:0]   xlo_s2;
     always @(posedge clk) begin
-        t2_s2  <= x1w * muw;
+        t2_s2  <= x1w * mu;
         xlo_s2 <= x_s1[W-1:0];
     end
 
     // Stage 3: x - t*q in one wrapping word, in [0, 3q).
-    wire [2*W+1:0] t_full = t2_s2 >> (bits + 7'd1);
+    wire [2*W-1:0] t_full = t2_s2 >> (bits + 7'd1);
     wire [W-1:0]   t      = t_full[W-1:0];
     wire [W-1:0]   tq     = t * q;
     reg  [W-1:0]   r3_s3;
