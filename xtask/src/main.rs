@@ -4,8 +4,12 @@
 //! - `test`: installs what the tests need, then runs every check and test
 //!   (the README's test command).
 //! - `kat ntt`: writes NTT known-answer vectors (see `kat.rs`).
+//! - `rtl [test|lint|cycles]`: the NTT pipeline RTL under Verilator.
+//! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 
 mod kat;
+mod rtl;
+mod synth;
 mod test;
 mod tools;
 
@@ -16,6 +20,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("kat") => kat::run(&args[1..]),
+        Some("rtl") => rtl::run(&args[1..]),
+        Some("synth") => synth::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -32,4 +38,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test                      install prerequisites, then run every check and test
   kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
-                            write NTT known-answer vectors (JSON and $readmemh hex)";
+                            write NTT known-answer vectors (JSON and $readmemh hex)
+  rtl [test|lint|cycles]    RTL under Verilator: tests (default), lint, cycle table
+  synth [--log-n-max K] [--configs w32l4,...]
+                            yosys synth_xilinx resource table of the RTL";
