@@ -4,10 +4,13 @@
 //! - `test`: installs what the tests need, then runs every check and test
 //!   (the README's test command).
 //! - `kat ntt`: writes NTT known-answer vectors (see `kat.rs`).
+//! - `regmap [--check]`: generates the register-map constants from
+//!   `fpga/regmap.toml` (or checks that they are up to date).
 //! - `rtl [test|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 
 mod kat;
+mod regmap;
 mod rtl;
 mod synth;
 mod test;
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("kat") => kat::run(&args[1..]),
+        Some("regmap") => regmap::run(&args[1..]),
         Some("rtl") => rtl::run(&args[1..]),
         Some("synth") => synth::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
@@ -39,6 +43,7 @@ commands:
   test                      install prerequisites, then run every check and test
   kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
                             write NTT known-answer vectors (JSON and $readmemh hex)
+  regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
   rtl [test|lint|cycles]    RTL under Verilator: tests (default), lint, cycle table
   synth [--log-n-max K] [--configs w32l4,...]
                             yosys synth_xilinx resource table of the RTL";
