@@ -49,6 +49,13 @@ pub enum RtlError {
         /// Words accessed.
         len: usize,
     },
+    /// A word type whose width differs from the device word.
+    WordSize {
+        /// Device word bits.
+        device: u32,
+        /// Requested word bits.
+        requested: u32,
+    },
     /// A value wider than the device word.
     TooWide {
         /// The value.
@@ -68,6 +75,9 @@ impl core::fmt::Display for RtlError {
                     f,
                     "device-memory access [{addr}, +{len}) past {DEVMEM_WORDS} words"
                 )
+            }
+            Self::WordSize { device, requested } => {
+                write!(f, "{requested}-bit words on a {device}-bit device")
             }
             Self::TooWide { value } => write!(f, "value {value:#x} wider than the device word"),
         }
