@@ -6,7 +6,7 @@
 //! - `kat ntt`: writes NTT known-answer vectors (see `kat.rs`).
 //! - `regmap [--check]`: generates the register-map constants from
 //!   `fpga/regmap.toml` (or checks that they are up to date).
-//! - `rtl [test|lint|cycles]`: the NTT pipeline RTL under Verilator.
+//! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 
 mod kat;
@@ -44,6 +44,6 @@ commands:
   kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
                             write NTT known-answer vectors (JSON and $readmemh hex)
   regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
-  rtl [test|lint|cycles]    RTL under Verilator: tests (default), lint, cycle table
+  rtl [test|kat|lint|cycles] RTL under Verilator: tests (default), KAT bench, lint, cycles
   synth [--log-n-max K] [--configs w32l4,...]
                             yosys synth_xilinx resource table of the RTL";
