@@ -16,6 +16,11 @@
 //! S = 3 (register mode), 3 + B·(6 + DB + M) (descriptor pre-pass)
 //! BUSY_CYCLES = B·k·C
 //! ```
+//!
+//! A refused job: `CYCLES` = 1 for `BAD_LOG_N` and `BAD_BATCH`; 2 for the
+//! register-mode `BAD_MODULUS` and `ADDR_RANGE` and the descriptor-table
+//! range; [`prepass_refused_cycles`] for a descriptor found bad by the
+//! pre-pass; `BUSY_CYCLES` = 0.
 
 /// Parameters of a job for [`job_cycles`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +78,15 @@ pub fn job_cycles(s: JobShape) -> u64 {
         total += t + 1;
     }
     total + t_store
+}
+
+/// `CYCLES` of a descriptor-mode job refused with `BAD_MODULUS` at limb
+/// `limb` by the pre-pass: `8 + DB + M + limb·(6 + DB + M)`. An `ADDR_RANGE`
+/// found after the pre-pass (source, destination, a descriptor's twiddles)
+/// costs the same with `limb = B − 1`.
+pub fn prepass_refused_cycles(lanes: u32, mem_latency: u64, limb: u64) -> u64 {
+    let db = 8u64.div_ceil(lanes as u64);
+    8 + db + mem_latency + limb * (6 + db + mem_latency)
 }
 
 /// `BUSY_CYCLES` of a completed job.

@@ -5,9 +5,10 @@
 
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::ntt::OwnedNttPlan;
+use hearth_rtl::cycles::prepass_refused_cycles;
 use hearth_rtl::job::regs::*;
 use hearth_rtl::job::{run_batch, run_regs, JobRegs, LimbParams, DST_BASE, SRC_BASE};
-use hearth_rtl::{Rtl, DEVMEM_WORDS};
+use hearth_rtl::{Rtl, DEVMEM_WORDS, MEM_LATENCY};
 
 const N: usize = 64;
 const SENTINEL: u64 = 0x5a5a_5a5a;
@@ -179,4 +180,30 @@ fn input_range_names_the_limb() {
     let limbs = vec![l.clone(), l.clone(), l];
     let (_, o) = run_batch(&mut rtl, &limbs, &input, false, false).unwrap();
     assert_eq!(o.error(), Some((ERR_INPUT_RANGE, 1)));
+}
+
+/// `CYCLES` of refused jobs follows the documented formula.
+#[test]
+fn refused_cycles() {
+    let l = limb(50, 0);
+    let mut rtl = setup(&l);
+    let mut j = good(&l);
+    j.log_n = 3;
+    assert_eq!(run_regs(&mut rtl, &j, 8).cycles, 1);
+    let mut j = good(&l);
+    j.mu += 1;
+    assert_eq!(run_regs(&mut rtl, &j, 8).cycles, 2);
+    for bad in 0..3u64 {
+        for i in 0..3u64 {
+            let l = limb(50, i as usize);
+            let mu = if i == bad { l.mu ^ 4 } else { l.mu };
+            let d = [l.q, mu, l.bits as u64, l.n_inv, 0, 0, 0, 0];
+            rtl.mem_write(0x4000 + 8 * i, &d).unwrap();
+        }
+        let mut j = good(&l);
+        (j.desc, j.batch) = (true, 3);
+        let o = run_regs(&mut rtl, &j, 1);
+        assert_eq!(o.error(), Some((ERR_BAD_MODULUS, bad as u32)));
+        assert_eq!(o.cycles, prepass_refused_cycles(4, MEM_LATENCY as u64, bad));
+    }
 }
