@@ -34,6 +34,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "warnings",
     ])?;
     cargo_run(&["test", "--workspace"])?;
+    crate::rtl::test()?;
     for target in RISCV_TARGETS {
         for krate in NO_STD_CRATES {
             cargo_run(&[
