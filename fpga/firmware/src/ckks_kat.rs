@@ -29,13 +29,13 @@
 use crate::digest::Digest;
 use crate::Error;
 use alloc::vec::Vec;
+use hearth_kernels::ckks::eval::Evaluator;
+use hearth_kernels::ckks::keys::RelinKey;
 use hearth_kernels::ckks::serialize::CiphertextDigest;
 use hearth_kernels::ckks::{
     encrypt_pk_limb, Ciphertext, CkksContext, CkksParams, EncryptionNoise, Encryptor, PublicKey,
     SecretKey,
 };
-use hearth_kernels::ckks::eval::Evaluator;
-use hearth_kernels::ckks::keys::RelinKey;
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -54,7 +54,13 @@ pub fn encrypt_params() -> Result<CkksParams, Error> {
 /// N = 1024, chain primes of 30, 25 bits, one 30-bit special prime,
 /// `Δ = 2^25`, dnum 2. **Insecure** (85 bits > 27 at N = 1024): a test set.
 pub fn mul_params() -> Result<CkksParams, Error> {
-    Ok(CkksParams::insecure_for_tests(10, &[30, 25], &[30], 33_554_432.0, 2)?)
+    Ok(CkksParams::insecure_for_tests(
+        10,
+        &[30, 25],
+        &[30],
+        33_554_432.0,
+        2,
+    )?)
 }
 
 /// `x_j = ((37·j) mod s)/(s/2) − 1` for `j = 0..s` (exact binary fractions).
@@ -144,10 +150,26 @@ impl EncryptSetup {
     }
 }
 
-/// The multiplication workload (see the module documentation); returns the
-/// context, the secret key and the rescaled product, whose digest the
-/// firmware prints.
-pub fn mul_relin_rescale() -> Result<(CkksContext<u32>, SecretKey<u32>, Ciphertext<u32>), Error> {
+/// What the multiplication workload leaves: its context, the secret key
+/// (to check the result on the host) and the rescaled product.
+pub struct MulOutcome {
+    /// The context of [`mul_params`].
+    pub ctx: CkksContext<u32>,
+    /// The secret key.
+    pub sk: SecretKey<u32>,
+    /// `rescale(relin(x·y))`.
+    pub product: Ciphertext<u32>,
+}
+
+impl MulOutcome {
+    /// The product's digest (`Ciphertext::digest`).
+    pub fn digest(&self) -> Digest {
+        self.product.digest(&self.ctx)
+    }
+}
+
+/// The multiplication workload (see the module documentation).
+pub fn mul_relin_rescale() -> Result<MulOutcome, Error> {
     let ctx = CkksContext::<u32>::new(mul_params()?)?;
     let mut rng = ChaCha20Rng::from_seed(MUL_SEED);
     let mut e = SoftwareNtt;
@@ -163,6 +185,24 @@ pub fn mul_relin_rescale() -> Result<(CkksContext<u32>, SecretKey<u32>, Cipherte
     let cy = enc.encrypt_pk(&mut e, &pk, &py, &mut rng)?;
     let mut ev = Evaluator::new(&ctx, SoftwareNtt);
     let prod = ev.multiply_relin(&cx, &cy, &rk)?;
-    let out = ev.rescale(&prod)?;
-    Ok((ctx, sk, out))
+    let product = ev.rescale(&prod)?;
+    Ok(MulOutcome { ctx, sk, product })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_encryption_gives_the_whole_ciphertext_digest() {
+        let setup = EncryptSetup::new().unwrap();
+        let x = values_x(2048);
+        let whole = setup.encode_encrypt(&x).unwrap();
+        assert_eq!(setup.encode_encrypt_streaming(&x).unwrap(), whole);
+        let mut buf = [0u8; 64];
+        std::println!(
+            "encrypt digest {}",
+            crate::digest::hex_str(&whole, &mut buf)
+        );
+    }
 }
