@@ -109,25 +109,30 @@ impl EncryptSetup {
         Ok(ct.digest(&self.ctx))
     }
 
-    /// Steps 3–4 one limb at a time; the same digest as
-    /// [`Self::encode_encrypt`].
-    pub fn encode_encrypt_streaming(&self, values: &[f64]) -> Result<Digest, Error> {
+    /// Step 3 alone: the message's integer coefficients `⌊Δ·m_i⌉`.
+    pub fn encode(&self, values: &[f64]) -> Result<Vec<i64>, Error> {
+        let n = self.ctx.degree();
+        let mut coeffs = crate::mem::try_vec(0i128, n)?;
+        self.ctx
+            .encoder()
+            .encode_real(values, self.ctx.params().scale(), &mut coeffs)?;
+        let mut msg = crate::mem::try_vec(0i64, n)?;
+        for (m, &c) in msg.iter_mut().zip(&coeffs) {
+            *m = i64::try_from(c).map_err(|_| Error::CoefficientOverflow)?;
+        }
+        Ok(msg)
+    }
+
+    /// Step 4 one limb at a time from the coefficients of [`Self::encode`];
+    /// returns the ciphertext's digest.
+    pub fn encrypt_streaming(&self, msg: &[i64]) -> Result<Digest, Error> {
         let mut rng = self.rng.clone();
         let mut e = SoftwareNtt;
         let ctx = &self.ctx;
         let n = ctx.degree();
-        let scale = ctx.params().scale();
-        let msg = {
-            let mut coeffs = crate::mem::try_vec(0i128, n)?;
-            ctx.encoder().encode_real(values, scale, &mut coeffs)?;
-            let mut msg = crate::mem::try_vec(0i64, n)?;
-            for (m, &c) in msg.iter_mut().zip(&coeffs) {
-                *m = i64::try_from(c).map_err(|_| Error::CoefficientOverflow)?;
-            }
-            msg
-        };
         let noise = EncryptionNoise::sample(n, &mut rng);
         let limbs = ctx.max_level() + 1;
+        let scale = ctx.params().scale();
         let mut digest = CiphertextDigest::new::<u32>(ctx.ring().log_degree(), limbs, scale);
         let mut c0 = crate::mem::try_vec(0u32, n)?;
         let mut c1 = crate::mem::try_vec(0u32, n)?;
@@ -139,7 +144,7 @@ impl EncryptSetup {
                 self.pk.b().limb(i),
                 self.pk.a().limb(i),
                 (&noise.v, &noise.e0, &noise.e1),
-                &msg,
+                msg,
                 &mut c0,
                 &mut c1,
                 &mut scratch,
@@ -147,6 +152,26 @@ impl EncryptSetup {
             digest.update_limb(ctx.ring().modulus(i).value(), &c0, &c1);
         }
         Ok(digest.finalize())
+    }
+
+    /// Steps 3–4 one limb at a time ([`Self::encode`], then
+    /// [`Self::encrypt_streaming`]); the same digest as
+    /// [`Self::encode_encrypt`].
+    pub fn encode_encrypt_streaming(&self, values: &[f64]) -> Result<Digest, Error> {
+        let msg = self.encode(values)?;
+        self.encrypt_streaming(&msg)
+    }
+
+    /// One forward NTT of `N` words modulo the first prime (a cost
+    /// reference); returns the digest of the transform of `0, 1, …, N−1`.
+    pub fn forward_ntt(&self) -> Result<Digest, Error> {
+        let n = self.ctx.degree();
+        let mut a = crate::mem::try_vec(0u32, n)?;
+        for (i, x) in a.iter_mut().enumerate() {
+            *x = i as u32;
+        }
+        self.ctx.ring().plan(0).forward(&mut a)?;
+        Ok(crate::digest::words_digest(a.iter().map(|&x| u64::from(x))))
     }
 }
 

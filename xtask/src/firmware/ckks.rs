@@ -9,8 +9,9 @@ use hearth_firmware::ckks_kat::{mul_relin_rescale, values_x, values_y, EncryptSe
 use hearth_kernels::ckks::Encryptor;
 use hearth_kernels::ntt::SoftwareNtt;
 
-/// The host's digests for `ckks encrypt-pk`, `ckks encrypt-pk-stream` and
-/// `ckks mul-relin-rescale`.
+/// The host's digests for the `ckks` results: `encrypt-pk`,
+/// `encrypt-pk-stream`, `encrypt-pk-stream-split` (all the same
+/// ciphertext), `ntt-forward-4096` and `mul-relin-rescale`.
 pub fn expected() -> Result<Vec<Expected>, String> {
     let err = |e: hearth_firmware::Error| format!("host CKKS workload: {e}");
     let setup = EncryptSetup::new().map_err(err)?;
@@ -43,6 +44,8 @@ pub fn expected() -> Result<Vec<Expected>, String> {
     Ok(vec![
         item("encrypt-pk", &encrypt),
         item("encrypt-pk-stream", &encrypt),
+        item("encrypt-pk-stream-split", &encrypt),
+        item("ntt-forward-4096", &hex(&setup.forward_ntt().map_err(err)?)),
         item("mul-relin-rescale", &hex(&mul.digest())),
     ])
 }
