@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch.
 
+mod files;
 mod infer;
 mod table;
 mod train;
@@ -23,6 +24,12 @@ enum Command {
     Infer(infer::InferArgs),
     /// Train a `hearth-mlp-v1` model from a labelled CSV file.
     Train(train::TrainArgs),
+    /// Generate a secret key file.
+    Keygen(files::KeygenArgs),
+    /// Encrypt the columns of a CSV file under a secret key.
+    Encrypt(files::EncryptArgs),
+    /// Decrypt a ciphertext file back to CSV.
+    Decrypt(files::DecryptArgs),
 }
 
 /// Runs one command.
@@ -31,5 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => infer::demo(a),
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
+        Command::Keygen(a) => files::keygen(a),
+        Command::Encrypt(a) => files::encrypt(a),
+        Command::Decrypt(a) => files::decrypt(a),
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod container;
 pub mod engine;
+pub mod files;
 pub mod latency;
 pub mod layers;
 pub mod params;
