@@ -29,6 +29,7 @@ use crate::pmem::{PmemFile, PmemStats};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, Evaluator};
 use hearth_kernels::ntt::{NttEngine, SoftwareNtt};
 use session::{ckks, Session};
+use sha2::{Digest, Sha256};
 use std::time::Instant;
 
 /// What the encrypted evaluation of a batch produced and measured.
@@ -50,6 +51,9 @@ pub struct HeOutput {
     pub pmem: PmemStats,
     /// Parameter summary.
     pub parameters: Option<String>,
+    /// SHA-256 over the digests of every output ciphertext, in order (equal
+    /// for equal seeds whatever the engine).
+    pub ciphertext_sha256: Option<String>,
 }
 
 /// Evaluates `mlp` on `rows` (raw features) under encryption.
@@ -96,13 +100,15 @@ fn run_with<E: NttEngine<u64>>(
     let keygen_seconds = t0.elapsed().as_secs_f64();
     let bar = progress(opts.progress, rows.len());
     let mut pmem = None;
+    let mut digest = Sha256::new();
+    let mut io = Io {
+        pmem: &mut pmem,
+        digest: &mut digest,
+        bar: &bar,
+    };
     let (logits, latency_seconds) = match opts.packing {
-        Packing::Throughput => {
-            run_throughput(mlp, &std_rows, &mut sess, &mut engine, &mut pmem, &bar)?
-        }
-        Packing::Latency => {
-            run_latency(mlp, &std_rows, &mut sess, &mut engine, &mut pmem, geo, &bar)?
-        }
+        Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, &mut engine, &mut io)?,
+        Packing::Latency => run_latency(mlp, &std_rows, &mut sess, &mut engine, &mut io, geo)?,
     };
     bar.finish_and_clear();
     Ok(HeOutput {
@@ -114,6 +120,7 @@ fn run_with<E: NttEngine<u64>>(
         device_seconds: 0.0,
         pmem: pmem.map(|p: PmemFile| p.stats()).unwrap_or_default(),
         parameters,
+        ciphertext_sha256: Some(hex(&digest.finalize())),
     })
 }
 
@@ -124,14 +131,13 @@ fn run_throughput<E: NttEngine<u64>>(
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut engine::Counting<E>,
-    pmem: &mut Option<PmemFile>,
-    bar: &indicatif::ProgressBar,
+    io: &mut Io<'_>,
 ) -> Result<Logits> {
     let mut logits = Vec::with_capacity(rows.len());
     let mut first_eval = 0.0;
     for (b, batch) in rows.chunks(sess.slots()).enumerate() {
         let cts = throughput::encrypt_batch(sess, engine, batch, mlp.inputs())?;
-        let cts = through_pmem(pmem, &sess.ctx, cts)?;
+        let cts = io.through_pmem(&sess.ctx, cts)?;
         let t = Instant::now();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
@@ -140,13 +146,13 @@ fn run_throughput<E: NttEngine<u64>>(
         if b == 0 {
             first_eval = t.elapsed().as_secs_f64();
         }
-        let out = through_pmem(pmem, &sess.ctx, out)?;
+        let out = io.output(&sess.ctx, out)?;
         let slots: Vec<Vec<f64>> = out
             .iter()
             .map(|c| sess.decrypt(engine, c))
             .collect::<Result<_>>()?;
         logits.extend((0..batch.len()).map(|j| slots.iter().map(|s| s[j]).collect::<Vec<f64>>()));
-        bar.inc(batch.len() as u64);
+        io.bar.inc(batch.len() as u64);
     }
     Ok((logits, first_eval))
 }
@@ -156,26 +162,25 @@ fn run_latency<E: NttEngine<u64>>(
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut engine::Counting<E>,
-    pmem: &mut Option<PmemFile>,
+    io: &mut Io<'_>,
     geo: latency::Geometry,
-    bar: &indicatif::ProgressBar,
 ) -> Result<Logits> {
     let mut cache = latency::Cache::default();
     let mut logits = Vec::with_capacity(rows.len());
     let mut times = Vec::new();
     for x in rows {
         let ct = latency::encrypt_sample(sess, engine, geo, x)?;
-        let ct = through_pmem(pmem, &sess.ctx, vec![ct])?.remove(0);
+        let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
         let t = Instant::now();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
             latency::evaluate(&mut ev, sess, mlp, geo, &mut cache, ct)?
         };
         times.push(t.elapsed().as_secs_f64());
-        let out = through_pmem(pmem, &sess.ctx, vec![out])?.remove(0);
+        let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;
         logits.push(slots[..mlp.outputs()].to_vec());
-        bar.inc(1);
+        io.bar.inc(1);
     }
     // The first sample also encodes the diagonals once; report the steady state.
     let steady = if times.len() > 1 {
@@ -187,6 +192,39 @@ fn run_latency<E: NttEngine<u64>>(
         logits,
         steady.iter().sum::<f64>() / steady.len().max(1) as f64,
     ))
+}
+
+/// Where a run's ciphertexts go between client and server.
+struct Io<'a> {
+    pmem: &'a mut Option<PmemFile>,
+    digest: &'a mut Sha256,
+    bar: &'a indicatif::ProgressBar,
+}
+
+impl Io<'_> {
+    /// Hashes the server's output ciphertexts, then moves them through PMEM.
+    fn output(
+        &mut self,
+        ctx: &CkksContext<u64>,
+        cts: Vec<Ciphertext<u64>>,
+    ) -> Result<Vec<Ciphertext<u64>>> {
+        for c in &cts {
+            self.digest.update(c.digest(ctx));
+        }
+        self.through_pmem(ctx, cts)
+    }
+
+    fn through_pmem(
+        &mut self,
+        ctx: &CkksContext<u64>,
+        cts: Vec<Ciphertext<u64>>,
+    ) -> Result<Vec<Ciphertext<u64>>> {
+        through_pmem(self.pmem, ctx, cts)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Writes ciphertexts to the PMEM region (as the server receives or emits
