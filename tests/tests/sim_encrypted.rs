@@ -45,33 +45,21 @@ fn check(r: &RunReport, name: &str) {
 
 #[test]
 fn throughput_packing_matches_plaintext_on_full_test_splits() {
-    for i in 0..CASES.len() {
+    for (i, c) in CASES.iter().enumerate() {
         let (mlp, train, test) = case(i);
-        let r = run(
-            &mlp,
-            CASES[i].name,
-            &test,
-            &opts(Packing::Throughput, &train, 1),
-        )
-        .unwrap();
-        check(&r, CASES[i].name);
+        let r = run(&mlp, c.name, &test, &opts(Packing::Throughput, &train, 1)).unwrap();
+        check(&r, c.name);
         assert!(r.max_logit_diff < 1e-3, "{}", r.max_logit_diff);
     }
 }
 
 #[test]
 fn latency_packing_matches_plaintext_on_a_subset() {
-    for i in 0..CASES.len() {
+    for (i, c) in CASES.iter().enumerate() {
         let (mlp, train, test) = case(i);
         let sub = test.subset(&(0..6).collect::<Vec<_>>());
-        let r = run(
-            &mlp,
-            CASES[i].name,
-            &sub,
-            &opts(Packing::Latency, &train, 2),
-        )
-        .unwrap();
-        check(&r, CASES[i].name);
+        let r = run(&mlp, c.name, &sub, &opts(Packing::Latency, &train, 2)).unwrap();
+        check(&r, c.name);
         assert!(r.max_logit_diff < 1e-3, "{}", r.max_logit_diff);
     }
 }
