@@ -21,6 +21,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     ensure_rust_targets(&RISCV_TARGETS)?;
     ensure_debian_tools(DEBIAN_TOOLS)?;
+    crate::regmap::run(&["--check".to_string()])?;
     cargo_run(&["fmt", "--all", "--", "--check"])
         .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))?;
     cargo_run(&[
