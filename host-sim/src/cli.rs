@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch.
 
+mod bench;
 mod files;
 mod infer;
 mod table;
@@ -24,6 +25,8 @@ enum Command {
     Infer(infer::InferArgs),
     /// Train a `hearth-mlp-v1` model from a labelled CSV file.
     Train(train::TrainArgs),
+    /// Measure both bundled models in both packings (optionally against TenSEAL).
+    Bench(bench::BenchArgs),
     /// Generate a secret key file.
     Keygen(files::KeygenArgs),
     /// Encrypt the columns of a CSV file under a secret key.
@@ -38,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => infer::demo(a),
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Keygen(a) => files::keygen(a),
         Command::Encrypt(a) => files::encrypt(a),
         Command::Decrypt(a) => files::decrypt(a),

@@ -41,6 +41,8 @@ pub struct HeOutput {
     pub keygen_seconds: f64,
     /// Seconds of one ciphertext's evaluation.
     pub latency_seconds: f64,
+    /// CPU seconds of one ciphertext's evaluation.
+    pub latency_cpu_seconds: f64,
     /// NTTs executed.
     pub ntts: u64,
     /// Simulated device cycles.
@@ -106,7 +108,7 @@ fn run_with<E: NttEngine<u64>>(
         digest: &mut digest,
         bar: &bar,
     };
-    let (logits, latency_seconds) = match opts.packing {
+    let (logits, (latency_seconds, latency_cpu_seconds)) = match opts.packing {
         Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, &mut engine, &mut io)?,
         Packing::Latency => run_latency(mlp, &std_rows, &mut sess, &mut engine, &mut io, geo)?,
     };
@@ -115,6 +117,7 @@ fn run_with<E: NttEngine<u64>>(
         logits: Some(logits),
         keygen_seconds,
         latency_seconds,
+        latency_cpu_seconds,
         ntts: engine.total(),
         device_cycles: 0,
         device_seconds: 0.0,
@@ -124,7 +127,25 @@ fn run_with<E: NttEngine<u64>>(
     })
 }
 
-type Logits = (Vec<Vec<f64>>, f64);
+/// Logits and one evaluation's (wall, CPU) seconds.
+type Logits = (Vec<Vec<f64>>, (f64, f64));
+
+/// Wall-clock and this thread's CPU time.
+struct Timer(Instant, Option<u64>);
+
+impl Timer {
+    fn start() -> Self {
+        Timer(Instant::now(), crate::report::thread_cpu_ns())
+    }
+
+    /// `(wall, cpu)` seconds since the start (CPU 0 where unavailable).
+    fn stop(&self) -> (f64, f64) {
+        let cpu = crate::report::thread_cpu_ns()
+            .zip(self.1)
+            .map_or(0.0, |(b, a)| b.saturating_sub(a) as f64 * 1e-9);
+        (self.0.elapsed().as_secs_f64(), cpu)
+    }
+}
 
 fn run_throughput<E: NttEngine<u64>>(
     mlp: &Mlp,
@@ -134,17 +155,17 @@ fn run_throughput<E: NttEngine<u64>>(
     io: &mut Io<'_>,
 ) -> Result<Logits> {
     let mut logits = Vec::with_capacity(rows.len());
-    let mut first_eval = 0.0;
+    let mut first_eval = (0.0, 0.0);
     for (b, batch) in rows.chunks(sess.slots()).enumerate() {
         let cts = throughput::encrypt_batch(sess, engine, batch, mlp.inputs())?;
         let cts = io.through_pmem(&sess.ctx, cts)?;
-        let t = Instant::now();
+        let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
             throughput::evaluate(&mut ev, sess, mlp, cts)?
         };
         if b == 0 {
-            first_eval = t.elapsed().as_secs_f64();
+            first_eval = t.stop();
         }
         let out = io.output(&sess.ctx, out)?;
         let slots: Vec<Vec<f64>> = out
@@ -171,12 +192,12 @@ fn run_latency<E: NttEngine<u64>>(
     for x in rows {
         let ct = latency::encrypt_sample(sess, engine, geo, x)?;
         let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
-        let t = Instant::now();
+        let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
             latency::evaluate(&mut ev, sess, mlp, geo, &mut cache, ct)?
         };
-        times.push(t.elapsed().as_secs_f64());
+        times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;
         logits.push(slots[..mlp.outputs()].to_vec());
@@ -188,10 +209,10 @@ fn run_latency<E: NttEngine<u64>>(
     } else {
         &times[..]
     };
-    Ok((
-        logits,
-        steady.iter().sum::<f64>() / steady.len().max(1) as f64,
-    ))
+    let k = steady.len().max(1) as f64;
+    let wall = steady.iter().map(|t| t.0).sum::<f64>() / k;
+    let cpu = steady.iter().map(|t| t.1).sum::<f64>() / k;
+    Ok((logits, (wall, cpu)))
 }
 
 /// Where a run's ciphertexts go between client and server.

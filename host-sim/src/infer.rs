@@ -114,6 +114,7 @@ pub fn run(mlp: &Mlp, model_name: &str, data: &Dataset, opts: &RunOptions) -> Re
         max_logit_diff,
         seconds,
         latency_seconds: he.latency_seconds,
+        latency_cpu_seconds: he.latency_cpu_seconds,
         throughput: data.len() as f64 / seconds.max(1e-12),
         keygen_seconds: he.keygen_seconds,
         ntts: he.ntts,

@@ -40,6 +40,8 @@ pub struct RunReport {
     /// ciphertext's evaluation (latency packing: one sample; throughput
     /// packing: a full batch of slots).
     pub latency_seconds: f64,
+    /// CPU seconds of the same (this thread only; unaffected by other load).
+    pub latency_cpu_seconds: f64,
     /// Samples per second over the whole batch.
     pub throughput: f64,
     /// Seconds spent in key generation.

@@ -63,7 +63,13 @@ pub fn print(reports: &[RunReport], names: &[String]) {
         ),
         (
             "latency (one ciphertext)",
-            Box::new(|r| format!("{:.1} ms", 1e3 * r.latency_seconds)),
+            Box::new(|r| {
+                format!(
+                    "{:.1} ms (CPU {:.1} ms)",
+                    1e3 * r.latency_seconds,
+                    1e3 * r.latency_cpu_seconds
+                )
+            }),
         ),
         (
             "total time (wall / CPU)",
