@@ -45,6 +45,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ])?;
         }
     }
+    // The `defmt` feature of hal builds for the soft-core.
+    cargo_run(&[
+        "build",
+        "-p",
+        "hearth-hal",
+        "--features",
+        "defmt",
+        "--target",
+        RISCV_TARGETS[0],
+    ])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }
