@@ -34,7 +34,7 @@ def ensure_tenseal():
     except ImportError:
         pass
     py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.executable) == os.path.realpath(py):
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
         sys.exit("tenseal_compare: tenseal is not installed in " + VENV)
     if not os.path.exists(py):
         print("tenseal_compare: creating " + VENV + " (pip install tenseal numpy)", file=sys.stderr)

@@ -58,18 +58,36 @@ pub struct HeOutput {
     pub ciphertext_sha256: Option<String>,
 }
 
+/// Clock of the modelled pipeline: the RTL harness's simulated 4 ns period
+/// (`fpga/tb`, 250 MHz).
+pub const RTL_CLOCK_HZ: f64 = 250e6;
+
+/// Butterfly lanes of the modelled pipeline (the RTL's default `LANES`).
+pub const SIM_LANES: u32 = 4;
+
 /// Evaluates `mlp` on `rows` (raw features) under encryption.
 pub fn run_network(mlp: &Mlp, rows: &[Vec<f64>], opts: &RunOptions) -> Result<HeOutput> {
     match opts.engine {
-        Engine::Soft => run_with(mlp, rows, opts, engine::Counting::new(SoftwareNtt)),
-        Engine::Sim => Err(Error::Invalid(
-            "--engine sim: the simulated device (hal PipelineEngine over host-sim's device \
-             model) is not part of this build yet; use --engine soft"
-                .into(),
-        )),
+        Engine::Soft => run_with(mlp, rows, opts, &mut engine::Counting::new(SoftwareNtt)),
+        Engine::Sim => {
+            use crate::device::{Params, SimDelay, SimDevice};
+            let dev = SimDevice::new(Params::new(64, SIM_LANES));
+            let driver = hearth_hal::Pipeline::probe(
+                dev.clone(),
+                dev.clone(),
+                SimDelay::default(),
+                hearth_hal::Config::default(),
+            )
+            .map_err(|e| Error::Invalid(format!("the simulated device did not probe: {e:?}")))?;
+            let mut eng = engine::Counting::new(hearth_hal::PipelineEngine::new(driver));
+            let mut out = run_with(mlp, rows, opts, &mut eng)?;
+            out.device_cycles = dev.activity().cycles;
+            out.device_seconds = out.device_cycles as f64 / RTL_CLOCK_HZ;
+            Ok(out)
+        }
         Engine::Rtl => Err(Error::Invalid(
-            "--engine rtl: the Verilated RTL is not built; build it with `cargo xtask rtl` \
-             (needs verilator: apt-get install verilator), or use --engine soft"
+            "--engine rtl: the Verilated RTL is not part of this build; build and test it with \
+             `cargo xtask rtl` (needs verilator: apt-get install verilator), or use --engine sim"
                 .into(),
         )),
     }
@@ -79,7 +97,7 @@ fn run_with<E: NttEngine<u64>>(
     mlp: &Mlp,
     rows: &[Vec<f64>],
     opts: &RunOptions,
-    mut engine: engine::Counting<E>,
+    engine: &mut engine::Counting<E>,
 ) -> Result<HeOutput> {
     let std_rows: Vec<Vec<f64>> = rows.iter().map(|r| mlp.standardised(r)).collect();
     let calib = opts.calibration.as_deref().unwrap_or(rows);
@@ -98,7 +116,7 @@ fn run_with<E: NttEngine<u64>>(
     } else {
         vec![]
     };
-    let mut sess = Session::new(selection, opts.seed, &rotations, &mut engine)?;
+    let mut sess = Session::new(selection, opts.seed, &rotations, engine)?;
     let keygen_seconds = t0.elapsed().as_secs_f64();
     let bar = progress(opts.progress, rows.len());
     let mut pmem = None;
@@ -109,8 +127,8 @@ fn run_with<E: NttEngine<u64>>(
         bar: &bar,
     };
     let (logits, (latency_seconds, latency_cpu_seconds)) = match opts.packing {
-        Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, &mut engine, &mut io)?,
-        Packing::Latency => run_latency(mlp, &std_rows, &mut sess, &mut engine, &mut io, geo)?,
+        Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, engine, &mut io)?,
+        Packing::Latency => run_latency(mlp, &std_rows, &mut sess, engine, &mut io, geo)?,
     };
     bar.finish_and_clear();
     Ok(HeOutput {
