@@ -106,3 +106,23 @@ fn values_the_parameters_cannot_hold_are_refused() {
     let msg = e.to_string();
     assert!(msg.contains("no 128-bit-secure CKKS parameters"), "{msg}");
 }
+
+#[test]
+fn soft_and_sim_engines_give_identical_ciphertexts() {
+    let (mlp, train, test) = case(0);
+    let sub = test.subset(&(0..10).collect::<Vec<_>>());
+    for packing in [Packing::Throughput, Packing::Latency] {
+        let mut o = opts(packing, &train, 11);
+        let soft = run(&mlp, "bc", &sub, &o).unwrap();
+        o.engine = Engine::Sim;
+        let sim = run(&mlp, "bc", &sub, &o).unwrap();
+        assert_eq!(soft.ciphertext_sha256, sim.ciphertext_sha256, "{packing:?}");
+        assert_eq!(soft.predictions, sim.predictions);
+        assert_eq!(soft.ntts, sim.ntts);
+        assert!(sim.device_cycles > 0 && soft.device_cycles == 0);
+    }
+    let mut o = opts(Packing::Throughput, &train, 11);
+    o.engine = Engine::Rtl;
+    let e = run(&mlp, "bc", &sub, &o).unwrap_err().to_string();
+    assert!(e.contains("cargo xtask rtl"), "{e}");
+}
