@@ -3,6 +3,7 @@
 mod bench;
 mod files;
 mod infer;
+mod kat;
 mod table;
 mod train;
 
@@ -27,6 +28,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Measure both bundled models in both packings (optionally against TenSEAL).
     Bench(bench::BenchArgs),
+    /// Replay the NTT known-answer vectors through an engine.
+    Kat(kat::KatArgs),
     /// Generate a secret key file.
     Keygen(files::KeygenArgs),
     /// Encrypt the columns of a CSV file under a secret key.
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Kat(a) => kat::run(a),
         Command::Keygen(a) => files::keygen(a),
         Command::Encrypt(a) => files::encrypt(a),
         Command::Decrypt(a) => files::decrypt(a),
