@@ -6,7 +6,7 @@ use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::{Backend, NttPlan};
 use hearth_kernels::Error;
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 fn compare<W: Word>(bits: u32, log_n: u32, idx: usize, seed: u64) -> usize {
@@ -15,7 +15,7 @@ fn compare<W: Word>(bits: u32, log_n: u32, idx: usize, seed: u64) -> usize {
     let plan = NttPlan::<W, _>::new(W::from_u64_truncating(q), n).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut input: Vec<W> = (0..n)
-        .map(|_| W::from_u64_truncating(rng.gen_range(0..q)))
+        .map(|_| W::from_u64_truncating(rng.random_range(0..q)))
         .collect();
     input[0] = W::from_u64_truncating(q - 1);
     let mut expect_fwd = input.clone();
