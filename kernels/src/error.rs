@@ -66,6 +66,31 @@ pub enum Error {
         /// Largest allowed bit size.
         max_bits: u32,
     },
+    /// An NTT engine other than the software one (a device, its driver)
+    /// failed to run a batch; `code` is engine-specific (for the pipeline:
+    /// the device error code, or the time-out in microseconds).
+    Engine {
+        /// What kind of failure.
+        kind: EngineFailure,
+        /// Engine-specific detail.
+        code: u32,
+    },
+}
+
+/// The kind of an [`Error::Engine`] failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineFailure {
+    /// Register bus or device-memory access failed.
+    Bus,
+    /// The device did not finish in time.
+    Timeout,
+    /// The device refused or failed the job.
+    Device,
+    /// The request exceeds what the engine supports.
+    Unsupported,
+    /// The engine returned corrupted data.
+    Corrupt,
 }
 
 impl fmt::Display for Error {
@@ -100,6 +125,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidBitSize { bits, max_bits } => {
                 write!(f, "bit size {bits} is outside [2, {max_bits}]")
+            }
+            Error::Engine { kind, code } => {
+                write!(f, "NTT engine failure: {kind:?} (code {code})")
             }
         }
     }

@@ -3,7 +3,15 @@
 //! Commands:
 //! - `test`: installs what the tests need, then runs every check and test
 //!   (the README's test command).
+//! - `kat ntt`: writes NTT known-answer vectors (see `kat.rs`).
+//! - `regmap [--check]`: generates the register-map constants from
+//!   `fpga/regmap.toml` (or checks that they are up to date).
+//! - `firmware`: builds the soft-core firmware, runs it under qemu and
+//!   compares its results with the host's.
 
+mod firmware;
+mod kat;
+mod regmap;
 mod test;
 mod tools;
 
@@ -13,6 +21,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("kat") => kat::run(&args[1..]),
+        Some("regmap") => regmap::run(&args[1..]),
+        Some("firmware") => firmware::run_command(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -27,4 +38,8 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <command>
 commands:
-  test                      install prerequisites, then run every check and test";
+  test                      install prerequisites, then run every check and test
+  kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
+                            write NTT known-answer vectors (JSON and $readmemh hex)
+  regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
+  firmware                  build the soft-core firmware, run it under qemu, compare with the host";

@@ -2,7 +2,8 @@
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
 //! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, and the `no_std` cross-builds for the RISC-V targets.
+//! tests, the `no_std` cross-builds for the RISC-V targets, and the
+//! firmware under qemu (`cargo xtask firmware`).
 
 use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
 
@@ -21,6 +22,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     ensure_rust_targets(&RISCV_TARGETS)?;
     ensure_debian_tools(DEBIAN_TOOLS)?;
+    crate::regmap::run(&["--check".to_string()])?;
     cargo_run(&["fmt", "--all", "--", "--check"])
         .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))?;
     cargo_run(&[
@@ -44,6 +46,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ])?;
         }
     }
+    // The firmware under qemu, compared with the host (installs qemu).
+    crate::firmware::run_command(&[])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

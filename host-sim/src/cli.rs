@@ -1,0 +1,35 @@
+//! Command-line definitions and dispatch.
+
+mod infer;
+mod table;
+mod train;
+
+use clap::{Parser, Subcommand};
+
+/// hearth: encrypted neural-network inference on a simulated FPGA + PMEM machine.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bundled breast-cancer and digits models on their held-out test
+    /// splits, encrypted, on the simulated machine, and print a summary.
+    Demo(infer::DemoArgs),
+    /// Run a model over a CSV data set, encrypted, and compare with plaintext.
+    Infer(infer::InferArgs),
+    /// Train a `hearth-mlp-v1` model from a labelled CSV file.
+    Train(train::TrainArgs),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(a) => infer::demo(a),
+        Command::Infer(a) => infer::infer(a),
+        Command::Train(a) => train::run(a),
+    }
+}
