@@ -33,8 +33,10 @@
 //!   [⌊q_l/2⌋]_(q_i)) · q_l^-1 mod q_i`, see [`rescale_limb`].
 
 mod convert;
+mod lazy;
 
-pub use convert::{rescale_limb, BaseConverter, RescaleConstants};
+pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
+pub use lazy::{WideAcc, WideReducer, LAZY_TERMS};
 
 use crate::arith::{Modulus, Word};
 

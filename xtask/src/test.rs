@@ -2,7 +2,8 @@
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
 //! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, and the `no_std` cross-builds for the RISC-V targets.
+//! tests, the `no_std` cross-builds for the RISC-V targets, and the
+//! firmware under qemu (`cargo xtask firmware`).
 
 use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
 
@@ -33,6 +34,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "warnings",
     ])?;
     cargo_run(&["test", "--workspace"])?;
+    crate::rtl::test()?;
     for target in RISCV_TARGETS {
         for krate in NO_STD_CRATES {
             cargo_run(&[
@@ -55,6 +57,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--target",
         RISCV_TARGETS[0],
     ])?;
+    // The firmware under qemu, compared with the host (installs qemu).
+    crate::firmware::run_command(&[])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

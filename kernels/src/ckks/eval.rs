@@ -236,15 +236,10 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let q_last = ring.modulus(level);
         let mut last = p.limb(level).to_vec();
         self.engine.inverse(&[ring.plan(level)], &mut last)?;
-        for x in last.iter_mut() {
-            *x = q_last.add(*x, consts.half);
-        }
         let mut shifted = alloc::vec![W::ZERO; level * n];
         for i in 0..level {
-            let m = ring.modulus(i);
-            for (s, &x) in shifted[i * n..(i + 1) * n].iter_mut().zip(&last) {
-                *s = m.reduce(x);
-            }
+            let out = &mut shifted[i * n..(i + 1) * n];
+            crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, &last, out);
         }
         let plans: alloc::vec::Vec<_> = (0..level).map(|i| ring.plan(i)).collect();
         self.engine.forward(&plans, &mut shifted)?;
