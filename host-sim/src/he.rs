@@ -16,7 +16,8 @@ pub mod files;
 pub mod latency;
 pub mod layers;
 pub mod params;
-pub mod rescale;
+#[cfg(test)]
+mod rescale_ref;
 pub mod session;
 #[cfg(test)]
 mod tests;
