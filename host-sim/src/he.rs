@@ -16,7 +16,8 @@ pub mod files;
 pub mod latency;
 pub mod layers;
 pub mod params;
-pub mod rescale;
+#[cfg(test)]
+mod rescale_ref;
 pub mod session;
 #[cfg(test)]
 mod tests;
@@ -266,37 +267,36 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Writes ciphertexts to the PMEM region (as the server receives or emits
-/// them), makes them durable, and reads them back from it.
+/// Moves ciphertexts through the PMEM region one at a time (as the server
+/// receives or emits them): each is written, made durable (flush + fence)
+/// and read back from the mapped file, and the copy read back is what the
+/// run continues with. One ciphertext's worth of region is mapped, so the
+/// file's page cache does not inflate the resident set.
 fn through_pmem(
     pmem: &mut Option<PmemFile>,
     ctx: &CkksContext<u64>,
     cts: Vec<Ciphertext<u64>>,
 ) -> Result<Vec<Ciphertext<u64>>> {
-    let bytes: Vec<Vec<u8>> = cts.iter().map(|c| c.to_le_bytes(ctx)).collect();
-    let need: u64 = bytes.iter().map(|b| b.len() as u64).sum();
-    if pmem.as_ref().is_none_or(|p| p.len() < need) {
-        let old = pmem.take().map(|p| p.stats()).unwrap_or_default();
-        let mut p = PmemFile::temporary(need.max(1 << 20))?;
-        p.carry_stats(old);
-        *pmem = Some(p);
-    }
-    let p = pmem
-        .as_mut()
-        .ok_or_else(|| Error::Invalid("PMEM region unavailable".into()))?;
-    let mut off = 0u64;
-    for b in &bytes {
-        p.write(off, b)?;
-        off += b.len() as u64;
-    }
-    p.flush(0, off)?;
-    p.fence();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut off = 0u64;
-    for b in &bytes {
-        let mut buf = vec![0u8; b.len()];
-        p.read(off, &mut buf)?;
-        off += b.len() as u64;
+    let mut out = Vec::with_capacity(cts.len());
+    for c in cts {
+        let bytes = c.to_le_bytes(ctx);
+        drop(c);
+        let need = bytes.len() as u64;
+        if pmem.as_ref().is_none_or(|p| p.len() < need) {
+            let old = pmem.take().map(|p| p.stats()).unwrap_or_default();
+            let mut p = PmemFile::temporary(need)?;
+            p.carry_stats(old);
+            *pmem = Some(p);
+        }
+        let p = pmem
+            .as_mut()
+            .ok_or_else(|| Error::Invalid("PMEM region unavailable".into()))?;
+        p.write(0, &bytes)?;
+        p.flush(0, need)?;
+        p.fence();
+        let mut buf = bytes;
+        buf.iter_mut().for_each(|b| *b = 0);
+        p.read(0, &mut buf)?;
         out.push(Ciphertext::from_le_bytes(ctx, &buf).map_err(ckks)?);
     }
     Ok(out)

@@ -1,7 +1,4 @@
-//! # hearth-sim
-//!
-//! A std simulator of the hearth machine and the library behind the `hearth`
-//! program.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub mod bundled;

@@ -78,6 +78,20 @@ fn same_seed_same_bytes() {
     assert_eq!(a.to_le_bytes(&ctx), b.to_le_bytes(&ctx));
     let back = Ciphertext::from_le_bytes(&ctx, &a.to_le_bytes(&ctx)).unwrap();
     assert_eq!(back, a);
+    assert!(a.validate(&ctx).is_ok());
+    // The byte format names its primes: another parameter set refuses it.
+    let other = CkksContext::<u32>::new(
+        CkksParams::new(12, &[30, 26, 26], &[27], 2f64.powi(25), 3).unwrap(),
+    )
+    .unwrap();
+    assert!(Ciphertext::from_le_bytes(&other, &a.to_le_bytes(&ctx)).is_err());
+    // `validate` checks the structure (degree, basis, residues), not the
+    // primes' identity.
+    let smaller = CkksContext::<u32>::new(
+        CkksParams::insecure_for_tests(11, &[30, 25, 25], &[29], 2f64.powi(25), 3).unwrap(),
+    )
+    .unwrap();
+    assert!(a.validate(&smaller).is_err());
     let mut bytes = a.to_le_bytes(&ctx);
     bytes.pop();
     assert!(Ciphertext::<u32>::from_le_bytes(&ctx, &bytes).is_err());

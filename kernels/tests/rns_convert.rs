@@ -141,3 +141,19 @@ proptest! {
         check_conversion::<u64>(bits + 30, k, t, seed);
     }
 }
+
+proptest! {
+    #[test]
+    fn reduce_i128_matches_rem_euclid(x: i128, bits in 3u32..62, k in 0usize..4) {
+        let q = NttPrimes::new(bits, 16).unwrap().nth(k);
+        prop_assume!(q.is_some());
+        let q = q.unwrap();
+        let m = Modulus::<u64>::new(q).unwrap();
+        let want = x.rem_euclid(q as i128) as u64;
+        prop_assert_eq!(hearth_kernels::rns::reduce_i128(&m, x), want);
+        if bits <= 30 {
+            let m32 = Modulus::<u32>::new(q as u32).unwrap();
+            prop_assert_eq!(hearth_kernels::rns::reduce_i128(&m32, x) as u64, want);
+        }
+    }
+}

@@ -154,7 +154,7 @@ fn linear<E: NttEngine<u64>>(
         });
     }
     let acc = acc.ok_or_else(|| Error::Invalid(format!("layer {index} has only zero weights")))?;
-    let y = super::rescale::rescale(ev.context(), ev.engine(), &acc)?;
+    let y = ev.rescale(&acc).map_err(ckks)?;
     if cache
         .biases
         .get(&index)

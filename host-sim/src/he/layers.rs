@@ -79,7 +79,7 @@ pub fn activate<E: NttEngine<u64>>(
     if degree >= 2 {
         for x in &h {
             let sq = ev.square_relin(x, rk).map_err(ckks)?;
-            squares.push(super::rescale::rescale(ev.context(), ev.engine(), &sq)?);
+            squares.push(ev.rescale(&sq).map_err(ckks)?);
         }
     }
     if degree >= 3 {
@@ -87,7 +87,7 @@ pub fn activate<E: NttEngine<u64>>(
         for (x, sq) in h.iter().zip(&squares) {
             let xd = ev.drop_to_level(x, sq.level()).map_err(ckks)?;
             let cube = ev.multiply_relin(sq, &xd, rk).map_err(ckks)?;
-            cubes.push(super::rescale::rescale(ev.context(), ev.engine(), &cube)?);
+            cubes.push(ev.rescale(&cube).map_err(ckks)?);
         }
         parts.push((coef(3), cubes));
     }

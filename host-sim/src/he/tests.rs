@@ -40,9 +40,9 @@ fn mul_const_rescale_and_square() {
         let mut ev = Evaluator::new(&s.ctx, Lend(&mut e));
         let q = s.ctx.ring().modulus(ct.level()).value() as f64;
         let y = ev.mul_const(&ct, 0.5, q).unwrap();
-        let y = super::rescale::rescale(ev.context(), ev.engine(), &y).unwrap();
+        let y = ev.rescale(&y).unwrap();
         let sq = ev.square_relin(&ct, s.relin().unwrap()).unwrap();
-        let sq = super::rescale::rescale(ev.context(), ev.engine(), &sq).unwrap();
+        let sq = ev.rescale(&sq).unwrap();
         (y, sq)
     };
     let d = s.decrypt(&mut e, &y).unwrap();
@@ -73,4 +73,27 @@ fn drop_level_decrypts() {
         .unwrap();
     let d = s.decrypt(&mut e, &y).unwrap();
     assert!((d[0] - 1.5).abs() < 1e-6, "{:?}", &d[..3]);
+}
+
+#[test]
+fn kernels_rescale_matches_the_independent_reference() {
+    let (mut s, mut e) = session();
+    let v: Vec<f64> = (0..40).map(|i| f64::from(i) * 0.37 - 7.0).collect();
+    let ct = s.encrypt(&mut e, &v).unwrap();
+    let sq = {
+        let mut ev = Evaluator::new(&s.ctx, Lend(&mut e));
+        ev.square_relin(&ct, s.relin().unwrap()).unwrap()
+    };
+    let mut a = sq;
+    while a.level() > 0 {
+        let k = Evaluator::new(&s.ctx, Lend(&mut e)).rescale(&a).unwrap();
+        let r = super::rescale_ref::rescale(&s.ctx, &mut e, &a).unwrap();
+        assert_eq!(
+            k.to_le_bytes(&s.ctx),
+            r.to_le_bytes(&s.ctx),
+            "level {}",
+            a.level()
+        );
+        a = k;
+    }
 }

@@ -73,7 +73,7 @@ fn linear<E: NttEngine<u64>>(
             }
         }
         let acc = acc.ok_or_else(|| Error::Invalid("a layer with no inputs".into()))?;
-        let y = super::rescale::rescale(ev.context(), ev.engine(), &acc)?;
+        let y = ev.rescale(&acc).map_err(ckks)?;
         let row_sum: f64 = (0..layer.inputs).map(|k| layer.w(o, k)).sum();
         out.push(
             ev.add_const(&y, layer.bias[o] + terms.constant * row_sum)

@@ -25,6 +25,16 @@ use crate::ntt::NttEngine;
 use crate::poly::{Basis, Domain, RnsPoly};
 use crate::rns::{BaseConverter, WideAcc, WideReducer, LAZY_TERMS};
 
+/// Scratch space for key switching, reused across calls so that repeated
+/// operations do not allocate (and fault in) fresh pages every time.
+#[derive(Debug, Clone, Default)]
+pub struct KeySwitchScratch<W: Word> {
+    acc0: Vec<WideAcc<W>>,
+    acc1: Vec<WideAcc<W>>,
+    extended: Vec<W>,
+    bufs: ModUpBuffers<W>,
+}
+
 /// Switches `d` (NTT domain, over `Q_l`) under `key`: returns `(u_0, u_1)`
 /// over `Q_l`, NTT domain, with `u_0 + u_1·s ≈ d·s'`.
 pub fn key_switch<W: Word, E: NttEngine<W>>(
@@ -32,6 +42,17 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
     engine: &mut E,
     d: &RnsPoly<W>,
     key: &KeySwitchKey<W>,
+) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
+    key_switch_with(ctx, engine, d, key, &mut KeySwitchScratch::default())
+}
+
+/// [`key_switch`] with caller-owned scratch space.
+pub fn key_switch_with<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    d: &RnsPoly<W>,
+    key: &KeySwitchKey<W>,
+    ws: &mut KeySwitchScratch<W>,
 ) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
     d.expect_domain(Domain::Ntt)?;
     let ring = ctx.ring();
@@ -52,13 +73,22 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
         return Err(CkksError::ParameterMismatch);
     }
     let len = ext.len() * n;
-    let mut acc0 = alloc::vec![WideAcc::<W>::default(); len];
-    let mut acc1 = alloc::vec![WideAcc::<W>::default(); len];
+    let KeySwitchScratch {
+        acc0,
+        acc1,
+        extended,
+        bufs,
+    } = ws;
+    for acc in [&mut *acc0, &mut *acc1] {
+        acc.clear();
+        acc.resize(len, WideAcc::default());
+    }
+    extended.resize(len, W::ZERO);
+    bufs.converted.resize(len, W::ZERO);
+    bufs.scratch.resize(alpha * n, W::ZERO);
     let reducers: Vec<WideReducer<W>> = (0..ext.len())
         .map(|i| WideReducer::new(ring.modulus(ring.prime_index(ext, i))))
         .collect();
-    let mut extended = alloc::vec![W::ZERO; len];
-    let mut bufs = ModUpBuffers::new(ext.len() * n, alpha * n);
     let mut pending = 0;
     for (j, (kb, ka)) in key.digits.iter().enumerate() {
         let (lo, hi) = (j * alpha, ((j + 1) * alpha).min(l1));
@@ -66,12 +96,12 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
             break;
         }
         if pending == LAZY_TERMS {
-            fold(&mut acc0, &reducers, n);
-            fold(&mut acc1, &reducers, n);
+            fold(acc0, &reducers, n);
+            fold(acc1, &reducers, n);
             pending = 1;
         }
         pending += 1;
-        mod_up(ctx, engine, &d_coeff, d, lo, hi, &mut extended, &mut bufs)?;
+        mod_up(ctx, engine, &d_coeff, d, lo, hi, extended, bufs)?;
         for i in 0..ext.len() {
             let idx = ring.prime_index(ext, i);
             let x = &extended[i * n..(i + 1) * n];
@@ -92,7 +122,7 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
         }
         RnsPoly::from_limbs(ring, ext, Domain::Ntt, data)
     };
-    let (acc0, acc1) = (reduce(&acc0)?, reduce(&acc1)?);
+    let (acc0, acc1) = (reduce(acc0)?, reduce(acc1)?);
     let u0 = mod_down(ctx, engine, &acc0, l1)?;
     let u1 = mod_down(ctx, engine, &acc1, l1)?;
     Ok((u0, u1))
@@ -108,18 +138,10 @@ fn fold<W: Word>(acc: &mut [WideAcc<W>], reducers: &[WideReducer<W>], n: usize) 
 }
 
 /// Scratch space of [`mod_up`], reused across digits.
+#[derive(Debug, Clone, Default)]
 struct ModUpBuffers<W: Word> {
     converted: Vec<W>,
     scratch: Vec<W>,
-}
-
-impl<W: Word> ModUpBuffers<W> {
-    fn new(converted: usize, scratch: usize) -> Self {
-        Self {
-            converted: alloc::vec![W::ZERO; converted],
-            scratch: alloc::vec![W::ZERO; scratch],
-        }
-    }
 }
 
 /// Extends digit `lo..hi` of `d` to `Q_l ∪ P` (NTT domain) into `out`.

@@ -54,7 +54,10 @@ impl<W: Word> Ciphertext<W> {
     pub fn c1(&self) -> &RnsPoly<W> {
         &self.c1
     }
-    /// Checks a ciphertext from an untrusted source against `ctx`.
+    /// Checks a ciphertext from an untrusted source against `ctx`: degree,
+    /// basis, domain and every residue. The object does not record which
+    /// primes it was made with; the byte format does (use
+    /// [`Ciphertext::from_le_bytes`] to also check the primes).
     pub fn validate(&self, ctx: &super::CkksContext<W>) -> Result<(), super::CkksError> {
         let basis = self.c0.basis();
         if basis.p != 0 || !(self.scale.is_finite() && self.scale > 0.0) {

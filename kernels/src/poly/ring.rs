@@ -184,6 +184,18 @@ impl<W: Word> RnsPoly<W> {
         })
     }
 
+    /// Wraps limbs the caller has just computed modulo the right primes
+    /// (no check of the residues).
+    pub(crate) fn from_reduced_limbs(n: usize, basis: Basis, domain: Domain, data: Vec<W>) -> Self {
+        debug_assert_eq!(data.len(), n * basis.len());
+        Self {
+            n,
+            basis,
+            domain,
+            data,
+        }
+    }
+
     /// Reduces signed integer coefficients onto `basis` (coefficient domain).
     pub fn from_signed(ctx: &RingContext<W>, basis: Basis, coeffs: &[i64]) -> Self {
         let mut p = Self::zero(ctx, basis, Domain::Coefficient);

@@ -1,13 +1,14 @@
-//! Rounded division of a ciphertext by its last prime (CKKS rescaling),
-//! computed on the ciphertext's stable byte format.
+//! An independent reference for CKKS rescaling (test only): the rounded
+//! division by the last prime computed with u128 arithmetic on the
+//! ciphertext's stable byte format, checked byte for byte against the
+//! kernels' `Evaluator::rescale`.
 //!
 //! `x_i ← (x_i − t_i)·q_l^{-1} mod q_i`, `t = [x_l + ⌊q_l/2⌋]_{q_l} − ⌊q_l/2⌋`
 //! taken coefficient-wise as a centred remainder (Cheon, Han, Kim, Kim, Song,
 //! "A Full RNS Variant of Approximate Homomorphic Encryption", SAC 2018,
 //! §3.3). The offset `⌊q_l/2⌋` is added to every coefficient in the
 //! coefficient domain, so it must be removed there too, before `t` is
-//! transformed to the NTT domain; this implementation does exactly that on
-//! the limbs and rebuilds the ciphertext with `Ciphertext::from_le_bytes`.
+//! transformed to the NTT domain.
 
 use super::layers::Ct;
 use super::session::ckks;
@@ -32,7 +33,11 @@ fn inverse(a: u64, q: u64) -> u64 {
 }
 
 /// Divides `ct` by its last prime with rounding: level `l → l − 1`, scale `Δ → Δ/q_l`.
-pub fn rescale<E: NttEngine<u64>>(ctx: &CkksContext<u64>, engine: &mut E, ct: &Ct) -> Result<Ct> {
+pub(crate) fn rescale<E: NttEngine<u64>>(
+    ctx: &CkksContext<u64>,
+    engine: &mut E,
+    ct: &Ct,
+) -> Result<Ct> {
     let level = ct.level();
     if level == 0 {
         return Err(Error::Parameters(
