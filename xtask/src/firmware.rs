@@ -21,8 +21,6 @@ use std::time::{Duration, Instant};
 
 /// The firmware's target.
 pub const TARGET: &str = "riscv32imac-unknown-none-elf";
-/// Whether the firmware runs the CKKS workloads (its `ckks` feature).
-const CKKS: bool = false;
 /// How long one qemu run may take.
 const TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -45,9 +43,7 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     let results = report::parse(&log);
     let mut expected = kat::expected(&kat_dir)?;
     expected.push(pipeline_absent());
-    if CKKS {
-        expected.extend(ckks::expected()?);
-    }
+    expected.extend(ckks::expected()?);
     let checked = report::check(&results, &expected, status)?;
     if let Some(image) = &results.image {
         eprintln!("firmware image: {image}");
@@ -94,7 +90,7 @@ fn ensure_defmt_print() -> Result<(), String> {
 
 /// Builds the firmware in release; returns the ELF's path.
 fn build(kat_dir: &Path) -> Result<PathBuf, String> {
-    let mut args = vec![
+    let args = [
         "build",
         "-p",
         "hearth-firmware",
@@ -102,9 +98,6 @@ fn build(kat_dir: &Path) -> Result<PathBuf, String> {
         "--target",
         TARGET,
     ];
-    if CKKS {
-        args.extend(["--features", "ckks"]);
-    }
     eprintln!(
         "\n==> DEFMT_LOG=info HEARTH_KAT_DIR={} cargo {}",
         kat_dir.display(),

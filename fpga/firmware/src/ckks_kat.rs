@@ -230,4 +230,29 @@ mod tests {
             crate::digest::hex_str(&whole, &mut buf)
         );
     }
+
+    #[test]
+    fn product_decrypts_to_the_product_of_the_inputs() {
+        let MulOutcome {
+            ctx,
+            sk,
+            product: ct,
+        } = mul_relin_rescale().unwrap();
+        let enc = hearth_kernels::ckks::Encryptor::new(&ctx);
+        let got = enc
+            .decode_real(&mut SoftwareNtt, &enc.decrypt(&sk, &ct).unwrap())
+            .unwrap();
+        let slots = ctx.degree() / 2;
+        let want: Vec<f64> = values_x(slots)
+            .iter()
+            .zip(values_y(slots))
+            .map(|(a, b)| a * b)
+            .collect();
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1.0 / 64.0, "worst slot error {worst}");
+    }
 }
