@@ -46,6 +46,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 target,
             ])?;
         }
+        // The firmware's configuration: no std, but an allocator for CKKS.
+        cargo_run(&[
+            "build",
+            "-p",
+            "hearth-kernels",
+            "--no-default-features",
+            "--features",
+            "alloc",
+            "--target",
+            target,
+        ])?;
     }
     // The `defmt` feature of hal builds for the soft-core.
     cargo_run(&[
