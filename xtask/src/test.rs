@@ -58,6 +58,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
             target,
         ])?;
     }
+    // Lints of the soft-core build (different cfgs from the host's).
+    cargo_run(&[
+        "clippy",
+        "-p",
+        "hearth-kernels",
+        "-p",
+        "hearth-hal",
+        "--no-default-features",
+        "--features",
+        "hearth-kernels/alloc",
+        "--target",
+        RISCV_TARGETS[0],
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     // The `defmt` feature of hal builds for the soft-core.
     cargo_run(&[
         "build",

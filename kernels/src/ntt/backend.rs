@@ -68,6 +68,7 @@ fn simd_supported<W: Word>(b: Backend, modulus_bits: u32) -> bool {
 }
 
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+#[allow(clippy::extra_unused_type_parameters)] // same signature as the x86 variant
 fn simd_supported<W: Word>(_: Backend, _: u32) -> bool {
     false
 }
