@@ -3,3 +3,17 @@
 //! A std simulator of the hearth machine and the library behind the `hearth`
 //! program.
 #![warn(missing_docs)]
+
+pub mod bundled;
+pub mod data;
+pub mod device;
+pub mod error;
+pub mod he;
+pub mod infer;
+pub mod kat;
+pub mod nn;
+pub mod pmem;
+pub mod report;
+pub mod rng;
+
+pub use error::{Error, Result};

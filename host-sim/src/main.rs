@@ -1,6 +1,18 @@
-//! The `hearth` command-line program.
+//! The `hearth` command-line program: encrypted inference of neural networks
+//! on the simulated hearth machine (`hearth demo`), and the tools around it.
 
-fn main() {
-    eprintln!("hearth: no subcommands are available in this build yet");
-    std::process::exit(2);
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hearth: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

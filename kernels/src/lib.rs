@@ -22,8 +22,16 @@
 //! # Features
 //! - `alloc`: owned, `Vec`-backed tables ([`ntt::NttPlan::new`]).
 //! - `std` (default): implies `alloc`; enables run-time CPU feature detection
-//!   for the x86_64 fast paths. Without default features the crate needs
-//!   neither `std` nor an allocator.
+//!   for the x86_64 fast paths (AVX-512 and AVX-512 IFMA NTT backends, see
+//!   [`ntt::Backend`]); they are bit-identical to the portable path. Without
+//!   default features the crate needs neither `std` nor an allocator.
+//!
+//! ## Lazy bounds
+//! Every lazy range and its proof is stated where it is used:
+//! [`arith::barrett`] (`[0, 3q)` for products, `[0, 2q)` for words),
+//! [`arith::shoup`] (`[0, 2q)`), [`arith::Modulus`] (conditional
+//! subtraction), and [`ntt`] (the butterfly invariants `[0, 4q)` forward,
+//! `[0, 2q)` inverse).
 #![no_std]
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -37,7 +45,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod arith;
+#[cfg(feature = "alloc")]
+pub mod ckks;
 pub mod error;
 pub mod ntt;
+#[cfg(feature = "alloc")]
+pub mod poly;
+#[cfg(feature = "alloc")]
+pub mod rns;
 
 pub use error::Error;

@@ -4,7 +4,7 @@
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::{bit_reverse, NttPlan};
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::path::{Path, PathBuf};
 

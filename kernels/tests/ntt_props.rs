@@ -5,7 +5,7 @@ use hearth_kernels::arith::prime::{is_prime, NttPrimes};
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::{forward_limbs, inverse_limbs, NttPlan, MAX_DEGREE, MIN_DEGREE};
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 fn schoolbook(a: &[u64], b: &[u64], q: u64) -> Vec<u64> {
@@ -28,7 +28,7 @@ fn schoolbook(a: &[u64], b: &[u64], q: u64) -> Vec<u64> {
 }
 
 fn random_poly(rng: &mut ChaCha20Rng, n: usize, q: u64) -> Vec<u64> {
-    (0..n).map(|_| rng.gen_range(0..q)).collect()
+    (0..n).map(|_| rng.random_range(0..q)).collect()
 }
 
 fn to_words<W: Word>(v: &[u64]) -> Vec<W> {

@@ -6,9 +6,12 @@
 //! - `kat ntt`: writes NTT known-answer vectors (see `kat.rs`).
 //! - `regmap [--check]`: generates the register-map constants from
 //!   `fpga/regmap.toml` (or checks that they are up to date).
+//! - `firmware`: builds the soft-core firmware, runs it under qemu and
+//!   compares its results with the host's.
 //! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 
+mod firmware;
 mod kat;
 mod regmap;
 mod rtl;
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("kat") => kat::run(&args[1..]),
         Some("regmap") => regmap::run(&args[1..]),
+        Some("firmware") => firmware::run_command(&args[1..]),
         Some("rtl") => rtl::run(&args[1..]),
         Some("synth") => synth::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
@@ -44,6 +48,7 @@ commands:
   kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
                             write NTT known-answer vectors (JSON and $readmemh hex)
   regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
+  firmware                  build the soft-core firmware, run it under qemu, compare with the host
   rtl [test|kat|lint|cycles] RTL under Verilator: tests (default), KAT bench, lint, cycles
   synth [--log-n-max K] [--configs w32l4,...]
                             yosys synth_xilinx resource table of the RTL";

@@ -2,7 +2,8 @@
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
 //! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, and the `no_std` cross-builds for the RISC-V targets.
+//! tests, the `no_std` cross-builds for the RISC-V targets, and the
+//! firmware under qemu (`cargo xtask firmware`).
 
 use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
 
@@ -46,6 +47,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ])?;
         }
     }
+    // The `defmt` feature of hal builds for the soft-core.
+    cargo_run(&[
+        "build",
+        "-p",
+        "hearth-hal",
+        "--features",
+        "defmt",
+        "--target",
+        RISCV_TARGETS[0],
+    ])?;
+    // The firmware under qemu, compared with the host (installs qemu).
+    crate::firmware::run_command(&[])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

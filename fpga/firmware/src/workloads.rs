@@ -1,0 +1,147 @@
+//! The sequence of checks the firmware runs, and their report lines.
+//!
+//! Report lines (decoded by `defmt-print`, parsed by `cargo xtask firmware`):
+//!
+//! ```text
+//! result <kind> <name> <pass|fail> <sha256-hex>
+//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! image text=<bytes> rodata=<bytes> static=<bytes>
+//! done <passed> <failed>
+//! ```
+
+use crate::{pipeline, soc};
+use hearth_firmware::digest::hex_str;
+use hearth_firmware::digest::words_digest;
+use hearth_firmware::kat::KATS;
+
+#[riscv_rt::entry]
+fn main() -> ! {
+    soc::init_heap();
+    defmt::info!(
+        "hearth firmware: static RAM {=usize} B, heap {=usize} B, stack {=usize} B",
+        soc::static_ram(),
+        soc::heap_size(),
+        soc::stack_region()
+    );
+    let (text, rodata) = soc::image_sizes();
+    defmt::println!(
+        "image text={=usize} rodata={=usize} static={=usize}",
+        text,
+        rodata,
+        soc::static_ram()
+    );
+    let mut tally = Tally::default();
+    run_kats(&mut tally);
+    run_pipeline(&mut tally);
+    #[cfg(feature = "ckks")]
+    crate::ckks::run(&mut tally);
+    defmt::println!("done {=u32} {=u32}", tally.passed, tally.failed);
+    soc::exit(if tally.failed == 0 {
+        0
+    } else {
+        soc::EXIT_FAILED
+    })
+}
+
+/// Counts of passed and failed checks.
+#[derive(Default)]
+pub(crate) struct Tally {
+    passed: u32,
+    failed: u32,
+}
+
+impl Tally {
+    pub(crate) fn record(&mut self, kind: &str, name: &str, ok: bool, digest: &[u8; 32]) {
+        let mut buf = [0u8; 64];
+        let verdict = if ok { "pass" } else { "fail" };
+        defmt::println!(
+            "result {=str} {=str} {=str} {=str}",
+            kind,
+            name,
+            verdict,
+            hex_str(digest, &mut buf)
+        );
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+        }
+    }
+}
+
+/// A workload's cost, measured around `f`.
+pub(crate) fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    soc::paint_stack();
+    let heap_base = soc::heap_reset_peak();
+    let (i0, c0) = (soc::instret(), soc::cycles());
+    let out = f();
+    let (i1, c1) = (soc::instret(), soc::cycles());
+    defmt::println!(
+        "measure {=str} instret={=u64} cycles={=u64} heap_base={=usize} heap_peak={=usize} stack_peak={=usize} static={=usize}",
+        name,
+        i1 - i0,
+        c1 - c0,
+        heap_base,
+        soc::heap_peak(),
+        soc::stack_peak(),
+        soc::static_ram()
+    );
+    out
+}
+
+fn run_kats(tally: &mut Tally) {
+    defmt::info!("{=usize} NTT known-answer vectors", KATS.len());
+    for kat in KATS {
+        match measure(kat.name, || kat.run()) {
+            Ok(o) => {
+                if !o.passed() {
+                    defmt::error!(
+                        "kat {=str}: psi {=bool} forward {=bool} inverse {=bool}",
+                        kat.name,
+                        o.psi_ok,
+                        o.forward_ok,
+                        o.inverse_ok
+                    );
+                }
+                tally.record("kat", kat.name, o.passed(), &o.digest);
+            }
+            Err(e) => {
+                defmt::error!("kat {=str}: {}", kat.name, defmt::Display2Format(&e));
+                tally.record("kat", kat.name, false, &[0; 32]);
+            }
+        }
+    }
+}
+
+/// Probes the FPGA pipeline at the SoC's addresses: with a device, replays
+/// the first vector on it; without one (qemu), checks that the driver
+/// refuses the empty address range.
+fn run_pipeline(tally: &mut Tally) {
+    match pipeline::probe() {
+        Ok(mut engine) => {
+            let Some(kat) = KATS.first() else {
+                return;
+            };
+            match kat.run_on(&mut engine) {
+                Ok(o) => tally.record("hal", "pipeline-kat", o.passed(), &o.digest),
+                Err(e) => {
+                    defmt::error!("pipeline: {}", defmt::Display2Format(&e));
+                    tally.record("hal", "pipeline-kat", false, &[0; 32]);
+                }
+            }
+        }
+        Err(hearth_hal::pipeline::Error::BadIdentity { id }) => {
+            defmt::info!(
+                "no NTT pipeline at {=usize:#x} (ID reads {=u32:#x})",
+                pipeline::REG_BASE,
+                id
+            );
+            let digest = words_digest([u64::from(id)]);
+            tally.record("hal", "pipeline-absent", true, &digest);
+        }
+        Err(e) => {
+            defmt::error!("pipeline probe: {}", defmt::Display2Format(&e));
+            tally.record("hal", "pipeline-absent", false, &[0; 32]);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Command-line definitions and dispatch.
+
+mod bench;
+mod files;
+mod infer;
+mod kat;
+mod table;
+mod train;
+
+use clap::{Parser, Subcommand};
+
+/// hearth: encrypted neural-network inference on a simulated FPGA + PMEM machine.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bundled breast-cancer and digits models on their held-out test
+    /// splits, encrypted, on the simulated machine, and print a summary.
+    Demo(infer::DemoArgs),
+    /// Run a model over a CSV data set, encrypted, and compare with plaintext.
+    Infer(infer::InferArgs),
+    /// Train a `hearth-mlp-v1` model from a labelled CSV file.
+    Train(train::TrainArgs),
+    /// Measure both bundled models in both packings (optionally against TenSEAL).
+    Bench(bench::BenchArgs),
+    /// Replay the NTT known-answer vectors through an engine.
+    Kat(kat::KatArgs),
+    /// Generate a secret key file.
+    Keygen(files::KeygenArgs),
+    /// Encrypt the columns of a CSV file under a secret key.
+    Encrypt(files::EncryptArgs),
+    /// Decrypt a ciphertext file back to CSV.
+    Decrypt(files::DecryptArgs),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo(a) => infer::demo(a),
+        Command::Infer(a) => infer::infer(a),
+        Command::Train(a) => train::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Kat(a) => kat::run(a),
+        Command::Keygen(a) => files::keygen(a),
+        Command::Encrypt(a) => files::encrypt(a),
+        Command::Decrypt(a) => files::decrypt(a),
+    }
+}

@@ -1,0 +1,128 @@
+//! The error type of the RNS, polynomial and CKKS layers.
+
+use core::fmt;
+
+use crate::poly::{Basis, Domain};
+
+/// Everything that can go wrong in RNS-CKKS. Operations check their operands
+/// and refuse mismatches with one of these; they never compute garbage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum CkksError {
+    /// An error of the underlying arithmetic or NTT.
+    Kernel(crate::Error),
+    /// A polynomial is in the wrong domain.
+    DomainMismatch {
+        /// The domain the operation needs.
+        expected: Domain,
+        /// The domain it was given.
+        actual: Domain,
+    },
+    /// Two polynomials live on different RNS bases.
+    BasisMismatch {
+        /// Basis of the left operand.
+        left: Basis,
+        /// Basis of the right operand.
+        right: Basis,
+    },
+    /// Two ciphertexts or plaintexts are at different levels.
+    LevelMismatch {
+        /// Level of the left operand.
+        left: usize,
+        /// Level of the right operand.
+        right: usize,
+    },
+    /// Two operands carry different scales.
+    ScaleMismatch {
+        /// Scale of the left operand.
+        left: f64,
+        /// Scale of the right operand.
+        right: f64,
+    },
+    /// The parameters exceed the 128-bit security bound of the
+    /// HomomorphicEncryption.org standard.
+    Insecure {
+        /// `log2 N`.
+        log_degree: u32,
+        /// `log2(Q·P)` of the requested parameters (rounded up).
+        log_qp: u32,
+        /// The largest `log2(Q·P)` allowed for this `N`.
+        max_log_qp: u32,
+    },
+    /// A parameter is outside what the scheme supports.
+    InvalidParameters(&'static str),
+    /// More values than slots.
+    TooManyValues {
+        /// Values given.
+        given: usize,
+        /// Slots available (`N/2`).
+        slots: usize,
+    },
+    /// A value (times the scale) does not fit the fixed-point range.
+    ValueOutOfRange,
+    /// The scale is not finite, not positive or too large.
+    InvalidScale,
+    /// The ciphertext is at level 0 and cannot be rescaled or dropped further.
+    LevelExhausted,
+    /// No Galois key for this automorphism.
+    MissingGaloisKey {
+        /// The Galois element `k` of `X → X^k`.
+        galois_element: usize,
+    },
+    /// No relinearization key was given.
+    MissingRelinKey,
+    /// A ciphertext or key belongs to a different parameter set.
+    ParameterMismatch,
+    /// Serialized bytes are malformed.
+    Malformed(&'static str),
+}
+
+impl From<crate::Error> for CkksError {
+    fn from(e: crate::Error) -> Self {
+        CkksError::Kernel(e)
+    }
+}
+
+impl fmt::Display for CkksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            CkksError::Kernel(e) => write!(f, "{e}"),
+            CkksError::DomainMismatch { expected, actual } => {
+                write!(f, "polynomial is in the {actual:?} domain, expected {expected:?}")
+            }
+            CkksError::BasisMismatch { left, right } => {
+                write!(f, "RNS bases differ: {left:?} vs {right:?}")
+            }
+            CkksError::LevelMismatch { left, right } => {
+                write!(f, "operands are at levels {left} and {right}; drop one first")
+            }
+            CkksError::ScaleMismatch { left, right } => {
+                write!(f, "operands have scales {left} and {right}")
+            }
+            CkksError::Insecure {
+                log_degree,
+                log_qp,
+                max_log_qp,
+            } => write!(
+                f,
+                "log2(QP) = {log_qp} exceeds {max_log_qp}, the 128-bit limit for N = 2^{log_degree} \
+                 (HomomorphicEncryption.org standard, ternary secret)"
+            ),
+            CkksError::InvalidParameters(why) => write!(f, "invalid parameters: {why}"),
+            CkksError::TooManyValues { given, slots } => {
+                write!(f, "{given} values do not fit {slots} slots")
+            }
+            CkksError::ValueOutOfRange => write!(f, "value times scale is out of range"),
+            CkksError::InvalidScale => write!(f, "scale must be finite, at least 1 and below 2^100"),
+            CkksError::LevelExhausted => write!(f, "ciphertext is at level 0"),
+            CkksError::MissingGaloisKey { galois_element } => {
+                write!(f, "no Galois key for X -> X^{galois_element}")
+            }
+            CkksError::MissingRelinKey => write!(f, "no relinearization key"),
+            CkksError::ParameterMismatch => write!(f, "object belongs to other parameters"),
+            CkksError::Malformed(why) => write!(f, "malformed bytes: {why}"),
+        }
+    }
+}
+
+impl core::error::Error for CkksError {}

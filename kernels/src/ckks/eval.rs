@@ -1,0 +1,352 @@
+//! Homomorphic operations on ciphertexts.
+//!
+//! Levels and scales are tracked and checked: binary operations need equal
+//! levels (use [`Evaluator::drop_to_level`]) and, for additions, equal
+//! scales (to a relative `2^-32`); anything else is a typed error.
+//!
+//! - Multiplication (CKKS 2017, §3.4): `(d_0, d_1, d_2) = (a_0b_0,
+//!   a_0b_1 + a_1b_0, a_1b_1)`, then relinearization key-switches `d_2` from
+//!   `s²` to `s`. The scale becomes `Δ_a·Δ_b`.
+//! - Rescale (CHKKS 2018, §3.2): divide by the last prime `q_l` with
+//!   rounding; the scale becomes `Δ/q_l` and the level drops by one.
+//! - Rotation by `r` and conjugation: `σ_k` on both parts (an index
+//!   permutation in the NTT domain), then key switching of `σ_k(c_1)` from
+//!   `σ_k(s)` to `s`; `k = 5^r mod 2N` rotates the slots left by `r`,
+//!   `k = 2N − 1` conjugates them.
+
+use super::encoding::{mul_round, scale_to_bits};
+use super::keys::{conjugation_galois_element, rotation_galois_element, GaloisKeys, RelinKey};
+use super::keyswitch::key_switch;
+use super::types::{Ciphertext, Plaintext};
+use super::{CkksContext, CkksError};
+use crate::arith::Word;
+use crate::ntt::NttEngine;
+use crate::poly::{automorphism_table, Basis, Domain, RnsPoly};
+
+/// Relative tolerance for equal scales.
+const SCALE_TOLERANCE: f64 = 2.3283064365386963e-10; // 2^-32
+
+/// Homomorphic operations over one context and one NTT engine.
+#[derive(Debug)]
+pub struct Evaluator<'a, W: Word, E: NttEngine<W>> {
+    ctx: &'a CkksContext<W>,
+    engine: E,
+}
+
+fn check_scales(a: f64, b: f64) -> Result<(), CkksError> {
+    if (a - b).abs() <= SCALE_TOLERANCE * a.abs().max(b.abs()) {
+        Ok(())
+    } else {
+        Err(CkksError::ScaleMismatch { left: a, right: b })
+    }
+}
+
+fn check_levels(a: usize, b: usize) -> Result<(), CkksError> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(CkksError::LevelMismatch { left: a, right: b })
+    }
+}
+
+impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
+    /// An evaluator running its NTTs on `engine`.
+    pub fn new(ctx: &'a CkksContext<W>, engine: E) -> Self {
+        Self { ctx, engine }
+    }
+
+    /// The engine.
+    pub fn engine(&mut self) -> &mut E {
+        &mut self.engine
+    }
+
+    /// The context.
+    pub fn context(&self) -> &'a CkksContext<W> {
+        self.ctx
+    }
+
+    /// `a + b`.
+    pub fn add(&self, a: &Ciphertext<W>, b: &Ciphertext<W>) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), b.level())?;
+        check_scales(a.scale, b.scale)?;
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        out.c0.add_assign(ring, &b.c0)?;
+        out.c1.add_assign(ring, &b.c1)?;
+        Ok(out)
+    }
+
+    /// `a − b`.
+    pub fn sub(&self, a: &Ciphertext<W>, b: &Ciphertext<W>) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), b.level())?;
+        check_scales(a.scale, b.scale)?;
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        out.c0.sub_assign(ring, &b.c0)?;
+        out.c1.sub_assign(ring, &b.c1)?;
+        Ok(out)
+    }
+
+    /// `−a`.
+    pub fn negate(&self, a: &Ciphertext<W>) -> Ciphertext<W> {
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        out.c0.neg_assign(ring);
+        out.c1.neg_assign(ring);
+        out
+    }
+
+    /// `a + p`.
+    pub fn add_plain(
+        &self,
+        a: &Ciphertext<W>,
+        p: &Plaintext<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), p.level())?;
+        check_scales(a.scale, p.scale)?;
+        let mut out = a.clone();
+        out.c0.add_assign(self.ctx.ring(), &p.poly)?;
+        Ok(out)
+    }
+
+    /// `a − p`.
+    pub fn sub_plain(
+        &self,
+        a: &Ciphertext<W>,
+        p: &Plaintext<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), p.level())?;
+        check_scales(a.scale, p.scale)?;
+        let mut out = a.clone();
+        out.c0.sub_assign(self.ctx.ring(), &p.poly)?;
+        Ok(out)
+    }
+
+    /// `a · p` (slot-wise); the scale becomes `Δ_a·Δ_p`.
+    pub fn mul_plain(
+        &self,
+        a: &Ciphertext<W>,
+        p: &Plaintext<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), p.level())?;
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        out.c0.mul_assign(ring, &p.poly)?;
+        out.c1.mul_assign(ring, &p.poly)?;
+        out.scale = a.scale * p.scale;
+        Ok(out)
+    }
+
+    /// Adds the constant `c` to every slot (`⌊c·Δ⌉` to the constant term).
+    pub fn add_const(&self, a: &Ciphertext<W>, c: f64) -> Result<Ciphertext<W>, CkksError> {
+        let v = const_times_scale(c, a.scale)?;
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        // A constant polynomial is the same constant at every evaluation point.
+        for (i, m) in ring.moduli_of(out.c0.basis()).enumerate() {
+            let r = crate::rns::reduce_i128(m, v);
+            out.c0
+                .limb_mut(i)
+                .iter_mut()
+                .for_each(|x| *x = m.add(*x, r));
+        }
+        Ok(out)
+    }
+
+    /// Multiplies every slot by `c`, encoded as `⌊c·Δ_c⌉`; the scale becomes
+    /// `Δ_a·Δ_c`. A typical choice is `Δ_c = q_l`, so that a rescale brings
+    /// the scale back to `Δ_a`.
+    pub fn mul_const(
+        &self,
+        a: &Ciphertext<W>,
+        c: f64,
+        const_scale: f64,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let v = const_times_scale(c, const_scale)?;
+        let mut out = self.mul_integer(a, v);
+        out.scale = a.scale * const_scale;
+        Ok(out)
+    }
+
+    /// Multiplies by an integer (scale unchanged).
+    pub fn mul_integer(&self, a: &Ciphertext<W>, c: i128) -> Ciphertext<W> {
+        let ring = self.ctx.ring();
+        let mut out = a.clone();
+        out.c0.mul_integer(ring, c);
+        out.c1.mul_integer(ring, c);
+        out
+    }
+
+    /// `a · b` followed by relinearization; the scale becomes `Δ_a·Δ_b`.
+    pub fn multiply_relin(
+        &mut self,
+        a: &Ciphertext<W>,
+        b: &Ciphertext<W>,
+        rk: &RelinKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        check_levels(a.level(), b.level())?;
+        let ring = self.ctx.ring();
+        let mut d0 = a.c0.clone();
+        d0.mul_assign(ring, &b.c0)?;
+        let mut d1 = a.c0.clone();
+        d1.mul_assign(ring, &b.c1)?;
+        d1.mul_add_assign(ring, &a.c1, &b.c0)?;
+        let mut d2 = a.c1.clone();
+        d2.mul_assign(ring, &b.c1)?;
+        let (u0, u1) = key_switch(self.ctx, &mut self.engine, &d2, &rk.0)?;
+        d0.add_assign(ring, &u0)?;
+        d1.add_assign(ring, &u1)?;
+        Ok(Ciphertext {
+            c0: d0,
+            c1: d1,
+            scale: a.scale * b.scale,
+        })
+    }
+
+    /// `a²` with relinearization.
+    pub fn square_relin(
+        &mut self,
+        a: &Ciphertext<W>,
+        rk: &RelinKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        self.multiply_relin(a, a, rk)
+    }
+
+    /// Divides by the last prime `q_l` with rounding: level `l → l − 1`,
+    /// scale `Δ → Δ/q_l`.
+    pub fn rescale(&mut self, a: &Ciphertext<W>) -> Result<Ciphertext<W>, CkksError> {
+        let level = a.level();
+        if level == 0 {
+            return Err(CkksError::LevelExhausted);
+        }
+        let q_last = self.ctx.ring().modulus(level).value().to_u64() as f64;
+        Ok(Ciphertext {
+            c0: self.rescale_poly(&a.c0)?,
+            c1: self.rescale_poly(&a.c1)?,
+            scale: a.scale / q_last,
+        })
+    }
+
+    fn rescale_poly(&mut self, p: &RnsPoly<W>) -> Result<RnsPoly<W>, CkksError> {
+        p.expect_domain(Domain::Ntt)?;
+        let ring = self.ctx.ring();
+        let n = ring.degree();
+        let level = p.basis().q - 1;
+        let consts = self.ctx.rescale_constants(level);
+        let q_last = ring.modulus(level);
+        let mut last = p.limb(level).to_vec();
+        self.engine.inverse(&[ring.plan(level)], &mut last)?;
+        let mut shifted = alloc::vec![W::ZERO; level * n];
+        for i in 0..level {
+            let out = &mut shifted[i * n..(i + 1) * n];
+            crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, &last, out);
+        }
+        let plans: alloc::vec::Vec<_> = (0..level).map(|i| ring.plan(i)).collect();
+        self.engine.forward(&plans, &mut shifted)?;
+        let mut out = p.data()[..level * n].to_vec();
+        for i in 0..level {
+            crate::rns::rescale_limb(
+                ring.modulus(i),
+                consts,
+                i,
+                &mut out[i * n..(i + 1) * n],
+                &shifted[i * n..(i + 1) * n],
+            );
+        }
+        RnsPoly::from_limbs(ring, Basis { q: level, p: 0 }, Domain::Ntt, out)
+    }
+
+    /// Drops primes without dividing: the ciphertext moves down to `level`
+    /// with its scale unchanged.
+    pub fn drop_to_level(
+        &self,
+        a: &Ciphertext<W>,
+        level: usize,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        if level > a.level() {
+            return Err(CkksError::LevelMismatch {
+                left: a.level(),
+                right: level,
+            });
+        }
+        let mut out = a.clone();
+        out.c0.truncate_chain(level + 1)?;
+        out.c1.truncate_chain(level + 1)?;
+        Ok(out)
+    }
+
+    /// Applies `σ_k` and switches back to `s` with the Galois key for `k`.
+    pub fn apply_galois(
+        &mut self,
+        a: &Ciphertext<W>,
+        k: usize,
+        keys: &GaloisKeys<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let key = keys
+            .get(k)
+            .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+        let table = automorphism_table(self.ctx.ring().log_degree(), k);
+        let mut c0 = a.c0.automorphism(&table)?;
+        let c1 = a.c1.automorphism(&table)?;
+        let (u0, u1) = key_switch(self.ctx, &mut self.engine, &c1, key)?;
+        c0.add_assign(self.ctx.ring(), &u0)?;
+        Ok(Ciphertext {
+            c0,
+            c1: u1,
+            scale: a.scale,
+        })
+    }
+
+    /// Rotates the slots left by `step` (right for negative steps). Uses the
+    /// key for `step` when present, otherwise composes power-of-two
+    /// rotations (left ones; right ones too when their keys exist).
+    pub fn rotate(
+        &mut self,
+        a: &Ciphertext<W>,
+        step: i64,
+        keys: &GaloisKeys<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let n = self.ctx.degree();
+        let slots = (n / 2) as i64;
+        let r = step.rem_euclid(slots);
+        if r == 0 {
+            return Ok(a.clone());
+        }
+        let direct = rotation_galois_element(n, r);
+        if keys.get(direct).is_some() {
+            return self.apply_galois(a, direct, keys);
+        }
+        // Left by r, or right by slots − r, whichever has all its keys.
+        let left: bool = (0..63)
+            .filter(|b| r >> b & 1 == 1)
+            .all(|b| keys.get(rotation_galois_element(n, 1 << b)).is_some());
+        let (amount, sign) = if left { (r, 1) } else { (slots - r, -1) };
+        let mut out = a.clone();
+        for b in 0..63 {
+            if amount >> b & 1 == 1 {
+                let k = rotation_galois_element(n, sign * (1i64 << b));
+                out = self.apply_galois(&out, k, keys)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Conjugates every slot.
+    pub fn conjugate(
+        &mut self,
+        a: &Ciphertext<W>,
+        keys: &GaloisKeys<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let k = conjugation_galois_element(self.ctx.degree());
+        self.apply_galois(a, k, keys)
+    }
+}
+
+/// `⌊c·Δ⌉` in fixed point (see [`super::encoding`]).
+fn const_times_scale(c: f64, scale: f64) -> Result<i128, CkksError> {
+    if !(c.is_finite() && c.abs() < 2.814_749_767_106_56e14) {
+        return Err(CkksError::ValueOutOfRange);
+    }
+    let x = fixed::types::I64F64::checked_from_num(c).ok_or(CkksError::ValueOutOfRange)?;
+    mul_round(x, scale_to_bits(scale)?)
+}

@@ -1,0 +1,194 @@
+//! Hybrid key switching: ModUp, inner product with the key, ModDown.
+//!
+//! (Han and Ki, "Better bootstrapping for approximate homomorphic
+//! encryption", CT-RSA 2020, §3; Cheon, Han, Kim, Kim, Song, SAC 2018, §4.)
+//! Given `d` over `Q_l` (NTT domain) and a key from `s'` to `s`:
+//!
+//! 1. For each digit `j`, `d_j = [d]_(Q_j ∩ Q_l)` is extended to
+//!    `Q_l ∪ P` by fast base conversion (ModUp; its own limbs are copied).
+//! 2. `(u_0, u_1) = Σ_j d_j · (b_j, a_j)` over `Q_l ∪ P`. Modulo every
+//!    prime this is `P·d·s' − u_1·s + small`, the gadget factor being
+//!    `P` on the digit's own primes and `0` elsewhere.
+//! 3. ModDown: `u_i ← (u_i − Conv_(P→Q_l)([u_i]_P)) · P^-1 mod Q_l`, so
+//!    `u_0 + u_1·s ≈ d·s'` with an error of about `N·α·q·σ / P` plus the
+//!    rounding, small when `P ≥ max_j Q_j`.
+//!
+//! Only the converted limbs and the `P` limbs are transformed: the digit's
+//! own limbs and the result reuse the NTT domain.
+
+use alloc::vec::Vec;
+
+use super::keys::KeySwitchKey;
+use super::{CkksContext, CkksError};
+use crate::arith::Word;
+use crate::ntt::NttEngine;
+use crate::poly::{Basis, Domain, RnsPoly};
+use crate::rns::{BaseConverter, WideAcc, WideReducer, LAZY_TERMS};
+
+/// Switches `d` (NTT domain, over `Q_l`) under `key`: returns `(u_0, u_1)`
+/// over `Q_l`, NTT domain, with `u_0 + u_1·s ≈ d·s'`.
+pub fn key_switch<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    d: &RnsPoly<W>,
+    key: &KeySwitchKey<W>,
+) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
+    d.expect_domain(Domain::Ntt)?;
+    let ring = ctx.ring();
+    let n = ring.degree();
+    let basis = d.basis();
+    if basis.p != 0 || basis.q == 0 || basis.q > ring.num_q() {
+        return Err(CkksError::InvalidParameters(
+            "key switching needs a chain polynomial",
+        ));
+    }
+    let l1 = basis.q;
+    let alpha = ctx.params().alpha();
+    let ext = ctx.extended_basis(l1 - 1);
+    let mut d_coeff = d.clone();
+    d_coeff.to_coefficient(ring, engine)?;
+
+    if key.digits.len() * alpha < l1 {
+        return Err(CkksError::ParameterMismatch);
+    }
+    let len = ext.len() * n;
+    let mut acc0 = alloc::vec![WideAcc::<W>::default(); len];
+    let mut acc1 = alloc::vec![WideAcc::<W>::default(); len];
+    let reducers: Vec<WideReducer<W>> = (0..ext.len())
+        .map(|i| WideReducer::new(ring.modulus(ring.prime_index(ext, i))))
+        .collect();
+    let mut extended = alloc::vec![W::ZERO; len];
+    let mut bufs = ModUpBuffers::new(ext.len() * n, alpha * n);
+    let mut pending = 0;
+    for (j, (kb, ka)) in key.digits.iter().enumerate() {
+        let (lo, hi) = (j * alpha, ((j + 1) * alpha).min(l1));
+        if lo >= hi {
+            break;
+        }
+        if pending == LAZY_TERMS {
+            fold(&mut acc0, &reducers, n);
+            fold(&mut acc1, &reducers, n);
+            pending = 1;
+        }
+        pending += 1;
+        mod_up(ctx, engine, &d_coeff, d, lo, hi, &mut extended, &mut bufs)?;
+        for i in 0..ext.len() {
+            let idx = ring.prime_index(ext, i);
+            let x = &extended[i * n..(i + 1) * n];
+            let (b, a) = (kb.limb(idx), ka.limb(idx));
+            let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
+            for ((((s0, s1), &u), &vb), &va) in
+                o0.iter_mut().zip(o1.iter_mut()).zip(x).zip(b).zip(a)
+            {
+                s0.mul_add(u, vb);
+                s1.mul_add(u, va);
+            }
+        }
+    }
+    let reduce = |acc: &[WideAcc<W>]| -> Result<RnsPoly<W>, CkksError> {
+        let mut data = Vec::with_capacity(len);
+        for (i, chunk) in acc.chunks_exact(n).enumerate() {
+            data.extend(chunk.iter().map(|&a| reducers[i].reduce(a)));
+        }
+        RnsPoly::from_limbs(ring, ext, Domain::Ntt, data)
+    };
+    let (acc0, acc1) = (reduce(&acc0)?, reduce(&acc1)?);
+    let u0 = mod_down(ctx, engine, &acc0, l1)?;
+    let u1 = mod_down(ctx, engine, &acc1, l1)?;
+    Ok((u0, u1))
+}
+
+/// Reduces every accumulator to one word, so it can take more products.
+fn fold<W: Word>(acc: &mut [WideAcc<W>], reducers: &[WideReducer<W>], n: usize) {
+    for (i, chunk) in acc.chunks_exact_mut(n).enumerate() {
+        for a in chunk.iter_mut() {
+            *a = WideAcc::from_word(reducers[i].reduce(*a));
+        }
+    }
+}
+
+/// Scratch space of [`mod_up`], reused across digits.
+struct ModUpBuffers<W: Word> {
+    converted: Vec<W>,
+    scratch: Vec<W>,
+}
+
+impl<W: Word> ModUpBuffers<W> {
+    fn new(converted: usize, scratch: usize) -> Self {
+        Self {
+            converted: alloc::vec![W::ZERO; converted],
+            scratch: alloc::vec![W::ZERO; scratch],
+        }
+    }
+}
+
+/// Extends digit `lo..hi` of `d` to `Q_l ∪ P` (NTT domain) into `out`.
+#[allow(clippy::too_many_arguments)]
+fn mod_up<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    d_coeff: &RnsPoly<W>,
+    d_ntt: &RnsPoly<W>,
+    lo: usize,
+    hi: usize,
+    out: &mut [W],
+    bufs: &mut ModUpBuffers<W>,
+) -> Result<(), CkksError> {
+    let ring = ctx.ring();
+    let n = ring.degree();
+    let l1 = d_ntt.basis().q;
+    let q = ring.q_moduli();
+    let src = &q[lo..hi];
+    let dst: Vec<_> = q[..lo]
+        .iter()
+        .chain(&q[hi..l1])
+        .chain(ring.p_moduli())
+        .copied()
+        .collect();
+    let conv = BaseConverter::new(src, &dst)?;
+    let converted = &mut bufs.converted[..dst.len() * n];
+    let scratch = &mut bufs.scratch[..src.len() * n];
+    conv.convert(n, &d_coeff.data()[lo * n..hi * n], converted, scratch)?;
+    let ext = ctx.extended_basis(l1 - 1);
+    let dst_idx: Vec<usize> = (0..ext.len()).filter(|&i| !(lo..hi).contains(&i)).collect();
+    let plans: Vec<_> = dst_idx
+        .iter()
+        .map(|&i| ring.plan(ring.prime_index(ext, i)))
+        .collect();
+    engine.forward(&plans, converted)?;
+    for (k, &i) in dst_idx.iter().enumerate() {
+        out[i * n..(i + 1) * n].copy_from_slice(&converted[k * n..(k + 1) * n]);
+    }
+    out[lo * n..hi * n].copy_from_slice(&d_ntt.data()[lo * n..hi * n]);
+    Ok(())
+}
+
+/// `(x − Conv_(P→Q_l)([x]_P)) · P^-1` for `x` over `Q_l ∪ P` (NTT domain).
+fn mod_down<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    x: &RnsPoly<W>,
+    l1: usize,
+) -> Result<RnsPoly<W>, CkksError> {
+    let ring = ctx.ring();
+    let n = ring.degree();
+    let np = ring.num_p();
+    let mut p_part = x.data()[l1 * n..].to_vec();
+    let p_plans: Vec<_> = (0..np).map(|j| ring.plan(ring.num_q() + j)).collect();
+    engine.inverse(&p_plans, &mut p_part)?;
+    let mut conv = alloc::vec![W::ZERO; l1 * n];
+    let mut scratch = alloc::vec![W::ZERO; np * n];
+    ctx.p_to_q().convert(n, &p_part, &mut conv, &mut scratch)?;
+    let q_plans: Vec<_> = (0..l1).map(|i| ring.plan(i)).collect();
+    engine.forward(&q_plans, &mut conv)?;
+    let mut data = x.data()[..l1 * n].to_vec();
+    for i in 0..l1 {
+        let m = ring.modulus(i);
+        let pinv = ctx.p_inv()[i];
+        let (o, c) = (&mut data[i * n..(i + 1) * n], &conv[i * n..(i + 1) * n]);
+        for (a, &b) in o.iter_mut().zip(c) {
+            *a = pinv.mul(m, m.sub(*a, b));
+        }
+    }
+    RnsPoly::from_limbs(ring, Basis { q: l1, p: 0 }, Domain::Ntt, data)
+}

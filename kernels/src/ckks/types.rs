@@ -1,0 +1,74 @@
+//! Plaintexts and ciphertexts.
+
+use crate::arith::Word;
+use crate::poly::RnsPoly;
+
+/// An encoded message: one polynomial in the NTT domain at a level, with
+/// its scale.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plaintext<W: Word> {
+    pub(crate) poly: RnsPoly<W>,
+    pub(crate) scale: f64,
+}
+
+impl<W: Word> Plaintext<W> {
+    /// The level (number of chain primes minus one).
+    pub fn level(&self) -> usize {
+        self.poly.basis().q - 1
+    }
+    /// The scale `Δ`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+    /// The polynomial (NTT domain).
+    pub fn poly(&self) -> &RnsPoly<W> {
+        &self.poly
+    }
+}
+
+/// A CKKS ciphertext `(c0, c1)` with `c0 + c1·s ≈ Δ·m`, both polynomials in
+/// the NTT domain at the same level.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ciphertext<W: Word> {
+    pub(crate) c0: RnsPoly<W>,
+    pub(crate) c1: RnsPoly<W>,
+    pub(crate) scale: f64,
+}
+
+impl<W: Word> Ciphertext<W> {
+    /// The level.
+    pub fn level(&self) -> usize {
+        self.c0.basis().q - 1
+    }
+    /// The scale `Δ`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+    /// `c0`.
+    pub fn c0(&self) -> &RnsPoly<W> {
+        &self.c0
+    }
+    /// `c1`.
+    pub fn c1(&self) -> &RnsPoly<W> {
+        &self.c1
+    }
+    /// Checks a ciphertext from an untrusted source against `ctx`.
+    pub fn validate(&self, ctx: &super::CkksContext<W>) -> Result<(), super::CkksError> {
+        let basis = self.c0.basis();
+        if basis.p != 0 || !(self.scale.is_finite() && self.scale > 0.0) {
+            return Err(super::CkksError::Malformed("not a ciphertext"));
+        }
+        self.c0
+            .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)?;
+        self.c1
+            .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)
+    }
+
+    /// Overrides the tracked scale (for callers that manage scales exactly,
+    /// for example after multiplying by a constant they encoded themselves).
+    pub fn set_scale(&mut self, scale: f64) {
+        self.scale = scale;
+    }
+}

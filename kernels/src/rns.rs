@@ -1,0 +1,64 @@
+//! Residue number system (RNS) arithmetic over a basis of word-sized primes.
+//!
+//! An integer `x ∈ [0, Q)`, `Q = q_0·…·q_(k-1)` with pairwise coprime `q_i`,
+//! is held as its residues `x_i = x mod q_i` (the Chinese remainder theorem).
+//! A polynomial is held as one *limb* of `N` residues per prime, limbs stored
+//! one after another.
+//!
+//! ## Fast base conversion
+//! (Bajard, Eynard, Hasan, Zucca, "A full RNS variant of FV like somewhat
+//! homomorphic encryption schemes", SAC 2016, §2.2.) With
+//! `q̂_i = Q / q_i`, the map
+//!
+//! ```text
+//! Conv_{Q→T}(x)_t = Σ_i [x_i · q̂_i^-1]_(q_i) · q̂_i   mod t
+//! ```
+//!
+//! returns `x + u·Q` modulo every target prime `t`, for some integer
+//! `0 ≤ u < k`: it skips the final reduction modulo `Q`. It costs `k` word
+//! multiplications per output residue and needs no big integers. The
+//! [`BaseConverter`] precomputes `q̂_i^-1 mod q_i` and `q̂_i mod t` with their
+//! Shoup companions.
+//!
+//! ## Uses in CKKS
+//! - ModUp (Han and Ki, "Better bootstrapping for approximate homomorphic
+//!   encryption", CT-RSA 2020, §3): extend a digit `[x]_(Q_j)` to the whole
+//!   basis `Q_l ∪ P` before the key-switching inner product. The `u·Q_j`
+//!   slack is harmless: it multiplies the key's noise only.
+//! - ModDown: `(x − Conv_{P→Q}([x]_P)) · P^-1 mod Q`, an approximate division
+//!   by `P` whose error is below `k_P`.
+//! - Rescale (Cheon, Han, Kim, Kim, Song, "A full RNS variant of approximate
+//!   homomorphic encryption", SAC 2018, §3.2): the exact rounded division by
+//!   the last prime, `⌊x / q_l⌉ mod q_i = (x_i − [x_l + ⌊q_l/2⌋]_(q_i) +
+//!   [⌊q_l/2⌋]_(q_i)) · q_l^-1 mod q_i`, see [`rescale_limb`].
+
+mod convert;
+mod lazy;
+
+pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
+pub use lazy::{WideAcc, WideReducer, LAZY_TERMS};
+
+use crate::arith::{Modulus, Word};
+
+/// `(Π moduli) mod target` (exact).
+pub fn product_mod<W: Word>(moduli: &[Modulus<W>], target: &Modulus<W>) -> W {
+    moduli.iter().fold(target.reduce(W::ONE), |acc, m| {
+        target.mul(acc, target.reduce(m.value()))
+    })
+}
+
+/// Reduces a signed integer with `|x| < 2^127` modulo `m`, constant time in
+/// `x` up to the width of the division (`i128::rem_euclid`).
+#[inline]
+pub fn reduce_i128<W: Word>(m: &Modulus<W>, x: i128) -> W {
+    W::from_u64_truncating(x.rem_euclid(m.value().to_u64() as i128) as u64)
+}
+
+/// Reduces a small signed integer `|x| < q` modulo `m` without branching on
+/// its sign (for secret coefficients).
+#[inline(always)]
+pub fn reduce_small<W: Word>(m: &Modulus<W>, x: i64) -> W {
+    let q = m.value().to_u64();
+    let mask = (x >> 63) as u64; // all ones when negative
+    W::from_u64_truncating((x as u64).wrapping_add(q & mask))
+}
