@@ -25,10 +25,10 @@
 //!
 //! Refused jobs: 1 cycle for `BAD_LOG_N` and `BAD_BATCH`, 2 for register-mode
 //! `BAD_MODULUS`/`ADDR_RANGE` and a descriptor table out of range (as the
-//! RTL). Two cases are approximations, not checked against the RTL: a
-//! descriptor-mode refusal of limb `i` found by the pre-pass costs
-//! `3 + (i+1)·(6 + DB + M)`, and `INPUT_RANGE` at limb `i` costs the cycles
-//! of a completed job of `i + 1` limbs.
+//! RTL). A descriptor-mode refusal of limb `i` found by the pre-pass costs
+//! `2 + (i+1)·(6 + DB + M)`, as measured on the RTL. One case is an
+//! approximation, not checked against the RTL: `INPUT_RANGE` at limb `i`
+//! costs the cycles of a completed job of `i + 1` limbs.
 
 /// The shape of a job, as far as cycles are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,10 +113,10 @@ pub fn refused_cycles(early: bool) -> u64 {
 }
 
 /// Cycles of a descriptor-mode job refused by the pre-pass at limb `limb`
-/// (an approximation, see the module documentation).
+/// (the formula measured on the RTL, `fpga/tb/src/cycles.rs`).
 #[must_use]
 pub fn prepass_refused_cycles(s: JobShape, limb: u64) -> u64 {
-    3 + (limb + 1) * (6 + desc_beats(&s) + s.mem_latency)
+    2 + (limb + 1) * (6 + desc_beats(&s) + s.mem_latency)
 }
 
 /// The ideal `k·N/(2L)` cycles of one NTT.
