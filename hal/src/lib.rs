@@ -1,7 +1,4 @@
-//! # hearth-hal
-//!
-//! `no_std` driver for the hearth FPGA NTT pipeline and the persistent-memory
-//! (PMEM) store.
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -22,8 +19,10 @@ pub mod engine;
 mod log;
 pub mod mmio;
 pub mod pipeline;
+pub mod pmem;
 pub mod regmap;
 
 pub use bus::{DeviceMemory, RegisterBus};
+pub use embedded_hal;
 pub use engine::{FallbackEngine, NttEngine, PipelineEngine, SoftEngine};
 pub use pipeline::{Config, Direction, Pipeline};

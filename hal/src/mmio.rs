@@ -1,11 +1,13 @@
 //! Memory-mapped I/O: the only module of `hearth-hal` with `unsafe` code.
 //!
 //! [`Mmio`] is a [`RegisterBus`] over a register block at a fixed address;
-//! [`MmioWindow`] a [`DeviceMemory`] over the device-memory window. Both use
-//! `read_volatile`/`write_volatile` on raw pointers and never form a
+//! [`MmioWindow`] a [`DeviceMemory`] over the device-memory window;
+//! [`PmemWindow`] a [`PersistentMemory`] over the persistent-memory window.
+//! All use `read_volatile`/`write_volatile` on raw pointers and never form a
 //! reference to device memory.
 
 use crate::bus::{DeviceMemory, RegisterBus};
+use crate::pmem::PersistentMemory;
 use hearth_kernels::arith::Word;
 
 /// Volatile 32-bit access to a register block of `len` bytes at `base`.
@@ -151,6 +153,70 @@ impl DeviceMemory for MmioWindow {
     }
 }
 
+/// The persistent-memory window, mapped uncached: byte-wise volatile
+/// accesses; `flush` has nothing to write back (no cache holds the window)
+/// and `fence` is a full memory fence (`fence rw,rw` on RISC-V), after which
+/// the memory controller owns every earlier store.
+#[derive(Debug)]
+pub struct PmemWindow {
+    base: *mut u8,
+    len: u64,
+}
+
+impl PmemWindow {
+    /// The window of `len` bytes at `base`.
+    ///
+    /// # Safety
+    /// `base..base + len` must be persistent memory mapped uncached for
+    /// byte loads and stores for as long as the `PmemWindow` lives, and no
+    /// other code may access it meanwhile. A cached mapping is not enough:
+    /// `flush` does not clean cache lines.
+    pub const unsafe fn new(base: usize, len: u64) -> Self {
+        Self {
+            base: base as *mut u8,
+            len,
+        }
+    }
+
+    fn check(&self, offset: u64, bytes: u64) -> Result<(), OutOfRange> {
+        match offset.checked_add(bytes) {
+            Some(end) if end <= self.len => Ok(()),
+            _ => Err(OutOfRange { offset }),
+        }
+    }
+}
+
+impl PersistentMemory for PmemWindow {
+    type Error = OutOfRange;
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        self.check(offset, buf.len() as u64)?;
+        for (i, b) in buf.iter_mut().enumerate() {
+            // SAFETY: `check` keeps `offset + i` inside the window, valid for
+            // volatile byte loads by the constructor's contract.
+            *b = unsafe { self.base.add(offset as usize + i).read_volatile() };
+        }
+        Ok(())
+    }
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        self.check(offset, data.len() as u64)?;
+        for (i, b) in data.iter().enumerate() {
+            // SAFETY: as in `read`, for volatile byte stores.
+            unsafe { self.base.add(offset as usize + i).write_volatile(*b) };
+        }
+        Ok(())
+    }
+    fn flush(&mut self, offset: u64, len: u64) -> Result<(), OutOfRange> {
+        self.check(offset, len)
+    }
+    fn fence(&mut self) -> Result<(), OutOfRange> {
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +252,22 @@ mod tests {
         ));
         assert!(win.write_words(4, &[1u64]).is_err());
         assert_eq!((ram[2], ram[3]), (0x5566_7788, 0x1122_3344));
+    }
+
+    #[test]
+    fn pmem_window_holds_a_record_store() {
+        use crate::pmem::{RecordKind, Store};
+        let mut ram = [0u8; 1024];
+        // SAFETY: `ram` is live and exclusively borrowed for the test.
+        let win = unsafe { PmemWindow::new(ram.as_mut_ptr() as usize, 1024) };
+        let mut s: Store<PmemWindow, 4> = Store::format(win, 3).unwrap();
+        s.put(1, RecordKind::Blob, b"persist").unwrap();
+        let (mut s, r) = Store::<PmemWindow, 4>::open(s.into_inner()).unwrap();
+        assert_eq!(r.records, 1);
+        let mut buf = [0u8; 8];
+        assert_eq!(s.get(1, &mut buf).unwrap().len, 7);
+        assert_eq!(&buf[..7], b"persist");
+        let mut w = s.into_inner();
+        assert_eq!(w.write(1020, &[0; 5]), Err(OutOfRange { offset: 1020 }));
     }
 }

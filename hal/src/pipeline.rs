@@ -196,6 +196,18 @@ impl<B: RegisterBus, M: DeviceMemory, D: DelayNs> Pipeline<B, M, D> {
         self.slots = [None; MAX_TWIDDLE_SLOTS];
     }
 
+    /// Loads the twiddle tables of `plan` into a slot (if not resident) and
+    /// returns the slot's word address. [`Pipeline::run`] does this itself;
+    /// calling it ahead moves the transfer out of the first job.
+    pub fn load_twiddles<W: Word, S: AsRef<[W]>>(
+        &mut self,
+        plan: &NttPlan<W, S>,
+    ) -> Result<u32, DriverError<B, M>> {
+        self.check_request(&[plan], plan.degree(), plan.degree())?;
+        let slot = self.ensure_twiddles(plan, &[])?;
+        Ok(self.layout.slot_addr(slot as u32))
+    }
+
     /// Transforms a batch: limb `i` is `limbs[i·N..(i+1)·N]`, with
     /// `plans[i]`. On error the contents of `limbs` are unspecified.
     pub fn run<W: Word, S: AsRef<[W]>>(

@@ -237,7 +237,7 @@ pub mod status {
     pub const DONE: super::Field = super::Field { lsb: 1, width: 1 };
     /// The last job was refused or failed; see ERR_CODE.
     pub const ERROR: super::Field = super::Field { lsb: 2, width: 1 };
-    /// Error code (see [[errors]]); 0 unless ERROR.
+    /// Error code (see `ErrorCode`); 0 unless ERROR.
     pub const ERR_CODE: super::Field = super::Field { lsb: 8, width: 8 };
     /// Index of the limb the error refers to (0 for job-wide errors).
     pub const ERR_LIMB: super::Field = super::Field { lsb: 16, width: 16 };

@@ -6,6 +6,7 @@
 
 pub mod bundled;
 pub mod data;
+pub mod device;
 pub mod error;
 pub mod he;
 pub mod infer;

@@ -48,6 +48,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     // The firmware under qemu, compared with the host (installs qemu).
     crate::firmware::run_command(&[])?;
+    // The `defmt` feature of hal builds for the soft-core.
+    cargo_run(&[
+        "build",
+        "-p",
+        "hearth-hal",
+        "--features",
+        "defmt",
+        "--target",
+        RISCV_TARGETS[0],
+    ])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

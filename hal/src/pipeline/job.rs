@@ -109,7 +109,7 @@ impl<B: RegisterBus, M: DeviceMemory, D: DelayNs> Pipeline<B, M, D> {
 
     /// Returns the slot holding the twiddles of `plan`, loading them into a
     /// slot outside `pinned` if they are not resident.
-    fn ensure_twiddles<W: Word, S: AsRef<[W]>>(
+    pub(super) fn ensure_twiddles<W: Word, S: AsRef<[W]>>(
         &mut self,
         plan: &NttPlan<W, S>,
         pinned: &[usize],

@@ -345,3 +345,24 @@ fn corrupt_output_is_detected() {
     assert_eq!(e, Error::CorruptOutput { limb: 0, index: 5 });
     done(d);
 }
+
+#[test]
+fn load_twiddles_is_cached() {
+    let mut d = probe(vec![], Config::default()).unwrap();
+    let p = plan(Q, 16);
+    let p2 = plan(12289, 16);
+    let a = d.load_twiddles(&p).unwrap();
+    assert_eq!(d.load_twiddles(&p).unwrap(), a);
+    let b = d.load_twiddles(&p2).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(d.load_twiddles(&p).unwrap(), a);
+    let big = plan(12289, 2048);
+    assert!(matches!(
+        d.load_twiddles(&big),
+        Err(Error::Unsupported {
+            limit: Limit::LogN,
+            ..
+        })
+    ));
+    done(d);
+}
