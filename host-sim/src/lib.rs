@@ -14,5 +14,6 @@ pub mod nn;
 pub mod pmem;
 pub mod report;
 pub mod rng;
+pub mod store;
 
 pub use error::{Error, Result};
