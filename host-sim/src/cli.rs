@@ -23,6 +23,8 @@ enum Command {
     Infer(infer::InferArgs),
     /// Train a `hearth-mlp-v1` model from a labelled CSV file.
     Train(train::TrainArgs),
+    /// Inspect and maintain the PMEM object store (list, verify, compact).
+    Store(hearth_sim::store::cli::StoreArgs),
 }
 
 /// Runs one command.
@@ -31,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => infer::demo(a),
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
+        Command::Store(a) => hearth_sim::store::cli::run(a),
     }
 }

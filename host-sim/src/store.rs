@@ -26,6 +26,7 @@
 //! of unflushed bytes at power failure is covered by hal's fault-injecting
 //! memory tests.
 
+pub mod cli;
 pub mod envelope;
 mod file;
 

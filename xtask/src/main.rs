@@ -8,10 +8,12 @@
 //!   `fpga/regmap.toml` (or checks that they are up to date).
 //! - `firmware`: builds the soft-core firmware, runs it under qemu and
 //!   compares its results with the host's.
+//! - `soak [ROUNDS]`: the PMEM store's SIGKILL crash test at many points.
 
 mod firmware;
 mod kat;
 mod regmap;
+mod soak;
 mod test;
 mod tools;
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("kat") => kat::run(&args[1..]),
         Some("regmap") => regmap::run(&args[1..]),
         Some("firmware") => firmware::run_command(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -42,4 +45,5 @@ commands:
   kat ntt --log-n K --bits B --word 32|64 --seed S [--out DIR]
                             write NTT known-answer vectors (JSON and $readmemh hex)
   regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
-  firmware                  build the soft-core firmware, run it under qemu, compare with the host";
+  firmware                  build the soft-core firmware, run it under qemu, compare with the host
+  soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)";
