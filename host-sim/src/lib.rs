@@ -14,6 +14,7 @@ pub mod nn;
 pub mod pmem;
 pub mod report;
 pub mod rng;
+pub mod serve;
 pub mod store;
 
 pub use error::{Error, Result};
