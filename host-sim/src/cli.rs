@@ -25,6 +25,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Inspect and maintain the PMEM object store (list, verify, compact).
     Store(hearth_sim::store::cli::StoreArgs),
+    /// Run a generated network larger than --mem-budget layer by layer from PMEM.
+    Stream(hearth_sim::stream::cli::StreamArgs),
 }
 
 /// Runs one command.
@@ -34,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
         Command::Store(a) => hearth_sim::store::cli::run(a),
+        Command::Stream(a) => hearth_sim::stream::cli::run(a),
     }
 }

@@ -16,5 +16,6 @@ pub mod report;
 pub mod rng;
 pub mod serve;
 pub mod store;
+pub mod stream;
 
 pub use error::{Error, Result};

@@ -211,7 +211,10 @@ impl ObjectStore {
             path: self.path.clone(),
             message: format!("record {key:#x}: {e}"),
         })?;
-        Ok((name.to_string(), body.to_vec(), info.kind))
+        let (name, skip) = (name.to_string(), buf.len() - body.len());
+        // Strip the envelope in place: no second copy of a large object.
+        buf.drain(..skip);
+        Ok((name, buf, info.kind))
     }
 
     /// The object `name`'s bytes, checked (CRC-32C and envelope).
@@ -224,6 +227,15 @@ impl ObjectStore {
             });
         }
         Ok(body)
+    }
+
+    /// Bytes of the object `name`'s body, from the index (no PMEM read).
+    pub fn get_len(&self, name: &str) -> Result<u64> {
+        let info = self
+            .inner
+            .info(key_of(name))
+            .map_err(|e| store_err(&self.path, e))?;
+        Ok(u64::from(info.len).saturating_sub(6 + name.len() as u64))
     }
 
     /// Whether an object named `name` is present.
