@@ -27,6 +27,8 @@ enum Command {
     Store(hearth_sim::store::cli::StoreArgs),
     /// Run a generated network larger than --mem-budget layer by layer from PMEM.
     Stream(hearth_sim::stream::cli::StreamArgs),
+    /// Serve many tenants' models at once, each under its own keys, and measure.
+    Serve(hearth_sim::serve::cli::ServeArgs),
 }
 
 /// Runs one command.
@@ -37,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Store(a) => hearth_sim::store::cli::run(a),
         Command::Stream(a) => hearth_sim::stream::cli::run(a),
+        Command::Serve(a) => hearth_sim::serve::cli::run(a),
     }
 }

@@ -3,5 +3,7 @@
 //! ([`device`]), tenants with their own keys whose ciphertexts cannot be
 //! mixed ([`tenant`]),.
 
+pub mod bench;
+pub mod cli;
 pub mod device;
 pub mod tenant;
