@@ -1,6 +1,9 @@
 //! Command-line definitions and dispatch.
 
+mod bench;
+mod files;
 mod infer;
+mod kat;
 mod table;
 mod train;
 
@@ -23,6 +26,16 @@ enum Command {
     Infer(infer::InferArgs),
     /// Train a `hearth-mlp-v1` model from a labelled CSV file.
     Train(train::TrainArgs),
+    /// Measure both bundled models in both packings (optionally against TenSEAL).
+    Bench(bench::BenchArgs),
+    /// Replay the NTT known-answer vectors through an engine.
+    Kat(kat::KatArgs),
+    /// Generate a secret key file.
+    Keygen(files::KeygenArgs),
+    /// Encrypt the columns of a CSV file under a secret key.
+    Encrypt(files::EncryptArgs),
+    /// Decrypt a ciphertext file back to CSV.
+    Decrypt(files::DecryptArgs),
     /// Inspect and maintain the PMEM object store (list, verify, compact).
     Store(hearth_sim::store::cli::StoreArgs),
     /// Run a generated network larger than --mem-budget layer by layer from PMEM.
@@ -37,6 +50,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(a) => infer::demo(a),
         Command::Infer(a) => infer::infer(a),
         Command::Train(a) => train::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Kat(a) => kat::run(a),
+        Command::Keygen(a) => files::keygen(a),
+        Command::Encrypt(a) => files::encrypt(a),
+        Command::Decrypt(a) => files::decrypt(a),
         Command::Store(a) => hearth_sim::store::cli::run(a),
         Command::Stream(a) => hearth_sim::stream::cli::run(a),
         Command::Serve(a) => hearth_sim::serve::cli::run(a),

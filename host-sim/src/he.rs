@@ -12,6 +12,7 @@
 
 pub mod container;
 pub mod engine;
+pub mod files;
 pub mod latency;
 pub mod layers;
 pub mod params;
@@ -28,6 +29,7 @@ use crate::pmem::{PmemFile, PmemStats};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, Evaluator};
 use hearth_kernels::ntt::{NttEngine, SoftwareNtt};
 use session::{ckks, Session};
+use sha2::{Digest, Sha256};
 use std::time::Instant;
 
 /// What the encrypted evaluation of a batch produced and measured.
@@ -39,6 +41,8 @@ pub struct HeOutput {
     pub keygen_seconds: f64,
     /// Seconds of one ciphertext's evaluation.
     pub latency_seconds: f64,
+    /// CPU seconds of one ciphertext's evaluation.
+    pub latency_cpu_seconds: f64,
     /// NTTs executed.
     pub ntts: u64,
     /// Simulated device cycles.
@@ -49,20 +53,41 @@ pub struct HeOutput {
     pub pmem: PmemStats,
     /// Parameter summary.
     pub parameters: Option<String>,
+    /// SHA-256 over the digests of every output ciphertext, in order (equal
+    /// for equal seeds whatever the engine).
+    pub ciphertext_sha256: Option<String>,
 }
+
+/// Clock of the modelled pipeline: the RTL harness's simulated 4 ns period
+/// (`fpga/tb`, 250 MHz).
+pub const RTL_CLOCK_HZ: f64 = 250e6;
+
+/// Butterfly lanes of the modelled pipeline (the RTL's default `LANES`).
+pub const SIM_LANES: u32 = 4;
 
 /// Evaluates `mlp` on `rows` (raw features) under encryption.
 pub fn run_network(mlp: &Mlp, rows: &[Vec<f64>], opts: &RunOptions) -> Result<HeOutput> {
     match opts.engine {
-        Engine::Soft => run_with(mlp, rows, opts, engine::Counting::new(SoftwareNtt)),
-        Engine::Sim => Err(Error::Invalid(
-            "--engine sim: the simulated device (hal PipelineEngine over host-sim's device \
-             model) is not part of this build yet; use --engine soft"
-                .into(),
-        )),
+        Engine::Soft => run_with(mlp, rows, opts, &mut engine::Counting::new(SoftwareNtt)),
+        Engine::Sim => {
+            use crate::device::{Params, SimDelay, SimDevice};
+            let dev = SimDevice::new(Params::new(64, SIM_LANES));
+            let driver = hearth_hal::Pipeline::probe(
+                dev.clone(),
+                dev.clone(),
+                SimDelay::default(),
+                hearth_hal::Config::default(),
+            )
+            .map_err(|e| Error::Invalid(format!("the simulated device did not probe: {e:?}")))?;
+            let mut eng = engine::Counting::new(hearth_hal::PipelineEngine::new(driver));
+            let mut out = run_with(mlp, rows, opts, &mut eng)?;
+            out.device_cycles = dev.activity().cycles;
+            out.device_seconds = out.device_cycles as f64 / RTL_CLOCK_HZ;
+            Ok(out)
+        }
         Engine::Rtl => Err(Error::Invalid(
-            "--engine rtl: the Verilated RTL is not built; build it with `cargo xtask rtl` \
-             (needs verilator: apt-get install verilator), or use --engine soft"
+            "--engine rtl: the Verilated RTL is not part of this build; build and test it with \
+             `cargo xtask rtl` (needs verilator: apt-get install verilator), or use --engine sim"
                 .into(),
         )),
     }
@@ -72,7 +97,7 @@ fn run_with<E: NttEngine<u64>>(
     mlp: &Mlp,
     rows: &[Vec<f64>],
     opts: &RunOptions,
-    mut engine: engine::Counting<E>,
+    engine: &mut engine::Counting<E>,
 ) -> Result<HeOutput> {
     let std_rows: Vec<Vec<f64>> = rows.iter().map(|r| mlp.standardised(r)).collect();
     let calib = opts.calibration.as_deref().unwrap_or(rows);
@@ -91,61 +116,82 @@ fn run_with<E: NttEngine<u64>>(
     } else {
         vec![]
     };
-    let mut sess = Session::new(selection, opts.seed, &rotations, &mut engine)?;
+    let mut sess = Session::new(selection, opts.seed, &rotations, engine)?;
     let keygen_seconds = t0.elapsed().as_secs_f64();
     let bar = progress(opts.progress, rows.len());
     let mut pmem = None;
-    let (logits, latency_seconds) = match opts.packing {
-        Packing::Throughput => {
-            run_throughput(mlp, &std_rows, &mut sess, &mut engine, &mut pmem, &bar)?
-        }
-        Packing::Latency => {
-            run_latency(mlp, &std_rows, &mut sess, &mut engine, &mut pmem, geo, &bar)?
-        }
+    let mut digest = Sha256::new();
+    let mut io = Io {
+        pmem: &mut pmem,
+        digest: &mut digest,
+        bar: &bar,
+    };
+    let (logits, (latency_seconds, latency_cpu_seconds)) = match opts.packing {
+        Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, engine, &mut io)?,
+        Packing::Latency => run_latency(mlp, &std_rows, &mut sess, engine, &mut io, geo)?,
     };
     bar.finish_and_clear();
     Ok(HeOutput {
         logits: Some(logits),
         keygen_seconds,
         latency_seconds,
+        latency_cpu_seconds,
         ntts: engine.total(),
         device_cycles: 0,
         device_seconds: 0.0,
         pmem: pmem.map(|p: PmemFile| p.stats()).unwrap_or_default(),
         parameters,
+        ciphertext_sha256: Some(hex(&digest.finalize())),
     })
 }
 
-type Logits = (Vec<Vec<f64>>, f64);
+/// Logits and one evaluation's (wall, CPU) seconds.
+type Logits = (Vec<Vec<f64>>, (f64, f64));
+
+/// Wall-clock and this thread's CPU time.
+struct Timer(Instant, Option<u64>);
+
+impl Timer {
+    fn start() -> Self {
+        Timer(Instant::now(), crate::report::thread_cpu_ns())
+    }
+
+    /// `(wall, cpu)` seconds since the start (CPU 0 where unavailable).
+    fn stop(&self) -> (f64, f64) {
+        let cpu = crate::report::thread_cpu_ns()
+            .zip(self.1)
+            .map_or(0.0, |(b, a)| b.saturating_sub(a) as f64 * 1e-9);
+        (self.0.elapsed().as_secs_f64(), cpu)
+    }
+}
 
 fn run_throughput<E: NttEngine<u64>>(
     mlp: &Mlp,
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut engine::Counting<E>,
-    pmem: &mut Option<PmemFile>,
-    bar: &indicatif::ProgressBar,
+    io: &mut Io<'_>,
 ) -> Result<Logits> {
     let mut logits = Vec::with_capacity(rows.len());
-    let mut first_eval = 0.0;
+    let mut first_eval = (0.0, 0.0);
     for (b, batch) in rows.chunks(sess.slots()).enumerate() {
         let cts = throughput::encrypt_batch(sess, engine, batch, mlp.inputs())?;
-        let cts = through_pmem(pmem, &sess.ctx, cts)?;
-        let t = Instant::now();
+        let cts = io.through_pmem(&sess.ctx, cts)?;
+        let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
             throughput::evaluate(&mut ev, sess, mlp, cts)?
         };
         if b == 0 {
-            first_eval = t.elapsed().as_secs_f64();
+            first_eval = t.stop();
         }
-        let out = through_pmem(pmem, &sess.ctx, out)?;
+        let out = io.output(&sess.ctx, out)?;
         let slots: Vec<Vec<f64>> = out
             .iter()
             .map(|c| sess.decrypt(engine, c))
             .collect::<Result<_>>()?;
         logits.extend((0..batch.len()).map(|j| slots.iter().map(|s| s[j]).collect::<Vec<f64>>()));
-        bar.inc(batch.len() as u64);
+        io.bar.inc(batch.len() as u64);
     }
     Ok((logits, first_eval))
 }
@@ -155,26 +201,25 @@ fn run_latency<E: NttEngine<u64>>(
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut engine::Counting<E>,
-    pmem: &mut Option<PmemFile>,
+    io: &mut Io<'_>,
     geo: latency::Geometry,
-    bar: &indicatif::ProgressBar,
 ) -> Result<Logits> {
     let mut cache = latency::Cache::default();
     let mut logits = Vec::with_capacity(rows.len());
     let mut times = Vec::new();
     for x in rows {
         let ct = latency::encrypt_sample(sess, engine, geo, x)?;
-        let ct = through_pmem(pmem, &sess.ctx, vec![ct])?.remove(0);
-        let t = Instant::now();
+        let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
+        let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, engine::Lend(&mut *engine));
             latency::evaluate(&mut ev, sess, mlp, geo, &mut cache, ct)?
         };
-        times.push(t.elapsed().as_secs_f64());
-        let out = through_pmem(pmem, &sess.ctx, vec![out])?.remove(0);
+        times.push(t.stop());
+        let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;
         logits.push(slots[..mlp.outputs()].to_vec());
-        bar.inc(1);
+        io.bar.inc(1);
     }
     // The first sample also encodes the diagonals once; report the steady state.
     let steady = if times.len() > 1 {
@@ -182,10 +227,43 @@ fn run_latency<E: NttEngine<u64>>(
     } else {
         &times[..]
     };
-    Ok((
-        logits,
-        steady.iter().sum::<f64>() / steady.len().max(1) as f64,
-    ))
+    let k = steady.len().max(1) as f64;
+    let wall = steady.iter().map(|t| t.0).sum::<f64>() / k;
+    let cpu = steady.iter().map(|t| t.1).sum::<f64>() / k;
+    Ok((logits, (wall, cpu)))
+}
+
+/// Where a run's ciphertexts go between client and server.
+struct Io<'a> {
+    pmem: &'a mut Option<PmemFile>,
+    digest: &'a mut Sha256,
+    bar: &'a indicatif::ProgressBar,
+}
+
+impl Io<'_> {
+    /// Hashes the server's output ciphertexts, then moves them through PMEM.
+    fn output(
+        &mut self,
+        ctx: &CkksContext<u64>,
+        cts: Vec<Ciphertext<u64>>,
+    ) -> Result<Vec<Ciphertext<u64>>> {
+        for c in &cts {
+            self.digest.update(c.digest(ctx));
+        }
+        self.through_pmem(ctx, cts)
+    }
+
+    fn through_pmem(
+        &mut self,
+        ctx: &CkksContext<u64>,
+        cts: Vec<Ciphertext<u64>>,
+    ) -> Result<Vec<Ciphertext<u64>>> {
+        through_pmem(self.pmem, ctx, cts)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Writes ciphertexts to the PMEM region (as the server receives or emits

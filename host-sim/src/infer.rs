@@ -5,7 +5,7 @@
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::nn::Mlp;
-use crate::report::{compare, peak_rss_kb, RunReport};
+use crate::report::{compare, peak_rss_kb, thread_cpu_ns, RunReport};
 use std::time::Instant;
 
 /// Which engine runs the NTTs.
@@ -86,7 +86,11 @@ pub fn run(mlp: &Mlp, model_name: &str, data: &Dataset, opts: &RunOptions) -> Re
     check_fit(mlp, data)?;
     let plain: Vec<Vec<f64>> = data.rows.iter().map(|r| mlp.forward(r)).collect();
     let start = Instant::now();
+    let cpu0 = thread_cpu_ns();
     let he = crate::he::run_network(mlp, &data.rows, opts)?;
+    let cpu_seconds = thread_cpu_ns()
+        .zip(cpu0)
+        .map(|(b, a)| b.saturating_sub(a) as f64 * 1e-9);
     let seconds = start.elapsed().as_secs_f64() - he.keygen_seconds;
     let (encrypted, logits) = match &he.logits {
         Some(l) => (true, l.clone()),
@@ -110,6 +114,7 @@ pub fn run(mlp: &Mlp, model_name: &str, data: &Dataset, opts: &RunOptions) -> Re
         max_logit_diff,
         seconds,
         latency_seconds: he.latency_seconds,
+        latency_cpu_seconds: he.latency_cpu_seconds,
         throughput: data.len() as f64 / seconds.max(1e-12),
         keygen_seconds: he.keygen_seconds,
         ntts: he.ntts,
@@ -118,5 +123,7 @@ pub fn run(mlp: &Mlp, model_name: &str, data: &Dataset, opts: &RunOptions) -> Re
         pmem: he.pmem,
         peak_rss_kb: peak_rss_kb(),
         parameters: he.parameters,
+        ciphertext_sha256: he.ciphertext_sha256,
+        cpu_seconds,
     })
 }

@@ -10,6 +10,7 @@ pub mod device;
 pub mod error;
 pub mod he;
 pub mod infer;
+pub mod kat;
 pub mod nn;
 pub mod pmem;
 pub mod report;

@@ -40,6 +40,8 @@ pub struct RunReport {
     /// ciphertext's evaluation (latency packing: one sample; throughput
     /// packing: a full batch of slots).
     pub latency_seconds: f64,
+    /// CPU seconds of the same (this thread only; unaffected by other load).
+    pub latency_cpu_seconds: f64,
     /// Samples per second over the whole batch.
     pub throughput: f64,
     /// Seconds spent in key generation.
@@ -56,6 +58,11 @@ pub struct RunReport {
     pub peak_rss_kb: Option<u64>,
     /// HE parameters used (ring degree, chain bits, scale bits), if encrypted.
     pub parameters: Option<String>,
+    /// SHA-256 over the output ciphertexts' digests (equal for equal seeds).
+    pub ciphertext_sha256: Option<String>,
+    /// CPU seconds this thread spent on the run (wall time minus waiting for
+    /// a shared CPU), from `/proc/thread-self/schedstat`.
+    pub cpu_seconds: Option<f64>,
 }
 
 /// Fills `agreement`, `accuracy` and `max_logit_diff` from logits.
@@ -90,4 +97,10 @@ pub fn peak_rss_kb() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`).
+pub fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }

@@ -59,6 +59,14 @@ pub enum Error {
         /// Ring degree `N` (primes must be `1 mod 2N`).
         degree: usize,
     },
+    /// The requested NTT backend cannot run here (CPU features, word size or
+    /// modulus size).
+    BackendUnavailable {
+        /// The backend's name.
+        backend: &'static str,
+        /// The modulus bit length it was asked to handle.
+        modulus_bits: u32,
+    },
     /// A requested bit size is outside what the word allows.
     InvalidBitSize {
         /// The rejected bit size.
@@ -122,6 +130,13 @@ impl fmt::Display for Error {
             Error::NoSuchPrime { bits, degree } => write!(
                 f,
                 "not enough {bits}-bit primes congruent to 1 mod 2N for N = {degree}"
+            ),
+            Error::BackendUnavailable {
+                backend,
+                modulus_bits,
+            } => write!(
+                f,
+                "NTT backend {backend} is not available for a {modulus_bits}-bit modulus on this machine"
             ),
             Error::InvalidBitSize { bits, max_bits } => {
                 write!(f, "bit size {bits} is outside [2, {max_bits}]")

@@ -1,8 +1,10 @@
 //! # hearth-kernels
 //!
 //! `no_std` arithmetic for homomorphic encryption on the hearth machine:
-//! modular arithmetic over one machine word ([`arith`]) and the negacyclic
-//! number-theoretic transform ([`ntt`]). Every function here is bit-exact on
+//! modular arithmetic over one machine word ([`arith`]), the negacyclic
+//! number-theoretic transform ([`ntt`]), residue-number-system arithmetic
+//! (`rns`), RNS polynomials (`poly`) and the RNS-CKKS scheme (`ckks`; the
+//! last three need `alloc`). Every function here is bit-exact on
 //! every target: the RISC-V soft-core, the host, the device model and the RTL
 //! compute the same words.
 //!
@@ -20,10 +22,22 @@
 //! keep values in `[0, 4q)` without overflow.
 //!
 //! # Features
-//! - `alloc`: owned, `Vec`-backed tables ([`ntt::NttPlan::new`]).
+//! - `alloc`: owned, `Vec`-backed tables ([`ntt::NttPlan::new`]) and the
+//!   `rns`, `poly` and `ckks` modules.
+//! - `serde`: serde derives on polynomials, plaintexts, ciphertexts and keys
+//!   (implies `alloc`; deserialized objects are checked with their
+//!   `validate` methods).
 //! - `std` (default): implies `alloc`; enables run-time CPU feature detection
-//!   for the x86_64 fast paths. Without default features the crate needs
-//!   neither `std` nor an allocator.
+//!   for the x86_64 fast paths (AVX-512 and AVX-512 IFMA NTT backends, see
+//!   [`ntt::Backend`]); they are bit-identical to the portable path. Without
+//!   default features the crate needs neither `std` nor an allocator.
+//!
+//! ## Lazy bounds
+//! Every lazy range and its proof is stated where it is used:
+//! [`arith::barrett`] (`[0, 3q)` for products, `[0, 2q)` for words),
+//! [`arith::shoup`] (`[0, 2q)`), [`arith::Modulus`] (conditional
+//! subtraction), and [`ntt`] (the butterfly invariants `[0, 4q)` forward,
+//! `[0, 2q)` inverse).
 #![no_std]
 #![warn(missing_docs)]
 #![cfg_attr(

@@ -9,7 +9,7 @@
 //! operands in the wrong domain or on different bases with a typed error.
 //!
 //! Multiplication is pointwise in the NTT domain; transforms go through a
-//! caller-supplied [`NttEngine`], so the same code runs its NTTs on the CPU
+//! caller-supplied [`crate::ntt::NttEngine`], so the same code runs its NTTs on the CPU
 //! or on the FPGA pipeline.
 //!
 //! ## Automorphisms

@@ -33,8 +33,10 @@
 //!   [⌊q_l/2⌋]_(q_i)) · q_l^-1 mod q_i`, see [`rescale_limb`].
 
 mod convert;
+mod lazy;
 
-pub use convert::{rescale_limb, BaseConverter, RescaleConstants};
+pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
+pub use lazy::{WideAcc, WideReducer, LAZY_TERMS};
 
 use crate::arith::{Modulus, Word};
 
@@ -45,11 +47,34 @@ pub fn product_mod<W: Word>(moduli: &[Modulus<W>], target: &Modulus<W>) -> W {
     })
 }
 
-/// Reduces a signed integer with `|x| < 2^127` modulo `m`, constant time in
-/// `x` up to the width of the division (`i128::rem_euclid`).
+/// Reduces a signed integer modulo `m` (exact for every `i128`).
 #[inline]
 pub fn reduce_i128<W: Word>(m: &Modulus<W>, x: i128) -> W {
-    W::from_u64_truncating(x.rem_euclid(m.value().to_u64() as i128) as u64)
+    reduce_i128_with(m, two_pow_64_mod(m), x)
+}
+
+/// `2^64 mod q`, the constant of [`reduce_i128_with`].
+pub fn two_pow_64_mod<W: Word>(m: &Modulus<W>) -> W {
+    let q = m.value().to_u64();
+    W::from_u64_truncating(((1u128 << 64) % q as u128) as u64)
+}
+
+/// Reduces a signed integer modulo `m` given `r64 = 2^64 mod q`:
+/// `|x| = hi·2^64 + lo ≡ (hi mod q)·r64 + (lo mod q)`, then the sign. Only
+/// 64-bit divisions, no 128-bit one.
+#[inline]
+pub fn reduce_i128_with<W: Word>(m: &Modulus<W>, r64: W, x: i128) -> W {
+    let q = m.value().to_u64();
+    let a = x.unsigned_abs();
+    let (hi, lo) = ((a >> 64) as u64, a as u64);
+    let h = W::from_u64_truncating(hi % q);
+    let l = W::from_u64_truncating(lo % q);
+    let r = m.add(m.mul(h, r64), l);
+    if x < 0 {
+        m.neg(r)
+    } else {
+        r
+    }
 }
 
 /// Reduces a small signed integer `|x| < q` modulo `m` without branching on

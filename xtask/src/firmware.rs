@@ -9,6 +9,7 @@
 //! frames with `defmt-print`; compare every `result` line with the host's
 //! expectation. The decoded transcript is kept in `target/firmware/run.log`.
 
+mod ckks;
 mod kat;
 mod report;
 
@@ -20,6 +21,8 @@ use std::time::{Duration, Instant};
 
 /// The firmware's target.
 pub const TARGET: &str = "riscv32imac-unknown-none-elf";
+/// Whether the firmware runs the CKKS workloads (its `ckks` feature).
+const CKKS: bool = false;
 /// How long one qemu run may take.
 const TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -42,6 +45,9 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     let results = report::parse(&log);
     let mut expected = kat::expected(&kat_dir)?;
     expected.push(pipeline_absent());
+    if CKKS {
+        expected.extend(ckks::expected()?);
+    }
     let checked = report::check(&results, &expected, status)?;
     if let Some(image) = &results.image {
         eprintln!("firmware image: {image}");
@@ -88,7 +94,7 @@ fn ensure_defmt_print() -> Result<(), String> {
 
 /// Builds the firmware in release; returns the ELF's path.
 fn build(kat_dir: &Path) -> Result<PathBuf, String> {
-    let args = [
+    let mut args = vec![
         "build",
         "-p",
         "hearth-firmware",
@@ -96,6 +102,9 @@ fn build(kat_dir: &Path) -> Result<PathBuf, String> {
         "--target",
         TARGET,
     ];
+    if CKKS {
+        args.extend(["--features", "ckks"]);
+    }
     eprintln!(
         "\n==> DEFMT_LOG=info HEARTH_KAT_DIR={} cargo {}",
         kat_dir.display(),

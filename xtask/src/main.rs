@@ -8,11 +8,15 @@
 //!   `fpga/regmap.toml` (or checks that they are up to date).
 //! - `firmware`: builds the soft-core firmware, runs it under qemu and
 //!   compares its results with the host's.
+//! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
+//! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 //! - `soak [ROUNDS]`: the PMEM store's SIGKILL crash test at many points.
 
 mod firmware;
 mod kat;
 mod regmap;
+mod rtl;
+mod synth;
 mod soak;
 mod test;
 mod tools;
@@ -26,6 +30,8 @@ fn main() -> ExitCode {
         Some("kat") => kat::run(&args[1..]),
         Some("regmap") => regmap::run(&args[1..]),
         Some("firmware") => firmware::run_command(&args[1..]),
+        Some("rtl") => rtl::run(&args[1..]),
+        Some("synth") => synth::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
@@ -46,4 +52,7 @@ commands:
                             write NTT known-answer vectors (JSON and $readmemh hex)
   regmap [--check]          generate (or check) hal/src/regmap.rs and fpga/rtl/hearth_regmap.vh
   firmware                  build the soft-core firmware, run it under qemu, compare with the host
+  rtl [test|kat|lint|cycles] RTL under Verilator: tests (default), KAT bench, lint, cycles
+  synth [--log-n-max K] [--configs w32l4,...]
+                            yosys synth_xilinx resource table of the RTL
   soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)";

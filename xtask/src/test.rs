@@ -34,6 +34,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "warnings",
     ])?;
     cargo_run(&["test", "--workspace"])?;
+    crate::rtl::test()?;
     for target in RISCV_TARGETS {
         for krate in NO_STD_CRATES {
             cargo_run(&[
@@ -46,8 +47,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ])?;
         }
     }
-    // The firmware under qemu, compared with the host (installs qemu).
-    crate::firmware::run_command(&[])?;
     // The `defmt` feature of hal builds for the soft-core.
     cargo_run(&[
         "build",
@@ -58,6 +57,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--target",
         RISCV_TARGETS[0],
     ])?;
+    // The firmware under qemu, compared with the host (installs qemu).
+    crate::firmware::run_command(&[])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

@@ -29,13 +29,13 @@
 use crate::digest::Digest;
 use crate::Error;
 use alloc::vec::Vec;
+use hearth_kernels::ckks::eval::Evaluator;
+use hearth_kernels::ckks::keys::RelinKey;
 use hearth_kernels::ckks::serialize::CiphertextDigest;
 use hearth_kernels::ckks::{
     encrypt_pk_limb, Ciphertext, CkksContext, CkksParams, EncryptionNoise, Encryptor, PublicKey,
     SecretKey,
 };
-use hearth_kernels::ckks::eval::Evaluator;
-use hearth_kernels::ckks::keys::RelinKey;
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -54,7 +54,13 @@ pub fn encrypt_params() -> Result<CkksParams, Error> {
 /// N = 1024, chain primes of 30, 25 bits, one 30-bit special prime,
 /// `Δ = 2^25`, dnum 2. **Insecure** (85 bits > 27 at N = 1024): a test set.
 pub fn mul_params() -> Result<CkksParams, Error> {
-    Ok(CkksParams::insecure_for_tests(10, &[30, 25], &[30], 33_554_432.0, 2)?)
+    Ok(CkksParams::insecure_for_tests(
+        10,
+        &[30, 25],
+        &[30],
+        33_554_432.0,
+        2,
+    )?)
 }
 
 /// `x_j = ((37·j) mod s)/(s/2) − 1` for `j = 0..s` (exact binary fractions).
@@ -103,25 +109,30 @@ impl EncryptSetup {
         Ok(ct.digest(&self.ctx))
     }
 
-    /// Steps 3–4 one limb at a time; the same digest as
-    /// [`Self::encode_encrypt`].
-    pub fn encode_encrypt_streaming(&self, values: &[f64]) -> Result<Digest, Error> {
+    /// Step 3 alone: the message's integer coefficients `⌊Δ·m_i⌉`.
+    pub fn encode(&self, values: &[f64]) -> Result<Vec<i64>, Error> {
+        let n = self.ctx.degree();
+        let mut coeffs = crate::mem::try_vec(0i128, n)?;
+        self.ctx
+            .encoder()
+            .encode_real(values, self.ctx.params().scale(), &mut coeffs)?;
+        let mut msg = crate::mem::try_vec(0i64, n)?;
+        for (m, &c) in msg.iter_mut().zip(&coeffs) {
+            *m = i64::try_from(c).map_err(|_| Error::CoefficientOverflow)?;
+        }
+        Ok(msg)
+    }
+
+    /// Step 4 one limb at a time from the coefficients of [`Self::encode`];
+    /// returns the ciphertext's digest.
+    pub fn encrypt_streaming(&self, msg: &[i64]) -> Result<Digest, Error> {
         let mut rng = self.rng.clone();
         let mut e = SoftwareNtt;
         let ctx = &self.ctx;
         let n = ctx.degree();
-        let scale = ctx.params().scale();
-        let msg = {
-            let mut coeffs = crate::mem::try_vec(0i128, n)?;
-            ctx.encoder().encode_real(values, scale, &mut coeffs)?;
-            let mut msg = crate::mem::try_vec(0i64, n)?;
-            for (m, &c) in msg.iter_mut().zip(&coeffs) {
-                *m = i64::try_from(c).map_err(|_| Error::CoefficientOverflow)?;
-            }
-            msg
-        };
         let noise = EncryptionNoise::sample(n, &mut rng);
         let limbs = ctx.max_level() + 1;
+        let scale = ctx.params().scale();
         let mut digest = CiphertextDigest::new::<u32>(ctx.ring().log_degree(), limbs, scale);
         let mut c0 = crate::mem::try_vec(0u32, n)?;
         let mut c1 = crate::mem::try_vec(0u32, n)?;
@@ -133,7 +144,7 @@ impl EncryptSetup {
                 self.pk.b().limb(i),
                 self.pk.a().limb(i),
                 (&noise.v, &noise.e0, &noise.e1),
-                &msg,
+                msg,
                 &mut c0,
                 &mut c1,
                 &mut scratch,
@@ -142,12 +153,48 @@ impl EncryptSetup {
         }
         Ok(digest.finalize())
     }
+
+    /// Steps 3–4 one limb at a time ([`Self::encode`], then
+    /// [`Self::encrypt_streaming`]); the same digest as
+    /// [`Self::encode_encrypt`].
+    pub fn encode_encrypt_streaming(&self, values: &[f64]) -> Result<Digest, Error> {
+        let msg = self.encode(values)?;
+        self.encrypt_streaming(&msg)
+    }
+
+    /// One forward NTT of `N` words modulo the first prime (a cost
+    /// reference); returns the digest of the transform of `0, 1, …, N−1`.
+    pub fn forward_ntt(&self) -> Result<Digest, Error> {
+        let n = self.ctx.degree();
+        let mut a = crate::mem::try_vec(0u32, n)?;
+        for (i, x) in a.iter_mut().enumerate() {
+            *x = i as u32;
+        }
+        self.ctx.ring().plan(0).forward(&mut a)?;
+        Ok(crate::digest::words_digest(a.iter().map(|&x| u64::from(x))))
+    }
 }
 
-/// The multiplication workload (see the module documentation); returns the
-/// context, the secret key and the rescaled product, whose digest the
-/// firmware prints.
-pub fn mul_relin_rescale() -> Result<(CkksContext<u32>, SecretKey<u32>, Ciphertext<u32>), Error> {
+/// What the multiplication workload leaves: its context, the secret key
+/// (to check the result on the host) and the rescaled product.
+pub struct MulOutcome {
+    /// The context of [`mul_params`].
+    pub ctx: CkksContext<u32>,
+    /// The secret key.
+    pub sk: SecretKey<u32>,
+    /// `rescale(relin(x·y))`.
+    pub product: Ciphertext<u32>,
+}
+
+impl MulOutcome {
+    /// The product's digest (`Ciphertext::digest`).
+    pub fn digest(&self) -> Digest {
+        self.product.digest(&self.ctx)
+    }
+}
+
+/// The multiplication workload (see the module documentation).
+pub fn mul_relin_rescale() -> Result<MulOutcome, Error> {
     let ctx = CkksContext::<u32>::new(mul_params()?)?;
     let mut rng = ChaCha20Rng::from_seed(MUL_SEED);
     let mut e = SoftwareNtt;
@@ -163,6 +210,24 @@ pub fn mul_relin_rescale() -> Result<(CkksContext<u32>, SecretKey<u32>, Cipherte
     let cy = enc.encrypt_pk(&mut e, &pk, &py, &mut rng)?;
     let mut ev = Evaluator::new(&ctx, SoftwareNtt);
     let prod = ev.multiply_relin(&cx, &cy, &rk)?;
-    let out = ev.rescale(&prod)?;
-    Ok((ctx, sk, out))
+    let product = ev.rescale(&prod)?;
+    Ok(MulOutcome { ctx, sk, product })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_encryption_gives_the_whole_ciphertext_digest() {
+        let setup = EncryptSetup::new().unwrap();
+        let x = values_x(2048);
+        let whole = setup.encode_encrypt(&x).unwrap();
+        assert_eq!(setup.encode_encrypt_streaming(&x).unwrap(), whole);
+        let mut buf = [0u8; 64];
+        std::println!(
+            "encrypt digest {}",
+            crate::digest::hex_str(&whole, &mut buf)
+        );
+    }
 }

@@ -6,6 +6,8 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+#[cfg(feature = "ckks")]
+pub mod ckks_kat;
 pub mod digest;
 pub mod error;
 pub mod kat;

@@ -9,6 +9,8 @@
 //! only says so.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
+#[cfg(all(target_os = "none", feature = "ckks"))]
+mod ckks;
 #[cfg(target_os = "none")]
 mod pipeline;
 #[cfg(target_os = "none")]

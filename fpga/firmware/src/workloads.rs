@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! result <kind> <name> <pass|fail> <sha256-hex>
-//! measure <name> instret=<n> cycles=<n> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
 //! image text=<bytes> rodata=<bytes> static=<bytes>
 //! done <passed> <failed>
 //! ```
@@ -33,6 +33,8 @@ fn main() -> ! {
     let mut tally = Tally::default();
     run_kats(&mut tally);
     run_pipeline(&mut tally);
+    #[cfg(feature = "ckks")]
+    crate::ckks::run(&mut tally);
     defmt::println!("done {=u32} {=u32}", tally.passed, tally.failed);
     soc::exit(if tally.failed == 0 {
         0
@@ -43,13 +45,13 @@ fn main() -> ! {
 
 /// Counts of passed and failed checks.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     passed: u32,
     failed: u32,
 }
 
 impl Tally {
-    fn record(&mut self, kind: &str, name: &str, ok: bool, digest: &[u8; 32]) {
+    pub(crate) fn record(&mut self, kind: &str, name: &str, ok: bool, digest: &[u8; 32]) {
         let mut buf = [0u8; 64];
         let verdict = if ok { "pass" } else { "fail" };
         defmt::println!(
@@ -68,17 +70,18 @@ impl Tally {
 }
 
 /// A workload's cost, measured around `f`.
-fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
     soc::paint_stack();
-    soc::heap_reset_peak();
+    let heap_base = soc::heap_reset_peak();
     let (i0, c0) = (soc::instret(), soc::cycles());
     let out = f();
     let (i1, c1) = (soc::instret(), soc::cycles());
     defmt::println!(
-        "measure {=str} instret={=u64} cycles={=u64} heap_peak={=usize} stack_peak={=usize} static={=usize}",
+        "measure {=str} instret={=u64} cycles={=u64} heap_base={=usize} heap_peak={=usize} stack_peak={=usize} static={=usize}",
         name,
         i1 - i0,
         c1 - c0,
+        heap_base,
         soc::heap_peak(),
         soc::stack_peak(),
         soc::static_ram()

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// NTT engine.
-    #[arg(long, value_enum, default_value_t = Engine::Soft)]
+    #[arg(long, value_enum, default_value_t = Engine::Sim)]
     engine: Engine,
     /// Slot layout.
     #[arg(long, value_enum, default_value_t = Packing::Throughput)]
@@ -34,7 +34,7 @@ pub struct InferArgs {
     #[arg(long)]
     data: PathBuf,
     /// NTT engine.
-    #[arg(long, value_enum, default_value_t = Engine::Soft)]
+    #[arg(long, value_enum, default_value_t = Engine::Sim)]
     engine: Engine,
     /// Slot layout.
     #[arg(long, value_enum, default_value_t = Packing::Throughput)]

@@ -63,9 +63,24 @@ pub fn print(reports: &[RunReport], names: &[String]) {
         ),
         (
             "latency (one ciphertext)",
-            Box::new(|r| format!("{:.1} ms", 1e3 * r.latency_seconds)),
+            Box::new(|r| {
+                format!(
+                    "{:.1} ms (CPU {:.1} ms)",
+                    1e3 * r.latency_seconds,
+                    1e3 * r.latency_cpu_seconds
+                )
+            }),
         ),
-        ("total time", Box::new(|r| format!("{:.3} s", r.seconds))),
+        (
+            "total time (wall / CPU)",
+            Box::new(|r| {
+                format!(
+                    "{:.3} s / {}",
+                    r.seconds,
+                    r.cpu_seconds.map_or("-".into(), |c| format!("{c:.3} s"))
+                )
+            }),
+        ),
         (
             "throughput",
             Box::new(|r| format!("{:.1} samples/s", r.throughput)),

@@ -94,7 +94,7 @@ pub fn evaluate<E: NttEngine<u64>>(
         if i == last {
             return Ok(h);
         }
-        terms = activate(ev, &sess.rk, &mlp.activation, vec![h])?;
+        terms = activate(ev, sess.relin()?, &mlp.activation, vec![h])?;
     }
     Err(Error::Invalid("the model has no layers".into()))
 }

@@ -15,7 +15,7 @@ use hearth_kernels::ckks::{
     rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
 };
 use hearth_kernels::ntt::NttEngine;
-use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zeroize::Zeroize;
 
@@ -27,8 +27,8 @@ pub struct Session {
     pub ctx: CkksContext<u64>,
     /// The secret key (client side).
     pub sk: SecretKey<u64>,
-    /// Relinearization key (server side).
-    pub rk: RelinKey<u64>,
+    /// Relinearization key (server side; absent in encrypt/decrypt-only sessions).
+    pub rk: Option<RelinKey<u64>>,
     /// Rotation keys (server side; empty for throughput packing).
     pub gk: GaloisKeys<u64>,
     rng: ChaCha20Rng,
@@ -58,24 +58,50 @@ pub fn rng_from(seed: Option<u64>) -> Result<ChaCha20Rng> {
 
 impl Session {
     /// Generates keys for `selection` with rotation keys for `rotations`
-    /// (left steps).
+    /// (left steps). The key seed is the first 32 bytes of the generator
+    /// ([`rng_from`]); encryption randomness continues from it.
     pub fn new<E: NttEngine<u64>>(
         selection: Selection,
         seed: Option<u64>,
         rotations: &[i64],
         engine: &mut E,
     ) -> Result<Self> {
-        let ctx = CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?;
         let mut rng = rng_from(seed)?;
-        let sk = SecretKey::generate(&ctx, engine, &mut rng).map_err(ckks)?;
-        let rk = RelinKey::generate(&ctx, engine, &sk, &mut rng).map_err(ckks)?;
-        let mut elements: Vec<usize> = rotations
-            .iter()
-            .map(|&r| rotation_galois_element(ctx.degree(), r))
-            .collect();
-        elements.sort_unstable();
-        elements.dedup();
-        let gk = GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut rng).map_err(ckks)?;
+        let mut key_seed = [0u8; 32];
+        rng.fill_bytes(&mut key_seed);
+        let s = Self::from_key_seed(selection, &key_seed, Some(rotations), rng, engine);
+        key_seed.zeroize();
+        s
+    }
+
+    /// Keys from a 32-byte key seed: the secret key, then (when `eval` is
+    /// given) the relinearization key and the rotation keys for `eval`'s
+    /// steps, all drawn from ChaCha20 seeded with `key_seed`. `rng` encrypts.
+    pub fn from_key_seed<E: NttEngine<u64>>(
+        selection: Selection,
+        key_seed: &[u8; 32],
+        eval: Option<&[i64]>,
+        rng: ChaCha20Rng,
+        engine: &mut E,
+    ) -> Result<Self> {
+        let ctx = CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?;
+        let mut krng = ChaCha20Rng::from_seed(*key_seed);
+        let sk = SecretKey::generate(&ctx, engine, &mut krng).map_err(ckks)?;
+        let (rk, gk) = match eval {
+            Some(rotations) => {
+                let rk = RelinKey::generate(&ctx, engine, &sk, &mut krng).map_err(ckks)?;
+                let mut elements: Vec<usize> = rotations
+                    .iter()
+                    .map(|&r| rotation_galois_element(ctx.degree(), r))
+                    .collect();
+                elements.sort_unstable();
+                elements.dedup();
+                let gk =
+                    GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut krng).map_err(ckks)?;
+                (Some(rk), gk)
+            }
+            None => (None, GaloisKeys::default()),
+        };
         Ok(Session {
             selection,
             ctx,
@@ -84,6 +110,13 @@ impl Session {
             gk,
             rng,
         })
+    }
+
+    /// The relinearization key.
+    pub fn relin(&self) -> Result<&RelinKey<u64>> {
+        self.rk
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("this session has no evaluation keys".into()))
     }
 
     /// Number of slots.

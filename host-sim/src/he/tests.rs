@@ -41,7 +41,7 @@ fn mul_const_rescale_and_square() {
         let q = s.ctx.ring().modulus(ct.level()).value() as f64;
         let y = ev.mul_const(&ct, 0.5, q).unwrap();
         let y = super::rescale::rescale(ev.context(), ev.engine(), &y).unwrap();
-        let sq = ev.square_relin(&ct, &s.rk).unwrap();
+        let sq = ev.square_relin(&ct, s.relin().unwrap()).unwrap();
         let sq = super::rescale::rescale(ev.context(), ev.engine(), &sq).unwrap();
         (y, sq)
     };

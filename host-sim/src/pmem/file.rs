@@ -156,6 +156,31 @@ impl PmemFile {
     }
 }
 
+impl hearth_hal::pmem::PersistentMemory for PmemFile {
+    type Error = Error;
+
+    fn len(&self) -> u64 {
+        PmemFile::len(self)
+    }
+
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        PmemFile::read(self, offset, buf)
+    }
+
+    fn write(&mut self, offset: u64, data: &[u8]) -> Result<()> {
+        PmemFile::write(self, offset, data)
+    }
+
+    fn flush(&mut self, offset: u64, len: u64) -> Result<()> {
+        PmemFile::flush(self, offset, len)
+    }
+
+    fn fence(&mut self) -> Result<()> {
+        PmemFile::fence(self);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +199,25 @@ mod tests {
         assert_eq!(s.media_bytes(), 512);
         assert!(p.read(4095, &mut b).is_err());
         assert!(p.write(u64::MAX, b"x").is_err());
+    }
+
+    #[test]
+    fn hal_store_survives_reopening_the_file() {
+        use hearth_hal::pmem::{RecordKind, Store};
+        let path = std::env::temp_dir().join(format!("hearth-store-{}.pmem", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let pm = PmemFile::open(&path, 1 << 16).unwrap();
+            let mut st = Store::<_, 16>::format(pm, 42).unwrap();
+            st.put(7, RecordKind::Ciphertext, b"encrypted bytes")
+                .unwrap();
+            assert!(st.into_inner().stats().flushes > 0);
+        }
+        let pm = PmemFile::open(&path, 1 << 16).unwrap();
+        let (mut st, _) = Store::<_, 16>::open(pm).unwrap();
+        let mut buf = [0u8; 15];
+        st.get(7, &mut buf).unwrap();
+        assert_eq!(&buf, b"encrypted bytes");
+        let _ = std::fs::remove_file(&path);
     }
 }

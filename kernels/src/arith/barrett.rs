@@ -1,18 +1,28 @@
 //! Barrett reduction.
 //!
-//! Let `q` have `L` bits and `q < 2^(W-2)`.
+//! Let `q` be odd with `L` bits (`2^(L-1) < q < 2^L`), `q < 2^(W-2)` for the
+//! word width `W`, and write `Q = floor(x/q)` for the exact quotient.
 //!
-//! **Double-word products** ([`lazy_reduce_product`]): for `x < 2^(2L)` (any
-//! product of two values below `q`), with `μ = floor(2^(2L)/q)`,
-//! `t = floor(floor(x / 2^(L-1)) · μ / 2^(L+1))` satisfies
-//! `floor(x/q) - 2 ≤ t ≤ floor(x/q)` (HAC, Fact 14.42), so `x - t·q` lies in
-//! `[0, 3q)`. `floor(x / 2^(L-1)) < 2^(L+1)` and `μ < 2^(L+1)`, so their product
-//! fits a double word, and `3q < 2^W`, so the subtraction can be done in one
-//! word with wrapping arithmetic.
+//! **Double-word products** ([`lazy_reduce_product`]), HAC Algorithm 14.42
+//! with base 2: for `x < 2^(2L)` (any product of two values below `q`), with
+//! `μ = floor(2^(2L)/q)`, `q1 = floor(x / 2^(L-1))` and
+//! `t = floor(q1·μ / 2^(L+1))`, the result `x − t·q` lies in `[0, 3q)`.
+//!
+//! *Proof.* Upper: `q1 ≤ x/2^(L-1)` and `μ ≤ 2^(2L)/q`, so
+//! `q1·μ/2^(L+1) ≤ x/q` and `t ≤ Q`. Lower: `q1 > x/2^(L-1) − 1` and
+//! `μ > 2^(2L)/q − 1`, so `q1·μ/2^(L+1) > x/q − x/2^(2L) − 2^(L-1)/q ≥
+//! x/q − 2` (as `x < 2^(2L)` and `q > 2^(L-1)`); hence `t > x/q − 3 ≥ Q − 3`,
+//! i.e. `t ≥ Q − 2`. So `x − t·q = (x − Q·q) + (Q − t)·q < q + 2q`.
+//! *Overflow:* `q1 < 2^(L+1)` and `μ < 2^(L+1)`, so `q1·μ < 2^(2L+2) ≤ 2^(2W)`
+//! fits a double word; `μ` fits a word (`L + 1 < W`); and `3q < 2^W`, so
+//! `x − t·q` is computed exactly from the low words with wrapping arithmetic.
 //!
 //! **One word** ([`lazy_reduce_word`]): for any `x < 2^W`, with
-//! `μ' = floor(2^W / q)`, `t = floor(x·μ' / 2^W)` satisfies
-//! `floor(x/q) - 1 ≤ t ≤ floor(x/q)`, so `x - t·q` lies in `[0, 2q)`.
+//! `μ' = floor(2^W / q)` and `t = floor(x·μ' / 2^W)`, `x − t·q ∈ [0, 2q)`.
+//!
+//! *Proof.* `t ≤ x/q` gives `t ≤ Q`; `μ' > 2^W/q − 1` gives
+//! `x·μ'/2^W > x/q − x/2^W > x/q − 1`, so `t > x/q − 2 ≥ Q − 2`, i.e.
+//! `t ≥ Q − 1`. `2q < 2^W` makes the wrapping subtraction exact.
 
 use super::{Modulus, Word};
 

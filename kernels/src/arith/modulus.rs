@@ -1,4 +1,12 @@
 //! A validated modulus and fully reduced arithmetic modulo it.
+//!
+//! **Conditional subtraction without branches.** For `x < 2q` (and
+//! `2q ≤ 2^W`), `min(x, x − q)` with wrapping subtraction is `x mod q`: if
+//! `x ≥ q`, `x − q < x` is the smaller and lies in `[0, q)`; if `x < q`, the
+//! subtraction wraps to `x − q + 2^W ≥ 2^W − q > x`, so `x` is kept.
+//! [`Modulus::reduce_from_4q`] applies this with `2q`, then with `q`.
+//! Sums: `a + b < 2q` and `a + q − b < 2q` for `a, b < q`, and `2q < 2^W`,
+//! so [`Modulus::add`] and [`Modulus::sub`] never overflow.
 
 use super::word::Word;
 use crate::error::Error;

@@ -40,7 +40,7 @@ pub fn is_prime(n: u64) -> bool {
         return false;
     }
     for p in BASES {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
@@ -127,7 +127,7 @@ pub fn smallest_primitive_root<W: Word>(m: &Modulus<W>, degree: usize) -> Result
     if !is_prime(q) {
         return Err(Error::NotPrime { modulus: q });
     }
-    if (q - 1) % two_n != 0 {
+    if !(q - 1).is_multiple_of(two_n) {
         return Err(Error::NotNttFriendly { modulus: q, degree });
     }
     let minus_one = q - 1;

@@ -1,11 +1,18 @@
 //! Multiplication by a precomputed operand (Shoup).
 //!
-//! For a fixed `w < q`, precompute `w' = floor(w · 2^W / q)`. For any word
-//! `a < 2^W`, `t = floor(a · w' / 2^W)` satisfies
-//! `floor(a·w/q) - 1 ≤ t ≤ floor(a·w/q)`, so `a·w - t·q` lies in `[0, 2q)`
-//! (Harvey 2014, Lemma 1). Since `2q < 2^W`, it is computed exactly with
-//! wrapping word arithmetic: one high multiply and two low multiplies, no
-//! division. This is the multiplier of the NTT butterflies.
+//! For a fixed `w < q` and a radix `β` (the word: `β = 2^W`), precompute
+//! `w' = floor(w·β/q)`. For any `a < β`, `t = floor(a·w'/β)` satisfies
+//! `Q − 1 ≤ t ≤ Q` with `Q = floor(a·w/q)`, so `a·w − t·q ∈ [0, 2q)`
+//! (V. Shoup, NTL; D. Harvey, "Faster arithmetic for number-theoretic
+//! transforms", J. Symb. Comput. 60, 2014, Lemma 1 / Algorithm 2).
+//!
+//! *Proof.* `w' ≤ w·β/q` gives `a·w'/β ≤ a·w/q`, so `t ≤ Q`.
+//! `w' > w·β/q − 1` gives `a·w'/β > a·w/q − a/β > a·w/q − 1`, so
+//! `t > a·w/q − 2 ≥ Q − 2`, i.e. `t ≥ Q − 1`. Since `2q < β`, the result is
+//! the difference of the low words of `a·w` and `t·q` modulo `β`: one high
+//! multiply and two low multiplies, no division. This is the multiplier of
+//! the NTT butterflies. The x86 IFMA path uses the same lemma with
+//! `β = 2^52`, where `floor(w·2^52/q) = floor(w'/2^12)`.
 
 use super::{Modulus, Word};
 

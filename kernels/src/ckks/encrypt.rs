@@ -183,8 +183,9 @@ impl<'a, W: Word> Encryptor<'a, W> {
             .chunks_exact_mut(n)
             .zip(ring.moduli_of(basis))
         {
+            let r64 = crate::rns::two_pow_64_mod(m);
             for (x, &c) in limb.iter_mut().zip(coeffs) {
-                *x = crate::rns::reduce_i128(m, c);
+                *x = crate::rns::reduce_i128_with(m, r64, c);
             }
         }
         poly.to_ntt(ring, engine)?;

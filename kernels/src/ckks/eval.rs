@@ -16,12 +16,16 @@
 
 use super::encoding::{mul_round, scale_to_bits};
 use super::keys::{conjugation_galois_element, rotation_galois_element, GaloisKeys, RelinKey};
-use super::keyswitch::key_switch;
+use super::keyswitch::{key_switch_with, KeySwitchScratch};
 use super::types::{Ciphertext, Plaintext};
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
 use crate::ntt::NttEngine;
 use crate::poly::{automorphism_table, Basis, Domain, RnsPoly};
+use crate::rns::{WideAcc, WideReducer};
+
+/// The three parts of a ciphertext product before relinearization.
+type Tensor<W> = (RnsPoly<W>, RnsPoly<W>, RnsPoly<W>);
 
 /// Relative tolerance for equal scales.
 const SCALE_TOLERANCE: f64 = 2.3283064365386963e-10; // 2^-32
@@ -31,6 +35,7 @@ const SCALE_TOLERANCE: f64 = 2.3283064365386963e-10; // 2^-32
 pub struct Evaluator<'a, W: Word, E: NttEngine<W>> {
     ctx: &'a CkksContext<W>,
     engine: E,
+    scratch: KeySwitchScratch<W>,
 }
 
 fn check_scales(a: f64, b: f64) -> Result<(), CkksError> {
@@ -52,7 +57,11 @@ fn check_levels(a: usize, b: usize) -> Result<(), CkksError> {
 impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
     /// An evaluator running its NTTs on `engine`.
     pub fn new(ctx: &'a CkksContext<W>, engine: E) -> Self {
-        Self { ctx, engine }
+        Self {
+            ctx,
+            engine,
+            scratch: KeySwitchScratch::default(),
+        }
     }
 
     /// The engine.
@@ -185,15 +194,9 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         rk: &RelinKey<W>,
     ) -> Result<Ciphertext<W>, CkksError> {
         check_levels(a.level(), b.level())?;
+        let (mut d0, mut d1, d2) = self.tensor(a, b)?;
         let ring = self.ctx.ring();
-        let mut d0 = a.c0.clone();
-        d0.mul_assign(ring, &b.c0)?;
-        let mut d1 = a.c0.clone();
-        d1.mul_assign(ring, &b.c1)?;
-        d1.mul_add_assign(ring, &a.c1, &b.c0)?;
-        let mut d2 = a.c1.clone();
-        d2.mul_assign(ring, &b.c1)?;
-        let (u0, u1) = key_switch(self.ctx, &mut self.engine, &d2, &rk.0)?;
+        let (u0, u1) = key_switch_with(self.ctx, &mut self.engine, &d2, &rk.0, &mut self.scratch)?;
         d0.add_assign(ring, &u0)?;
         d1.add_assign(ring, &u1)?;
         Ok(Ciphertext {
@@ -201,6 +204,47 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             c1: d1,
             scale: a.scale * b.scale,
         })
+    }
+
+    /// `(a_0b_0, a_0b_1 + a_1b_0, a_1b_1)` in one pass (NTT domain), the
+    /// middle term accumulated lazily in a double word.
+    fn tensor(&self, a: &Ciphertext<W>, b: &Ciphertext<W>) -> Result<Tensor<W>, CkksError> {
+        for p in [&a.c0, &a.c1, &b.c0, &b.c1] {
+            p.expect_domain(Domain::Ntt)?;
+        }
+        let ring = self.ctx.ring();
+        let basis = a.c0.basis();
+        if b.c0.basis() != basis || a.c1.basis() != basis || b.c1.basis() != basis {
+            return Err(CkksError::BasisMismatch {
+                left: basis,
+                right: b.c0.basis(),
+            });
+        }
+        let n = ring.degree();
+        let len = basis.len() * n;
+        let (mut d0, mut d1, mut d2) = (
+            alloc::vec::Vec::with_capacity(len),
+            alloc::vec::Vec::with_capacity(len),
+            alloc::vec::Vec::with_capacity(len),
+        );
+        for (i, m) in ring.moduli_of(basis).enumerate() {
+            let red = WideReducer::new(m);
+            let limbs =
+                a.c0.limb(i)
+                    .iter()
+                    .zip(a.c1.limb(i))
+                    .zip(b.c0.limb(i).iter().zip(b.c1.limb(i)));
+            for ((&x0, &x1), (&y0, &y1)) in limbs {
+                d0.push(m.mul(x0, y0));
+                let mut acc = WideAcc::default();
+                acc.mul_add(x0, y1);
+                acc.mul_add(x1, y0);
+                d1.push(red.reduce(acc));
+                d2.push(m.mul(x1, y1));
+            }
+        }
+        let wrap = |d| RnsPoly::from_reduced_limbs(n, basis, Domain::Ntt, d);
+        Ok((wrap(d0), wrap(d1), wrap(d2)))
     }
 
     /// `a²` with relinearization.
@@ -236,15 +280,10 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let q_last = ring.modulus(level);
         let mut last = p.limb(level).to_vec();
         self.engine.inverse(&[ring.plan(level)], &mut last)?;
-        for x in last.iter_mut() {
-            *x = q_last.add(*x, consts.half);
-        }
         let mut shifted = alloc::vec![W::ZERO; level * n];
         for i in 0..level {
-            let m = ring.modulus(i);
-            for (s, &x) in shifted[i * n..(i + 1) * n].iter_mut().zip(&last) {
-                *s = m.reduce(x);
-            }
+            let out = &mut shifted[i * n..(i + 1) * n];
+            crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, &last, out);
         }
         let plans: alloc::vec::Vec<_> = (0..level).map(|i| ring.plan(i)).collect();
         self.engine.forward(&plans, &mut shifted)?;
@@ -293,7 +332,7 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let table = automorphism_table(self.ctx.ring().log_degree(), k);
         let mut c0 = a.c0.automorphism(&table)?;
         let c1 = a.c1.automorphism(&table)?;
-        let (u0, u1) = key_switch(self.ctx, &mut self.engine, &c1, key)?;
+        let (u0, u1) = key_switch_with(self.ctx, &mut self.engine, &c1, key, &mut self.scratch)?;
         c0.add_assign(self.ctx.ring(), &u0)?;
         Ok(Ciphertext {
             c0,

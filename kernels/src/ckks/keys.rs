@@ -26,6 +26,7 @@ use crate::ntt::NttEngine;
 use crate::poly::{automorphism_table, Basis, Domain, RnsPoly};
 
 /// The secret key. Zeroized on drop.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecretKey<W: Word> {
     pub(crate) coeffs: Vec<i8>,
     /// `s` over `Q ∪ P`, NTT domain.
@@ -58,6 +59,14 @@ impl<W: Word> SecretKey<W> {
         Ok(Self { coeffs, ntt })
     }
 
+    /// Checks a secret key from an untrusted source against `ctx`.
+    pub fn validate(&self, ctx: &CkksContext<W>) -> Result<(), CkksError> {
+        if self.coeffs.len() != ctx.degree() || self.coeffs.iter().any(|c| !(-1..=1).contains(c)) {
+            return Err(CkksError::Malformed("secret key is not ternary"));
+        }
+        self.ntt.validate(ctx.ring(), ctx.full_basis(), Domain::Ntt)
+    }
+
     /// The signed coefficients of `s` (in `{-1, 0, 1}`).
     pub fn coefficients(&self) -> &[i8] {
         &self.coeffs
@@ -65,6 +74,7 @@ impl<W: Word> SecretKey<W> {
 }
 
 /// The public key `(b, a)` over `Q`, NTT domain.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicKey<W: Word> {
     pub(crate) b: RnsPoly<W>,
@@ -83,6 +93,12 @@ impl<W: Word> PublicKey<W> {
         let (b, a) = rlwe_sample(ctx, engine, sk, basis, rng)?;
         Ok(Self { b, a })
     }
+    /// Checks a public key from an untrusted source against `ctx`.
+    pub fn validate(&self, ctx: &CkksContext<W>) -> Result<(), CkksError> {
+        let basis = ctx.level_basis(ctx.max_level());
+        self.b.validate(ctx.ring(), basis, Domain::Ntt)?;
+        self.a.validate(ctx.ring(), basis, Domain::Ntt)
+    }
     /// `b = −a·s + e` (NTT domain, over the whole chain).
     pub fn b(&self) -> &RnsPoly<W> {
         &self.b
@@ -94,6 +110,7 @@ impl<W: Word> PublicKey<W> {
 }
 
 /// A hybrid key-switching key: one `(b_j, a_j)` pair per digit, over `Q ∪ P`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeySwitchKey<W: Word> {
     pub(crate) digits: Vec<(RnsPoly<W>, RnsPoly<W>)>,
@@ -134,6 +151,19 @@ impl<W: Word> KeySwitchKey<W> {
         Ok(Self { digits })
     }
 
+    /// Checks a key from an untrusted source against `ctx`.
+    pub fn validate(&self, ctx: &CkksContext<W>) -> Result<(), CkksError> {
+        let digits = (ctx.max_level() + 1).div_ceil(ctx.params().alpha());
+        if self.digits.len() != digits {
+            return Err(CkksError::ParameterMismatch);
+        }
+        for (b, a) in &self.digits {
+            b.validate(ctx.ring(), ctx.full_basis(), Domain::Ntt)?;
+            a.validate(ctx.ring(), ctx.full_basis(), Domain::Ntt)?;
+        }
+        Ok(())
+    }
+
     /// The `(b_j, a_j)` pairs.
     pub fn digits(&self) -> &[(RnsPoly<W>, RnsPoly<W>)] {
         &self.digits
@@ -141,6 +171,7 @@ impl<W: Word> KeySwitchKey<W> {
 }
 
 /// The relinearization key (switches from `s²` to `s`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelinKey<W: Word>(pub KeySwitchKey<W>);
 
@@ -161,6 +192,7 @@ impl<W: Word> RelinKey<W> {
 }
 
 /// Galois keys, by Galois element `k` (`X → X^k`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GaloisKeys<W: Word> {
     pub(crate) keys: BTreeMap<usize, KeySwitchKey<W>>,
@@ -232,6 +264,17 @@ impl<W: Word> GaloisKeys<W> {
         elements.sort_unstable();
         elements.dedup();
         Self::generate(ctx, engine, sk, &elements, rng)
+    }
+
+    /// Checks every key against `ctx` (elements odd and below `2N`).
+    pub fn validate(&self, ctx: &CkksContext<W>) -> Result<(), CkksError> {
+        for (&k, key) in &self.keys {
+            if k % 2 == 0 || k >= 2 * ctx.degree() {
+                return Err(CkksError::Malformed("invalid Galois element"));
+            }
+            key.validate(ctx)?;
+        }
+        Ok(())
     }
 
     /// The key for Galois element `k`, if present.

@@ -23,7 +23,17 @@ use super::{CkksContext, CkksError};
 use crate::arith::Word;
 use crate::ntt::NttEngine;
 use crate::poly::{Basis, Domain, RnsPoly};
-use crate::rns::BaseConverter;
+use crate::rns::{BaseConverter, WideAcc, WideReducer, LAZY_TERMS};
+
+/// Scratch space for key switching, reused across calls so that repeated
+/// operations do not allocate (and fault in) fresh pages every time.
+#[derive(Debug, Clone, Default)]
+pub struct KeySwitchScratch<W: Word> {
+    acc0: Vec<WideAcc<W>>,
+    acc1: Vec<WideAcc<W>>,
+    extended: Vec<W>,
+    bufs: ModUpBuffers<W>,
+}
 
 /// Switches `d` (NTT domain, over `Q_l`) under `key`: returns `(u_0, u_1)`
 /// over `Q_l`, NTT domain, with `u_0 + u_1·s ≈ d·s'`.
@@ -32,6 +42,17 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
     engine: &mut E,
     d: &RnsPoly<W>,
     key: &KeySwitchKey<W>,
+) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
+    key_switch_with(ctx, engine, d, key, &mut KeySwitchScratch::default())
+}
+
+/// [`key_switch`] with caller-owned scratch space.
+pub fn key_switch_with<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    d: &RnsPoly<W>,
+    key: &KeySwitchKey<W>,
+    ws: &mut KeySwitchScratch<W>,
 ) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
     d.expect_domain(Domain::Ntt)?;
     let ring = ctx.ring();
@@ -48,39 +69,83 @@ pub fn key_switch<W: Word, E: NttEngine<W>>(
     let mut d_coeff = d.clone();
     d_coeff.to_coefficient(ring, engine)?;
 
-    let mut acc0 = RnsPoly::zero(ring, ext, Domain::Ntt);
-    let mut acc1 = RnsPoly::zero(ring, ext, Domain::Ntt);
-    let mut extended = alloc::vec![W::ZERO; ext.len() * n];
+    if key.digits.len() * alpha < l1 {
+        return Err(CkksError::ParameterMismatch);
+    }
+    let len = ext.len() * n;
+    let KeySwitchScratch {
+        acc0,
+        acc1,
+        extended,
+        bufs,
+    } = ws;
+    for acc in [&mut *acc0, &mut *acc1] {
+        acc.clear();
+        acc.resize(len, WideAcc::default());
+    }
+    extended.resize(len, W::ZERO);
+    bufs.converted.resize(len, W::ZERO);
+    bufs.scratch.resize(alpha * n, W::ZERO);
+    let reducers: Vec<WideReducer<W>> = (0..ext.len())
+        .map(|i| WideReducer::new(ring.modulus(ring.prime_index(ext, i))))
+        .collect();
+    let mut pending = 0;
     for (j, (kb, ka)) in key.digits.iter().enumerate() {
         let (lo, hi) = (j * alpha, ((j + 1) * alpha).min(l1));
         if lo >= hi {
             break;
         }
-        mod_up(ctx, engine, &d_coeff, d, lo, hi, &mut extended)?;
+        if pending == LAZY_TERMS {
+            fold(acc0, &reducers, n);
+            fold(acc1, &reducers, n);
+            pending = 1;
+        }
+        pending += 1;
+        mod_up(ctx, engine, &d_coeff, d, lo, hi, extended, bufs)?;
         for i in 0..ext.len() {
             let idx = ring.prime_index(ext, i);
-            let m = ring.modulus(idx);
             let x = &extended[i * n..(i + 1) * n];
             let (b, a) = (kb.limb(idx), ka.limb(idx));
-            let o0 = &mut acc0.data_mut()[i * n..(i + 1) * n];
-            for ((o, &u), &v) in o0.iter_mut().zip(x).zip(b) {
-                *o = m.add(*o, m.mul(u, v));
-            }
-            let o1 = &mut acc1.data_mut()[i * n..(i + 1) * n];
-            for ((o, &u), &v) in o1.iter_mut().zip(x).zip(a) {
-                *o = m.add(*o, m.mul(u, v));
+            let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
+            for ((((s0, s1), &u), &vb), &va) in
+                o0.iter_mut().zip(o1.iter_mut()).zip(x).zip(b).zip(a)
+            {
+                s0.mul_add(u, vb);
+                s1.mul_add(u, va);
             }
         }
     }
-    if key.digits.len() * alpha < l1 {
-        return Err(CkksError::ParameterMismatch);
-    }
+    let reduce = |acc: &[WideAcc<W>]| -> Result<RnsPoly<W>, CkksError> {
+        let mut data = Vec::with_capacity(len);
+        for (i, chunk) in acc.chunks_exact(n).enumerate() {
+            data.extend(chunk.iter().map(|&a| reducers[i].reduce(a)));
+        }
+        RnsPoly::from_limbs(ring, ext, Domain::Ntt, data)
+    };
+    let (acc0, acc1) = (reduce(acc0)?, reduce(acc1)?);
     let u0 = mod_down(ctx, engine, &acc0, l1)?;
     let u1 = mod_down(ctx, engine, &acc1, l1)?;
     Ok((u0, u1))
 }
 
+/// Reduces every accumulator to one word, so it can take more products.
+fn fold<W: Word>(acc: &mut [WideAcc<W>], reducers: &[WideReducer<W>], n: usize) {
+    for (i, chunk) in acc.chunks_exact_mut(n).enumerate() {
+        for a in chunk.iter_mut() {
+            *a = WideAcc::from_word(reducers[i].reduce(*a));
+        }
+    }
+}
+
+/// Scratch space of [`mod_up`], reused across digits.
+#[derive(Debug, Clone, Default)]
+struct ModUpBuffers<W: Word> {
+    converted: Vec<W>,
+    scratch: Vec<W>,
+}
+
 /// Extends digit `lo..hi` of `d` to `Q_l ∪ P` (NTT domain) into `out`.
+#[allow(clippy::too_many_arguments)]
 fn mod_up<W: Word, E: NttEngine<W>>(
     ctx: &CkksContext<W>,
     engine: &mut E,
@@ -89,6 +154,7 @@ fn mod_up<W: Word, E: NttEngine<W>>(
     lo: usize,
     hi: usize,
     out: &mut [W],
+    bufs: &mut ModUpBuffers<W>,
 ) -> Result<(), CkksError> {
     let ring = ctx.ring();
     let n = ring.degree();
@@ -102,21 +168,16 @@ fn mod_up<W: Word, E: NttEngine<W>>(
         .copied()
         .collect();
     let conv = BaseConverter::new(src, &dst)?;
-    let mut converted = alloc::vec![W::ZERO; dst.len() * n];
-    let mut scratch = alloc::vec![W::ZERO; src.len() * n];
-    conv.convert(
-        n,
-        &d_coeff.data()[lo * n..hi * n],
-        &mut converted,
-        &mut scratch,
-    )?;
+    let converted = &mut bufs.converted[..dst.len() * n];
+    let scratch = &mut bufs.scratch[..src.len() * n];
+    conv.convert(n, &d_coeff.data()[lo * n..hi * n], converted, scratch)?;
     let ext = ctx.extended_basis(l1 - 1);
     let dst_idx: Vec<usize> = (0..ext.len()).filter(|&i| !(lo..hi).contains(&i)).collect();
     let plans: Vec<_> = dst_idx
         .iter()
         .map(|&i| ring.plan(ring.prime_index(ext, i)))
         .collect();
-    engine.forward(&plans, &mut converted)?;
+    engine.forward(&plans, converted)?;
     for (k, &i) in dst_idx.iter().enumerate() {
         out[i * n..(i + 1) * n].copy_from_slice(&converted[k * n..(k + 1) * n]);
     }

@@ -7,6 +7,14 @@
 //! exactly that many bits, largest first. So `(N, sizes)` alone fixes the
 //! primes on every target.
 //!
+//! ## Choosing P and dnum
+//! Hybrid key switching adds an error of about `√N·σ·Q_j/P` (`Q_j` the
+//! largest digit's modulus). Keep `P ≥ Q_j`, or at most a few bits below:
+//! the error is then negligible at the message's scale. After a
+//! multiplication, the error is added at scale `Δ²` and divided by the
+//! rescale, so a smaller `P` is tolerated there; rotations have no such
+//! margin. This is not enforced.
+//!
 //! ## Security
 //! [`CkksParams::new`] refuses any set with `log2(Q·P)` above the 128-bit
 //! classical bound for a ternary secret: the HomomorphicEncryption.org
@@ -132,7 +140,7 @@ impl CkksParams {
         if dnum == 0 || dnum > chain_bits.len() {
             return Err(CkksError::InvalidParameters("dnum must be in [1, L + 1]"));
         }
-        if !(scale.is_finite() && scale >= 1.0 && scale < 2f64.powi(100)) {
+        if !(1.0..1.267_650_600_228_229_4e30).contains(&scale) {
             return Err(CkksError::InvalidScale);
         }
         let n = 1usize << log_n;

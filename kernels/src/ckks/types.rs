@@ -5,6 +5,7 @@ use crate::poly::RnsPoly;
 
 /// An encoded message: one polynomial in the NTT domain at a level, with
 /// its scale.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plaintext<W: Word> {
     pub(crate) poly: RnsPoly<W>,
@@ -28,6 +29,7 @@ impl<W: Word> Plaintext<W> {
 
 /// A CKKS ciphertext `(c0, c1)` with `c0 + c1·s ≈ Δ·m`, both polynomials in
 /// the NTT domain at the same level.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ciphertext<W: Word> {
     pub(crate) c0: RnsPoly<W>,
@@ -52,6 +54,21 @@ impl<W: Word> Ciphertext<W> {
     pub fn c1(&self) -> &RnsPoly<W> {
         &self.c1
     }
+    /// Checks a ciphertext from an untrusted source against `ctx`: degree,
+    /// basis, domain and every residue. The object does not record which
+    /// primes it was made with; the byte format does (use
+    /// [`Ciphertext::from_le_bytes`] to also check the primes).
+    pub fn validate(&self, ctx: &super::CkksContext<W>) -> Result<(), super::CkksError> {
+        let basis = self.c0.basis();
+        if basis.p != 0 || !(self.scale.is_finite() && self.scale > 0.0) {
+            return Err(super::CkksError::Malformed("not a ciphertext"));
+        }
+        self.c0
+            .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)?;
+        self.c1
+            .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)
+    }
+
     /// Overrides the tracked scale (for callers that manage scales exactly,
     /// for example after multiplying by a constant they encoded themselves).
     pub fn set_scale(&mut self, scale: f64) {

@@ -1,5 +1,6 @@
 //! Forward transform (merged Cooley–Tukey, Harvey butterflies).
 
+use super::backend::Backend;
 use super::plan::NttPlan;
 use crate::arith::shoup::lazy_mul_shoup;
 use crate::arith::Word;
@@ -11,13 +12,35 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     ///
     /// Errors with [`Error::LengthMismatch`] unless `a.len() == N`.
     pub fn forward(&self, a: &mut [W]) -> Result<(), Error> {
+        self.forward_with(self.backend(), a)
+    }
+
+    /// [`Self::forward`] with a chosen backend; every backend gives the same
+    /// output. Errors with [`Error::BackendUnavailable`] if `backend` cannot
+    /// run here, and [`Error::LengthMismatch`] unless `a.len() == N`.
+    pub fn forward_with(&self, backend: Backend, a: &mut [W]) -> Result<(), Error> {
         self.check_len(a.len())?;
+        if !backend.is_supported::<W>(self.modulus().bits()) {
+            return Err(Error::BackendUnavailable {
+                backend: backend.name(),
+                modulus_bits: self.modulus().bits(),
+            });
+        }
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        if super::x86::forward(self, backend, a) {
+            return Ok(());
+        }
+        // The portable backend, or a degree a SIMD backend leaves to it.
+        self.forward_portable(a);
+        Ok(())
+    }
+
+    fn forward_portable(&self, a: &mut [W]) {
         self.forward_lazy_portable(a);
         let m = *self.modulus();
         for x in a.iter_mut() {
             *x = m.reduce_from_4q(*x);
         }
-        Ok(())
     }
 
     /// The forward butterflies without the final reduction: inputs in

@@ -1,5 +1,6 @@
 //! Inverse transform (merged Gentleman–Sande, Harvey butterflies).
 
+use super::backend::Backend;
 use super::plan::NttPlan;
 use crate::arith::shoup::lazy_mul_shoup;
 use crate::arith::Word;
@@ -11,14 +12,35 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     ///
     /// Errors with [`Error::LengthMismatch`] unless `a.len() == N`.
     pub fn inverse(&self, a: &mut [W]) -> Result<(), Error> {
+        self.inverse_with(self.backend(), a)
+    }
+
+    /// [`Self::inverse`] with a chosen backend; every backend gives the same
+    /// output. Errors as [`Self::forward_with`].
+    pub fn inverse_with(&self, backend: Backend, a: &mut [W]) -> Result<(), Error> {
         self.check_len(a.len())?;
+        if !backend.is_supported::<W>(self.modulus().bits()) {
+            return Err(Error::BackendUnavailable {
+                backend: backend.name(),
+                modulus_bits: self.modulus().bits(),
+            });
+        }
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        if super::x86::inverse(self, backend, a) {
+            return Ok(());
+        }
+        // The portable backend, or a degree a SIMD backend leaves to it.
+        self.inverse_portable(a);
+        Ok(())
+    }
+
+    fn inverse_portable(&self, a: &mut [W]) {
         self.inverse_lazy_portable(a);
         let m = *self.modulus();
         let n_inv = self.degree_inv();
         for x in a.iter_mut() {
             *x = n_inv.mul(&m, *x);
         }
-        Ok(())
     }
 
     /// The inverse butterflies without the `N^-1` scaling: inputs in

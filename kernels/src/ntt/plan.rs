@@ -1,5 +1,6 @@
 //! Precomputed twiddle tables for one `(q, N)`.
 
+use super::backend::Backend;
 use crate::arith::prime::smallest_primitive_root;
 use crate::arith::{Modulus, ShoupOperand, Word};
 use crate::error::Error;
@@ -27,6 +28,9 @@ pub struct NttPlan<W: Word, S: AsRef<[W]>> {
     log_degree: u32,
     psi: W,
     degree_inv: ShoupOperand<W>,
+    /// `ψ^-brv(1)·N^-1`: the last inverse stage's twiddle with `N^-1` folded in.
+    last_inverse_twiddle: ShoupOperand<W>,
+    backend: Backend,
     tables: S,
 }
 
@@ -78,12 +82,15 @@ impl<W: Word, S: AsRef<[W]> + AsMut<[W]>> NttPlan<W, S> {
             .ok_or(Error::NotPrime {
                 modulus: q.to_u64(),
             })?;
+        let last = modulus.mul(inv[1], n_inv);
         Ok(Self {
             modulus,
             degree,
             log_degree,
             psi,
             degree_inv: ShoupOperand::new(&modulus, n_inv),
+            last_inverse_twiddle: ShoupOperand::new(&modulus, last),
+            backend: Backend::fastest::<W>(modulus.bits()),
             tables: storage,
         })
     }
@@ -129,6 +136,12 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     pub fn degree_inv(&self) -> ShoupOperand<W> {
         self.degree_inv
     }
+    /// The backend [`Self::forward`] and [`Self::inverse`] use: the fastest
+    /// one this CPU supports for the plan's word and modulus.
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
     /// Forward twiddles `ψ^brv(j)`, `j = 0..N`.
     #[inline]
     pub fn forward_twiddles(&self) -> &[W] {
@@ -148,6 +161,14 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     #[inline]
     pub fn inverse_twiddles_shoup(&self) -> &[W] {
         &self.tables.as_ref()[3 * self.degree..]
+    }
+
+    /// `ψ^-brv(1)·N^-1` with its Shoup companion: the last inverse stage's
+    /// twiddle with the scaling by `N^-1` folded in (used by the SIMD
+    /// backends, whose last inverse stage includes the scaling).
+    #[inline]
+    pub fn last_inverse_twiddle(&self) -> ShoupOperand<W> {
+        self.last_inverse_twiddle
     }
 
     pub(crate) fn check_len(&self, len: usize) -> Result<(), Error> {

@@ -7,6 +7,7 @@ use crate::ckks::CkksError;
 use crate::ntt::{NttEngine, NttPlan, OwnedNttPlan};
 
 /// The domain a polynomial's limbs are in.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Domain {
     /// Coefficients in natural order.
@@ -17,6 +18,7 @@ pub enum Domain {
 
 /// Which primes a polynomial lives on: the first `q` primes of the chain and
 /// the first `p` special primes.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Basis {
     /// Number of chain primes `q_0..q_(q-1)`.
@@ -132,6 +134,7 @@ impl<W: Word> RingContext<W> {
 }
 
 /// A polynomial in RNS form over a [`Basis`], in a tracked [`Domain`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RnsPoly<W: Word> {
     n: usize,
@@ -181,6 +184,18 @@ impl<W: Word> RnsPoly<W> {
         })
     }
 
+    /// Wraps limbs the caller has just computed modulo the right primes
+    /// (no check of the residues).
+    pub(crate) fn from_reduced_limbs(n: usize, basis: Basis, domain: Domain, data: Vec<W>) -> Self {
+        debug_assert_eq!(data.len(), n * basis.len());
+        Self {
+            n,
+            basis,
+            domain,
+            data,
+        }
+    }
+
     /// Reduces signed integer coefficients onto `basis` (coefficient domain).
     pub fn from_signed(ctx: &RingContext<W>, basis: Basis, coeffs: &[i64]) -> Self {
         let mut p = Self::zero(ctx, basis, Domain::Coefficient);
@@ -190,6 +205,36 @@ impl<W: Word> RnsPoly<W> {
             }
         }
         p
+    }
+
+    /// Checks a polynomial from an untrusted source (for example
+    /// deserialized): degree, basis, domain, length and every residue.
+    pub fn validate(
+        &self,
+        ctx: &RingContext<W>,
+        basis: Basis,
+        domain: Domain,
+    ) -> Result<(), CkksError> {
+        if self.n != ctx.degree() {
+            return Err(CkksError::ParameterMismatch);
+        }
+        if self.basis != basis {
+            return Err(CkksError::BasisMismatch {
+                left: self.basis,
+                right: basis,
+            });
+        }
+        self.expect_domain(domain)?;
+        ctx.check_basis(basis)?;
+        if self.data.len() != self.n * basis.len() {
+            return Err(CkksError::Malformed("wrong number of residues"));
+        }
+        for (limb, m) in self.data.chunks_exact(self.n).zip(ctx.moduli_of(basis)) {
+            if limb.iter().any(|&x| x >= m.value()) {
+                return Err(CkksError::Malformed("residue not reduced"));
+            }
+        }
+        Ok(())
     }
 
     /// The degree `N`.

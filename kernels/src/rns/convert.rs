@@ -158,24 +158,40 @@ impl<W: Word> RescaleConstants<W> {
     }
 }
 
-/// One limb of the rounded division by the last prime, coefficient domain
-/// for `last_limb`:
-/// `x_i ← (x_i − ([x_l + ⌊q_l/2⌋]_(q_l) mod q_i) + ⌊q_l/2⌋) · q_l^-1 mod q_i`.
+/// One limb of the rounded division by the last prime:
+/// `x_i ← (x_i − t_i) · q_l^-1 mod q_i`, with
+/// `t = [x_l + ⌊q_l/2⌋]_(q_l) − ⌊q_l/2⌋`, the centred residue of `x` modulo
+/// `q_l` shifted so that the quotient rounds to nearest.
 ///
-/// `shifted_last` must hold `[x_l + ⌊q_l/2⌋]_(q_l)` reduced modulo `q_i`
-/// (in whatever domain `limb` is: the map is linear, so the caller may
-/// transform it to the NTT domain first). `i` indexes `consts`.
+/// `t_i` must be computed coefficient by coefficient (use
+/// [`rescale_correction`]); since the rest is linear, the caller may then
+/// transform it to the NTT domain and pass NTT-domain limbs.
 pub fn rescale_limb<W: Word>(
     qi: &Modulus<W>,
     consts: &RescaleConstants<W>,
     i: usize,
     limb: &mut [W],
-    shifted_last: &[W],
+    correction: &[W],
 ) {
     let inv = consts.inv_last[i];
-    let half = consts.half_last[i];
-    for (x, &t) in limb.iter_mut().zip(shifted_last) {
-        let d = qi.add(qi.sub(*x, t), half);
-        *x = inv.mul(qi, d);
+    for (x, &t) in limb.iter_mut().zip(correction) {
+        *x = inv.mul(qi, qi.sub(*x, t));
+    }
+}
+
+/// `t_i = ([x_l + ⌊q_l/2⌋]_(q_l) mod q_i) − ⌊q_l/2⌋ mod q_i` for each
+/// coefficient of the last limb `x_l` (coefficient domain).
+pub fn rescale_correction<W: Word>(
+    qi: &Modulus<W>,
+    q_last: &Modulus<W>,
+    consts: &RescaleConstants<W>,
+    i: usize,
+    last: &[W],
+    out: &mut [W],
+) {
+    let half_i = consts.half_last[i];
+    for (o, &x) in out.iter_mut().zip(last) {
+        let shifted = q_last.add(x, consts.half);
+        *o = qi.sub(qi.reduce(shifted), half_i);
     }
 }

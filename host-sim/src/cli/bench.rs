@@ -1,0 +1,182 @@
+//! `hearth bench`: both bundled models × both packings with the software
+//! engine on one thread, each in its own process (so peak RSS is per run),
+//! optionally side by side with TenSEAL on the same model, rows and CKKS
+//! parameters (`host-sim/bench/tenseal_compare.py`).
+
+use anyhow::{bail, Context};
+use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_sim::data::Dataset;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Arguments of `hearth bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Samples for latency packing (one ciphertext each).
+    #[arg(long, default_value_t = 10)]
+    latency_samples: usize,
+    /// Also run TenSEAL (creates host-sim/bench/.venv with `tenseal` on first use).
+    #[arg(long)]
+    tenseal: bool,
+    /// Print the measurements as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn write_csv(d: &Dataset, path: &Path) -> anyhow::Result<()> {
+    let mut s = d.feature_names.join(",") + ",label\n";
+    for (r, l) in d.rows.iter().zip(d.labels.as_deref().unwrap_or(&[])) {
+        let cells: Vec<String> = r.iter().map(|v| format!("{v}")).collect();
+        s += &format!("{},{l}\n", cells.join(","));
+    }
+    std::fs::write(path, s).with_context(|| format!("writing {}", path.display()))
+}
+
+fn json_of(mut cmd: Command) -> anyhow::Result<Value> {
+    let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
+    if !out.status.success() {
+        bail!("{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .unwrap_or("");
+    // `hearth infer --json` pretty-prints; take the whole output then.
+    serde_json::from_str(if text.trim_start().starts_with('{') {
+        &text
+    } else {
+        line
+    })
+    .with_context(|| format!("parsing the output of {cmd:?}"))
+}
+
+/// Runs `hearth bench`.
+pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("hearth-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe()?;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/tenseal_compare.py");
+    let mut results = Vec::new();
+    for case in CASES {
+        let data = Dataset::parse(Path::new(case.name), case.csv)?;
+        let (_, test) = data.split(TEST_FRACTION, SPLIT_SEED)?;
+        let model = dir.join(format!("{}.safetensors", case.name));
+        std::fs::write(&model, case.model)?;
+        for packing in ["throughput", "latency"] {
+            let rows = if packing == "latency" {
+                test.subset(&(0..a.latency_samples.min(test.len())).collect::<Vec<_>>())
+            } else {
+                test.clone()
+            };
+            let csv = dir.join(format!("{}-{packing}.csv", case.name));
+            write_csv(&rows, &csv)?;
+            eprintln!(
+                "bench: {} / {packing} / hearth ({} samples)",
+                case.name,
+                rows.len()
+            );
+            let mut c = Command::new(&exe);
+            c.args([
+                "infer",
+                "--engine",
+                "soft",
+                "--packing",
+                packing,
+                "--json",
+                "--seed",
+                "1",
+            ]);
+            c.arg("--model").arg(&model).arg("--data").arg(&csv);
+            let h = json_of(c)?;
+            let t = if a.tenseal {
+                eprintln!("bench: {} / {packing} / TenSEAL", case.name);
+                let mut c = Command::new("python3");
+                c.arg(&script)
+                    .arg("--model")
+                    .arg(&model)
+                    .arg("--data")
+                    .arg(&csv);
+                c.args(["--packing", packing]);
+                Some(json_of(c)?)
+            } else {
+                None
+            };
+            results.push(serde_json::json!({"dataset": case.name, "packing": packing, "hearth": h, "tenseal": t}));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(());
+    }
+    print_table(&results);
+    Ok(())
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN)
+}
+
+fn print_table(results: &[Value]) {
+    println!(
+        "{:<14} {:<10} {:>7} │ {:>22} {:>10} {:>9} {:>8} │ {:>22} {:>10} {:>9} │ {:>9}",
+        "dataset",
+        "packing",
+        "samples",
+        "hearth latency wall/CPU",
+        "samples/s",
+        "RSS MB",
+        "agree",
+        "TenSEAL latency wall/CPU",
+        "samples/s",
+        "RSS MB",
+        "CPU ratio"
+    );
+    for r in results {
+        let h = &r["hearth"];
+        let t = &r["tenseal"];
+        let ms = |v: &Value| {
+            format!(
+                "{:.1} / {:.1} ms",
+                1e3 * f(v, "latency_seconds"),
+                1e3 * f(v, "latency_cpu_seconds")
+            )
+        };
+        let (tl, tt, tr, ratio) = if t.is_null() {
+            (
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+            )
+        } else {
+            (
+                ms(t),
+                format!("{:.1}", f(t, "throughput")),
+                format!("{:.1}", f(t, "peak_rss_kb") / 1024.0),
+                format!(
+                    "{:.1}×",
+                    f(t, "latency_cpu_seconds") / f(h, "latency_cpu_seconds")
+                ),
+            )
+        };
+        println!(
+            "{:<14} {:<10} {:>7} │ {:>22} {:>10.1} {:>9.1} {:>8.4} │ {:>22} {:>10} {:>9} │ {:>9}",
+            r["dataset"].as_str().unwrap_or(""),
+            r["packing"].as_str().unwrap_or(""),
+            h["samples"].as_u64().unwrap_or(0),
+            ms(h),
+            f(h, "throughput"),
+            f(h, "peak_rss_kb") / 1024.0,
+            f(h, "agreement"),
+            tl,
+            tt,
+            tr,
+            ratio
+        );
+    }
+    println!("\nlatency = one ciphertext's evaluation (throughput packing: the whole batch); CPU ratio = TenSEAL CPU latency / hearth CPU latency");
+}

@@ -1,0 +1,64 @@
+//! Lazy accumulation of products in a double word.
+//!
+//! Sums `Σ a_k·b_k mod q` are accumulated unreduced in a two-word
+//! accumulator `(hi, lo)` and reduced once: `hi·2^W + lo ≡ hi·R + lo`
+//! with `R = 2^W mod q` (a Shoup product, valid for any word `hi`) plus
+//! `lo mod q`. Each product is below `q² < 2^(2W − 4)`, so up to
+//! [`LAZY_TERMS`] of them fit before the accumulator could wrap.
+
+use crate::arith::{Modulus, ShoupOperand, Word};
+
+/// How many products a [`WideAcc`] may take before it must be reduced.
+pub const LAZY_TERMS: usize = 16;
+
+/// An unreduced sum of products, as a double word `hi·2^W + lo`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WideAcc<W: Word> {
+    lo: W,
+    hi: W,
+}
+
+impl<W: Word> WideAcc<W> {
+    /// Adds `a·b`.
+    #[inline(always)]
+    pub fn mul_add(&mut self, a: W, b: W) {
+        let p = a.widening_mul(b);
+        let (pl, ph) = (W::wide_lo(p), W::wide_shr(p, W::BITS));
+        let lo = self.lo.wrapping_add(pl);
+        let carry = W::from_u64_truncating((lo < pl) as u64);
+        self.lo = lo;
+        self.hi = self.hi.wrapping_add(ph).wrapping_add(carry);
+    }
+
+    /// An accumulator holding the single word `x`.
+    #[inline(always)]
+    pub fn from_word(x: W) -> Self {
+        Self { lo: x, hi: W::ZERO }
+    }
+}
+
+/// Reduces [`WideAcc`]s modulo one prime.
+#[derive(Debug, Clone, Copy)]
+pub struct WideReducer<W: Word> {
+    m: Modulus<W>,
+    r: ShoupOperand<W>,
+}
+
+impl<W: Word> WideReducer<W> {
+    /// The reducer for `m` (precomputes `2^W mod q`).
+    pub fn new(m: &Modulus<W>) -> Self {
+        let all_ones = W::from_u64_truncating(u64::MAX);
+        let r = m.add(m.reduce(all_ones), m.reduce(W::ONE));
+        Self {
+            m: *m,
+            r: ShoupOperand::new(m, r),
+        }
+    }
+
+    /// `acc mod q`, in `[0, q)`.
+    #[inline(always)]
+    pub fn reduce(&self, acc: WideAcc<W>) -> W {
+        let h = self.r.mul(&self.m, acc.hi);
+        self.m.add(h, self.m.reduce(acc.lo))
+    }
+}

@@ -1,0 +1,271 @@
+//! Every CKKS operation against the same operation on plaintext vectors.
+//!
+//! Error bounds: fresh encryption at scale 2^40 decrypts within 2^-20 of the
+//! input (noise ≈ √N·σ·(small) / Δ); after one multiplication, relinearization
+//! and rescale within 2^-20 as well (the "≥ 20 bits"); the u32 sets
+//! at scale 2^25 within 2^-8.
+
+use hearth_kernels::arith::Word;
+use hearth_kernels::ckks::{
+    Ciphertext, CkksContext, CkksError, CkksParams, Encryptor, Evaluator, GaloisKeys, PublicKey,
+    RelinKey, SecretKey,
+};
+use hearth_kernels::ntt::SoftwareNtt;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+struct Setup<W: Word> {
+    ctx: CkksContext<W>,
+    sk: SecretKey<W>,
+    pk: PublicKey<W>,
+    rk: RelinKey<W>,
+    rng: ChaCha20Rng,
+}
+
+fn setup<W: Word>(params: CkksParams, seed: u64) -> Setup<W> {
+    let ctx = CkksContext::<W>::new(params).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut e = SoftwareNtt;
+    let sk = SecretKey::generate(&ctx, &mut e, &mut rng).unwrap();
+    let pk = PublicKey::generate(&ctx, &mut e, &sk, &mut rng).unwrap();
+    let rk = RelinKey::generate(&ctx, &mut e, &sk, &mut rng).unwrap();
+    Setup {
+        ctx,
+        sk,
+        pk,
+        rk,
+        rng,
+    }
+}
+
+fn values(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn encrypt<W: Word>(s: &mut Setup<W>, v: &[f64]) -> Ciphertext<W> {
+    let enc = Encryptor::new(&s.ctx);
+    let pt = enc
+        .encode_real(
+            &mut SoftwareNtt,
+            v,
+            s.ctx.params().scale(),
+            s.ctx.max_level(),
+        )
+        .unwrap();
+    enc.encrypt_pk(&mut SoftwareNtt, &s.pk, &pt, &mut s.rng)
+        .unwrap()
+}
+
+fn decrypt<W: Word>(s: &Setup<W>, ct: &Ciphertext<W>) -> Vec<f64> {
+    let enc = Encryptor::new(&s.ctx);
+    let pt = enc.decrypt(&s.sk, ct).unwrap();
+    enc.decode_real(&mut SoftwareNtt, &pt).unwrap()
+}
+
+fn max_err(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn params_u64() -> CkksParams {
+    CkksParams::insecure_for_tests(10, &[60, 40, 40], &[60], 2f64.powi(40), 3).unwrap()
+}
+
+fn params_u32() -> CkksParams {
+    CkksParams::insecure_for_tests(10, &[30, 25, 25], &[30, 30], 2f64.powi(25), 1).unwrap()
+}
+
+#[test]
+fn encrypt_decrypt_round_trip() {
+    let mut s = setup::<u64>(params_u64(), 1);
+    let v = values(512, 7);
+    let ct = encrypt(&mut s, &v);
+    assert!(max_err(&decrypt(&s, &ct), &v) < 2f64.powi(-20));
+    // Secret-key encryption too.
+    let enc = Encryptor::new(&s.ctx);
+    let pt = enc
+        .encode_real(&mut SoftwareNtt, &v, 2f64.powi(40), 1)
+        .unwrap();
+    let ct = enc
+        .encrypt_sk(&mut SoftwareNtt, &s.sk, &pt, &mut s.rng)
+        .unwrap();
+    assert_eq!(ct.level(), 1);
+    assert!(max_err(&decrypt(&s, &ct), &v) < 2f64.powi(-20));
+}
+
+#[test]
+fn u32_round_trip() {
+    let mut s = setup::<u32>(params_u32(), 2);
+    let v = values(512, 8);
+    let ct = encrypt(&mut s, &v);
+    assert!(max_err(&decrypt(&s, &ct), &v) < 2f64.powi(-8));
+}
+
+fn check_ops<W: Word>(mut s: Setup<W>, bound: f64) {
+    let a = values(s.ctx.params().slots(), 11);
+    let b = values(s.ctx.params().slots(), 12);
+    let ca = encrypt(&mut s, &a);
+    let cb = encrypt(&mut s, &b);
+    let ctx = &s.ctx;
+    let mut ev = Evaluator::new(ctx, SoftwareNtt);
+    let zip = |f: fn(f64, f64) -> f64| a.iter().zip(&b).map(|(x, y)| f(*x, *y)).collect::<Vec<_>>();
+
+    let sum = ev.add(&ca, &cb).unwrap();
+    assert!(max_err(&decrypt(&s, &sum), &zip(|x, y| x + y)) < bound);
+    let diff = ev.sub(&ca, &cb).unwrap();
+    assert!(max_err(&decrypt(&s, &diff), &zip(|x, y| x - y)) < bound);
+    let neg = ev.negate(&ca);
+    assert!(
+        max_err(
+            &decrypt(&s, &neg),
+            &a.iter().map(|x| -x).collect::<Vec<_>>()
+        ) < bound
+    );
+
+    let enc = Encryptor::new(ctx);
+    let pb = enc
+        .encode_real(&mut SoftwareNtt, &b, ctx.params().scale(), ctx.max_level())
+        .unwrap();
+    let sum_p = ev.add_plain(&ca, &pb).unwrap();
+    assert!(max_err(&decrypt(&s, &sum_p), &zip(|x, y| x + y)) < bound);
+    let diff_p = ev.sub_plain(&ca, &pb).unwrap();
+    assert!(max_err(&decrypt(&s, &diff_p), &zip(|x, y| x - y)) < bound);
+    let prod_p = ev.rescale(&ev.mul_plain(&ca, &pb).unwrap()).unwrap();
+    assert!(max_err(&decrypt(&s, &prod_p), &zip(|x, y| x * y)) < bound);
+
+    let plus_c = ev.add_const(&ca, 0.25).unwrap();
+    assert!(
+        max_err(
+            &decrypt(&s, &plus_c),
+            &a.iter().map(|x| x + 0.25).collect::<Vec<_>>()
+        ) < bound
+    );
+    let q_last = ctx.ring().modulus(ctx.max_level()).value().to_u64() as f64;
+    let times_c = ev
+        .rescale(&ev.mul_const(&ca, -1.5, q_last).unwrap())
+        .unwrap();
+    let expect: Vec<f64> = a.iter().map(|x| -1.5 * x).collect();
+    assert!(max_err(&decrypt(&s, &times_c), &expect) < bound);
+    assert!((times_c.scale() / ca.scale() - 1.0).abs() < 1e-9);
+
+    let prod = ev.multiply_relin(&ca, &cb, &s.rk).unwrap();
+    assert_eq!(prod.level(), ctx.max_level());
+    let prod = ev.rescale(&prod).unwrap();
+    assert_eq!(prod.level(), ctx.max_level() - 1);
+    let got = decrypt(&s, &prod);
+    assert!(
+        max_err(&got, &zip(|x, y| x * y)) < bound,
+        "mul err {}",
+        max_err(&got, &zip(|x, y| x * y))
+    );
+
+    // Level drop, then a mismatched addition is a typed error.
+    let dropped = ev.drop_to_level(&ca, ctx.max_level() - 1).unwrap();
+    assert!(max_err(&decrypt(&s, &dropped), &a) < bound);
+    assert!(matches!(
+        ev.add(&ca, &dropped),
+        Err(CkksError::LevelMismatch { .. })
+    ));
+    assert!(matches!(
+        ev.add(&dropped, &prod),
+        Err(CkksError::ScaleMismatch { .. })
+    ));
+    let bottom = ev.drop_to_level(&ca, 0).unwrap();
+    assert!(matches!(
+        ev.rescale(&bottom),
+        Err(CkksError::LevelExhausted)
+    ));
+}
+
+#[test]
+fn operations_u64() {
+    check_ops(setup::<u64>(params_u64(), 3), 2f64.powi(-20));
+}
+
+#[test]
+fn operations_u32() {
+    check_ops(setup::<u32>(params_u32(), 4), 2f64.powi(-8));
+}
+
+#[test]
+fn operations_u64_several_digits_and_special_primes() {
+    let p = CkksParams::insecure_for_tests(11, &[55, 40, 40, 40, 40], &[56, 56], 2f64.powi(40), 2)
+        .unwrap();
+    check_ops(setup::<u64>(p, 5), 2f64.powi(-20));
+}
+
+#[test]
+fn rotations_and_conjugation() {
+    let mut s = setup::<u64>(params_u64(), 6);
+    let slots = s.ctx.params().slots();
+    let mut e = SoftwareNtt;
+    let gk = GaloisKeys::generate_power_of_two(&s.ctx, &mut e, &s.sk, true, &mut s.rng).unwrap();
+    let re = values(slots, 21);
+    let im = values(slots, 22);
+    let enc = Encryptor::new(&s.ctx);
+    let vals: Vec<(f64, f64)> = re.iter().zip(&im).map(|(a, b)| (*a, *b)).collect();
+    let pt = enc
+        .encode_complex(&mut e, &vals, 2f64.powi(40), s.ctx.max_level())
+        .unwrap();
+    let ct = enc.encrypt_pk(&mut e, &s.pk, &pt, &mut s.rng).unwrap();
+    let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+    let mut steps: Vec<i64> = (0..9).map(|b| 1i64 << b).collect();
+    steps.extend([3, 5, 77, 200, 511, -1, -7, -300]);
+    for step in steps {
+        let rot = ev.rotate(&ct, step, &gk).unwrap();
+        let got = enc
+            .decode_complex(&mut e, &enc.decrypt(&s.sk, &rot).unwrap())
+            .unwrap();
+        for (j, g) in got.iter().enumerate() {
+            let src = (j as i64 + step).rem_euclid(slots as i64) as usize;
+            assert!(
+                (g.0 - vals[src].0).abs() < 2f64.powi(-18),
+                "step {step} slot {j}"
+            );
+            assert!(
+                (g.1 - vals[src].1).abs() < 2f64.powi(-18),
+                "step {step} slot {j}"
+            );
+        }
+    }
+    let conj = ev.conjugate(&ct, &gk).unwrap();
+    let got = enc
+        .decode_complex(&mut e, &enc.decrypt(&s.sk, &conj).unwrap())
+        .unwrap();
+    for (g, v) in got.iter().zip(&vals) {
+        assert!((g.0 - v.0).abs() < 2f64.powi(-18));
+        assert!((g.1 + v.1).abs() < 2f64.powi(-18));
+    }
+    // A missing key is a typed error.
+    let empty = GaloisKeys::default();
+    assert!(matches!(
+        ev.rotate(&ct, 1, &empty),
+        Err(CkksError::MissingGaloisKey { .. })
+    ));
+}
+
+#[test]
+fn security_check_names_the_limit() {
+    let err = CkksParams::new(13, &[60, 60, 60], &[60], 2f64.powi(40), 1).unwrap_err();
+    assert_eq!(
+        err,
+        CkksError::Insecure {
+            log_degree: 13,
+            log_qp: 240,
+            max_log_qp: 218
+        }
+    );
+    assert!(CkksParams::new(14, &[60, 40, 40, 40, 40], &[60], 2f64.powi(40), 5).is_ok());
+    assert!(CkksParams::new(13, &[49, 40, 40, 40], &[49], 2f64.powi(40), 4).is_ok());
+    assert!(CkksParams::new(10, &[30], &[30], 2f64.powi(20), 1).is_err());
+}

@@ -1,0 +1,121 @@
+//! Truncated, corrupted and mismatched model, data, key and ciphertext files
+//! each give a clear error naming the file, never a panic.
+
+use hearth_sim::data::Dataset;
+use hearth_sim::he::files;
+use hearth_sim::infer::{run, Engine, Packing, RunOptions};
+use hearth_sim::nn::Mlp;
+use hearth_sim::Error;
+use std::path::{Path, PathBuf};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hearth-sim-files-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn bundled_model() -> Vec<u8> {
+    hearth_sim::bundled::CASES[0].model.to_vec()
+}
+
+#[test]
+fn model_files() {
+    let good = bundled_model();
+    let p = tmp("m.safetensors");
+    for cut in [0, 7, 8, 100, good.len() / 2, good.len() - 1] {
+        std::fs::write(&p, &good[..cut]).unwrap();
+        let e = Mlp::load(&p).unwrap_err();
+        assert!(matches!(e, Error::Model { .. }), "{cut}: {e}");
+        assert!(e.to_string().contains("m.safetensors"), "{e}");
+    }
+    // Corrupt the JSON header (a shape): a clear error, not a panic.
+    let at = good.windows(7).position(|w| w == b"[16,30]").unwrap();
+    let mut bad = good.clone();
+    bad[at..at + 7].copy_from_slice(b"[16,31]");
+    std::fs::write(&p, &bad).unwrap();
+    assert!(Mlp::load(&p).is_err());
+    let e = Mlp::load(tmp("missing.safetensors")).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+}
+
+#[test]
+fn data_files() {
+    let p = tmp("d.csv");
+    std::fs::write(&p, "a,b,label\n1,2,0\n3,oops,1\n").unwrap();
+    let e = Dataset::load(&p).unwrap_err().to_string();
+    assert!(e.contains("d.csv:3") && e.contains("`b`"), "{e}");
+    std::fs::write(&p, "a,b,label\n1,2,0\n3,4\n").unwrap();
+    let e = Dataset::load(&p).unwrap_err().to_string();
+    assert!(e.contains("d.csv:3"), "{e}");
+    // Mismatch: the bundled breast-cancer model takes 30 features.
+    std::fs::write(&p, "a,b,label\n1,2,0\n").unwrap();
+    let data = Dataset::load(&p).unwrap();
+    let mlp = Mlp::from_bytes("bc", &bundled_model()).unwrap();
+    let o = RunOptions {
+        engine: Engine::Soft,
+        packing: Packing::Throughput,
+        seed: Some(1),
+        progress: false,
+        calibration: None,
+    };
+    let e = run(&mlp, "bc", &data, &o).unwrap_err().to_string();
+    assert!(
+        e.contains("2 feature columns but the model takes 30"),
+        "{e}"
+    );
+}
+
+#[test]
+fn key_and_ciphertext_files() {
+    let (kp, k2p, cp) = (tmp("k.hsk"), tmp("k2.hsk"), tmp("c.hct"));
+    let key = files::keygen(files::default_params(), Some(1)).unwrap();
+    files::save_key(&key, &kp).unwrap();
+    files::save_key(
+        &files::keygen(files::default_params(), Some(2)).unwrap(),
+        &k2p,
+    )
+    .unwrap();
+    let data = Dataset::parse(Path::new("x.csv"), b"a,b\n1.5,-2\n3,4.25\n").unwrap();
+    let ct = files::encrypt(&key, &kp, &data, Some(3)).unwrap();
+    files::save_ciphertexts(&ct, &cp).unwrap();
+    // Round trip.
+    let f = files::load_ciphertexts(&cp).unwrap();
+    let (names, rows) = files::decrypt(&files::load_key(&kp).unwrap(), &kp, &f, &cp).unwrap();
+    assert_eq!(names, ["a", "b"]);
+    for (r, e) in rows.iter().zip(&data.rows) {
+        for (x, y) in r.iter().zip(e) {
+            assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+        }
+    }
+    // Another key: refused by its id.
+    let k2 = files::load_key(&k2p).unwrap();
+    let e = files::decrypt(&k2, &k2p, &f, &cp).unwrap_err().to_string();
+    assert!(e.contains("another key"), "{e}");
+    // Truncated and corrupted files.
+    let bytes = std::fs::read(&cp).unwrap();
+    for cut in [0, 5, 19, 20, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&cp, &bytes[..cut]).unwrap();
+        let e = files::load_ciphertexts(&cp).unwrap_err();
+        assert!(matches!(e, Error::Container { .. }), "{cut}: {e}");
+    }
+    let mut bad = bytes.clone();
+    let n = bad.len();
+    bad[n / 2] ^= 0x10;
+    std::fs::write(&cp, &bad).unwrap();
+    assert!(files::load_ciphertexts(&cp)
+        .unwrap_err()
+        .to_string()
+        .contains("corrupted"));
+    let kb = std::fs::read(&kp).unwrap();
+    std::fs::write(&kp, &kb[..kb.len() - 3]).unwrap();
+    assert!(files::load_key(&kp).is_err());
+    // The wrong kind of file.
+    std::fs::write(&cp, &bytes).unwrap();
+    let e = files::load_key(&cp).unwrap_err().to_string();
+    assert!(e.contains("ciphertext file") && e.contains("c.hct"), "{e}");
+    // A ciphertext whose inner bytes do not fit the parameters.
+    let mut f2 = files::load_ciphertexts(&cp).unwrap();
+    f2.ciphertexts[0].truncate(100);
+    let e = files::decrypt(&key, &kp, &f2, &cp).unwrap_err().to_string();
+    assert!(e.contains("ciphertext 0"), "{e}");
+}
