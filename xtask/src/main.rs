@@ -16,8 +16,8 @@ mod firmware;
 mod kat;
 mod regmap;
 mod rtl;
-mod synth;
 mod soak;
+mod synth;
 mod test;
 mod tools;
 
