@@ -1,8 +1,10 @@
-//! Serving many tenants' models at once: each tenant has its own keys; a
-//! round-based scheduler runs one stage (encrypt, evaluate, decrypt) of every
-//! tenant per round on rayon's pool of CPU cores, so no tenant starts its
-//! next stage before every tenant has finished its current one (fair
-//! between tenants: equal share of rounds, none starves). The figures are
+//! Serving many tenants' models at once: each tenant has its own keys. The
+//! scheduler takes tenants in waves of two per CPU core, in order (first
+//! come, first served), and within a wave runs one stage (encrypt,
+//! evaluate, decrypt) of every tenant per round on rayon's pool, so no
+//! tenant of a wave starts its next stage before the others finish the
+//! current one. Waves bound the ciphertexts in flight (all tenants' inputs
+//! at once would not fit in memory at 256 models). The figures are
 //! throughput and the anonymous memory each model's keys and state add.
 
 use super::tenant::{Tenant, TenantCt};
@@ -63,22 +65,29 @@ pub fn serve(mlp: &Mlp, rows: &[Vec<f64>], models: usize) -> Result<ServeFigures
     let keygen_seconds = t.elapsed().as_secs_f64();
     let per_model_kb = rss_anon_kb().unwrap_or(0).saturating_sub(rss0) as f64 / models as f64;
 
-    // Concurrent: round 1 encrypts for all, round 2 evaluates all, round 3 decrypts all.
+    // Concurrent: waves of a few tenants per core; within a wave, round 1
+    // encrypts for all, round 2 evaluates all, round 3 decrypts all. Waves
+    // bound the ciphertexts in flight; rounds keep the wave's tenants in step.
     let t = Instant::now();
-    let enc: Vec<Vec<TenantCt>> = tenants
-        .par_iter_mut()
-        .map(|t| t.encrypt(&mut SoftwareNtt, mlp, rows))
-        .collect::<Result<_>>()?;
-    let out: Vec<Vec<TenantCt>> = tenants
-        .par_iter()
-        .zip(enc)
-        .map(|(t, c)| t.evaluate(&mut SoftwareNtt, mlp, c))
-        .collect::<Result<_>>()?;
-    let logits: Vec<Vec<Vec<f64>>> = tenants
-        .par_iter()
-        .zip(&out)
-        .map(|(t, o)| t.decrypt_logits(&mut SoftwareNtt, o, rows.len()))
-        .collect::<Result<_>>()?;
+    let wave = 2 * rayon::current_num_threads().max(1);
+    let mut logits: Vec<Vec<Vec<f64>>> = Vec::with_capacity(models);
+    for group in tenants.chunks_mut(wave) {
+        let enc: Vec<Vec<TenantCt>> = group
+            .par_iter_mut()
+            .map(|t| t.encrypt(&mut SoftwareNtt, mlp, rows))
+            .collect::<Result<_>>()?;
+        let out: Vec<Vec<TenantCt>> = group
+            .par_iter()
+            .zip(enc)
+            .map(|(t, c)| t.evaluate(&mut SoftwareNtt, mlp, c))
+            .collect::<Result<_>>()?;
+        let l: Vec<Vec<Vec<f64>>> = group
+            .par_iter()
+            .zip(&out)
+            .map(|(t, o)| t.decrypt_logits(&mut SoftwareNtt, o, rows.len()))
+            .collect::<Result<_>>()?;
+        logits.extend(l);
+    }
     let concurrent_seconds = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
