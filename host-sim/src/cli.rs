@@ -36,6 +36,12 @@ enum Command {
     Encrypt(files::EncryptArgs),
     /// Decrypt a ciphertext file back to CSV.
     Decrypt(files::DecryptArgs),
+    /// Inspect and maintain the PMEM object store (list, verify, compact).
+    Store(hearth_sim::store::cli::StoreArgs),
+    /// Run a generated network larger than --mem-budget layer by layer from PMEM.
+    Stream(hearth_sim::stream::cli::StreamArgs),
+    /// Serve many tenants' models at once, each under its own keys, and measure.
+    Serve(hearth_sim::serve::cli::ServeArgs),
 }
 
 /// Runs one command.
@@ -49,5 +55,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(a) => files::keygen(a),
         Command::Encrypt(a) => files::encrypt(a),
         Command::Decrypt(a) => files::decrypt(a),
+        Command::Store(a) => hearth_sim::store::cli::run(a),
+        Command::Stream(a) => hearth_sim::stream::cli::run(a),
+        Command::Serve(a) => hearth_sim::serve::cli::run(a),
     }
 }

@@ -12,5 +12,8 @@ pub mod nn;
 pub mod pmem;
 pub mod report;
 pub mod rng;
+pub mod serve;
+pub mod store;
+pub mod stream;
 
 pub use error::{Error, Result};

@@ -10,11 +10,13 @@
 //!   compares its results with the host's.
 //! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
+//! - `soak [ROUNDS]`: the PMEM store's SIGKILL crash test at many points.
 
 mod firmware;
 mod kat;
 mod regmap;
 mod rtl;
+mod soak;
 mod synth;
 mod test;
 mod tools;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("firmware") => firmware::run_command(&args[1..]),
         Some("rtl") => rtl::run(&args[1..]),
         Some("synth") => synth::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -51,4 +54,5 @@ commands:
   firmware                  build the soft-core firmware, run it under qemu, compare with the host
   rtl [test|kat|lint|cycles] RTL under Verilator: tests (default), KAT bench, lint, cycles
   synth [--log-n-max K] [--configs w32l4,...]
-                            yosys synth_xilinx resource table of the RTL";
+                            yosys synth_xilinx resource table of the RTL
+  soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)";
