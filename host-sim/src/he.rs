@@ -18,6 +18,8 @@ pub mod layers;
 pub mod params;
 #[cfg(test)]
 mod rescale_ref;
+#[cfg(feature = "rtl")]
+pub mod rtl;
 pub mod session;
 #[cfg(test)]
 mod tests;
@@ -66,6 +68,12 @@ pub const RTL_CLOCK_HZ: f64 = 250e6;
 /// Butterfly lanes of the modelled pipeline (the RTL's default `LANES`).
 pub const SIM_LANES: u32 = 4;
 
+/// Why `--engine rtl` fails in a build without the `rtl` feature, and the fix.
+#[cfg(not(feature = "rtl"))]
+pub const RTL_NOT_BUILT: &str = "--engine rtl: this `hearth` was built without the Verilated RTL; \
+     rebuild with the `rtl` feature (needs verilator: apt-get install verilator): \
+     cargo run --release -p hearth-sim --features rtl -- <command> ... --engine rtl";
+
 /// Evaluates `mlp` on `rows` (raw features) under encryption.
 pub fn run_network(mlp: &Mlp, rows: &[Vec<f64>], opts: &RunOptions) -> Result<HeOutput> {
     match opts.engine {
@@ -86,11 +94,17 @@ pub fn run_network(mlp: &Mlp, rows: &[Vec<f64>], opts: &RunOptions) -> Result<He
             out.device_seconds = out.device_cycles as f64 / RTL_CLOCK_HZ;
             Ok(out)
         }
-        Engine::Rtl => Err(Error::Invalid(
-            "--engine rtl: the Verilated RTL is not part of this build; build and test it with \
-             `cargo xtask rtl` (needs verilator: apt-get install verilator), or use --engine sim"
-                .into(),
-        )),
+        #[cfg(feature = "rtl")]
+        Engine::Rtl => {
+            let (driver, mut bus) = rtl::probe()?;
+            let mut eng = engine::Counting::new(hearth_hal::PipelineEngine::new(driver));
+            let mut out = run_with(mlp, rows, opts, &mut eng)?;
+            out.device_cycles = bus.tally().cycles;
+            out.device_seconds = out.device_cycles as f64 / RTL_CLOCK_HZ;
+            Ok(out)
+        }
+        #[cfg(not(feature = "rtl"))]
+        Engine::Rtl => Err(Error::Invalid(RTL_NOT_BUILT.into())),
     }
 }
 

@@ -55,9 +55,15 @@ pub fn replay(path: &Path, engine: Engine) -> Result<usize> {
                 round_trip(&mut e, &plan, &mut v, &k.forward, &k.input)
             })
         }
-        Engine::Rtl => {
-            Err("--engine rtl: replay the KATs on the RTL with `cargo xtask rtl kat`".into())
-        }
+        #[cfg(feature = "rtl")]
+        Engine::Rtl => crate::he::rtl::probe()
+            .map_err(|e| e.to_string())
+            .and_then(|(d, _)| {
+                let mut e = hearth_hal::PipelineEngine::new(d);
+                round_trip(&mut e, &plan, &mut v, &k.forward, &k.input)
+            }),
+        #[cfg(not(feature = "rtl"))]
+        Engine::Rtl => Err(crate::he::RTL_NOT_BUILT.into()),
     }
     .map_err(err)?;
     Ok(k.n)

@@ -35,6 +35,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ])?;
     cargo_run(&["test", "--workspace"])?;
     crate::rtl::test()?;
+    // `--engine rtl`: soft, sim and the Verilated RTL agree (ciphertexts, cycles).
+    cargo_run(&[
+        "test",
+        "-p",
+        "hearth-tests",
+        "--features",
+        "rtl",
+        "--test",
+        "sim_rtl_engine",
+    ])?;
     for target in RISCV_TARGETS {
         for krate in NO_STD_CRATES {
             cargo_run(&[

@@ -97,3 +97,29 @@ fn kernels_rescale_matches_the_independent_reference() {
         a = k;
     }
 }
+
+/// Without the `rtl` feature, `--engine rtl` is a typed error that gives the
+/// command building it.
+#[cfg(not(feature = "rtl"))]
+#[test]
+fn engine_rtl_without_the_feature_says_how_to_build_it() {
+    use crate::bundled::CASES;
+    use crate::infer::{Engine, Packing, RunOptions};
+    let c = CASES[0];
+    let mlp = crate::nn::Mlp::from_bytes(c.name, c.model).unwrap();
+    let opts = RunOptions {
+        engine: Engine::Rtl,
+        packing: Packing::Throughput,
+        seed: Some(1),
+        progress: false,
+        calibration: None,
+    };
+    let row = vec![0.0; mlp.inputs()];
+    let err = super::run_network(&mlp, &[row], &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cargo run --release -p hearth-sim --features rtl --"),
+        "{err}"
+    );
+}
