@@ -36,6 +36,7 @@ pub struct Evaluator<'a, W: Word, E: NttEngine<W>> {
     ctx: &'a CkksContext<W>,
     engine: E,
     scratch: KeySwitchScratch<W>,
+    rescale_buf: alloc::vec::Vec<W>,
 }
 
 fn check_scales(a: f64, b: f64) -> Result<(), CkksError> {
@@ -61,6 +62,7 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             ctx,
             engine,
             scratch: KeySwitchScratch::default(),
+            rescale_buf: alloc::vec::Vec::new(),
         }
     }
 
@@ -278,26 +280,36 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let level = p.basis().q - 1;
         let consts = self.ctx.rescale_constants(level);
         let q_last = ring.modulus(level);
-        let mut last = p.limb(level).to_vec();
-        self.engine.inverse(&[ring.plan(level)], &mut last)?;
-        let mut shifted = alloc::vec![W::ZERO; level * n];
+        let buf = &mut self.rescale_buf;
+        buf.clear();
+        buf.extend_from_slice(p.limb(level));
+        buf.resize((level + 1) * n, W::ZERO);
+        let (last, shifted) = buf.split_at_mut(n);
+        self.engine.inverse(&[ring.plan(level)], last)?;
         for i in 0..level {
             let out = &mut shifted[i * n..(i + 1) * n];
-            crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, &last, out);
+            crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, last, out);
         }
         let plans: alloc::vec::Vec<_> = (0..level).map(|i| ring.plan(i)).collect();
-        self.engine.forward(&plans, &mut shifted)?;
-        let mut out = p.data()[..level * n].to_vec();
+        self.engine.forward(&plans, shifted)?;
+        // rescale_limb, written straight into the result.
+        let mut out = alloc::vec::Vec::with_capacity(level * n);
         for i in 0..level {
-            crate::rns::rescale_limb(
-                ring.modulus(i),
-                consts,
-                i,
-                &mut out[i * n..(i + 1) * n],
-                &shifted[i * n..(i + 1) * n],
+            let (qi, inv) = (ring.modulus(i), consts.inv_last[i]);
+            let t = &shifted[i * n..(i + 1) * n];
+            out.extend(
+                p.limb(i)
+                    .iter()
+                    .zip(t)
+                    .map(|(&x, &t)| inv.mul(qi, qi.sub(x, t))),
             );
         }
-        RnsPoly::from_limbs(ring, Basis { q: level, p: 0 }, Domain::Ntt, out)
+        Ok(RnsPoly::from_reduced_limbs(
+            n,
+            Basis { q: level, p: 0 },
+            Domain::Ntt,
+            out,
+        ))
     }
 
     /// Drops primes without dividing: the ciphertext moves down to `level`

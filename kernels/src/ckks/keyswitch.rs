@@ -31,8 +31,10 @@ use crate::rns::{BaseConverter, WideAcc, WideReducer, LAZY_TERMS};
 pub struct KeySwitchScratch<W: Word> {
     acc0: Vec<WideAcc<W>>,
     acc1: Vec<WideAcc<W>>,
-    extended: Vec<W>,
+    d_coeff: Vec<W>,
     bufs: ModUpBuffers<W>,
+    p_part: Vec<W>,
+    conv: Vec<W>,
 }
 
 /// Switches `d` (NTT domain, over `Q_l`) under `key`: returns `(u_0, u_1)`
@@ -66,24 +68,25 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
     let l1 = basis.q;
     let alpha = ctx.params().alpha();
     let ext = ctx.extended_basis(l1 - 1);
-    let mut d_coeff = d.clone();
-    d_coeff.to_coefficient(ring, engine)?;
-
     if key.digits.len() * alpha < l1 {
         return Err(CkksError::ParameterMismatch);
     }
-    let len = ext.len() * n;
     let KeySwitchScratch {
         acc0,
         acc1,
-        extended,
+        d_coeff,
         bufs,
+        p_part,
+        conv,
     } = ws;
-    for acc in [&mut *acc0, &mut *acc1] {
-        acc.clear();
-        acc.resize(len, WideAcc::default());
-    }
-    extended.resize(len, W::ZERO);
+    d_coeff.clear();
+    d_coeff.extend_from_slice(d.data());
+    engine.inverse(&ring.plans_of(basis), d_coeff)?;
+
+    let len = ext.len() * n;
+    // Every accumulator is written by the first digit before it is read.
+    acc0.resize(len, WideAcc::default());
+    acc1.resize(len, WideAcc::default());
     bufs.converted.resize(len, W::ZERO);
     bufs.scratch.resize(alpha * n, W::ZERO);
     let reducers: Vec<WideReducer<W>> = (0..ext.len())
@@ -101,30 +104,36 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
             pending = 1;
         }
         pending += 1;
-        mod_up(ctx, engine, &d_coeff, d, lo, hi, extended, bufs)?;
+        mod_up(ctx, engine, d_coeff, l1, lo, hi, bufs)?;
+        let mut k = 0;
         for i in 0..ext.len() {
             let idx = ring.prime_index(ext, i);
-            let x = &extended[i * n..(i + 1) * n];
+            // The digit's own limbs are `d` itself (NTT domain); the others
+            // come from the base conversion, in order.
+            let x = if (lo..hi).contains(&i) {
+                &d.data()[i * n..(i + 1) * n]
+            } else {
+                k += 1;
+                &bufs.converted[(k - 1) * n..k * n]
+            };
             let (b, a) = (kb.limb(idx), ka.limb(idx));
             let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
-            for ((((s0, s1), &u), &vb), &va) in
-                o0.iter_mut().zip(o1.iter_mut()).zip(x).zip(b).zip(a)
-            {
-                s0.mul_add(u, vb);
-                s1.mul_add(u, va);
+            let terms = o0.iter_mut().zip(o1.iter_mut()).zip(x).zip(b).zip(a);
+            if j == 0 {
+                for ((((s0, s1), &u), &vb), &va) in terms {
+                    *s0 = WideAcc::product(u, vb);
+                    *s1 = WideAcc::product(u, va);
+                }
+            } else {
+                for ((((s0, s1), &u), &vb), &va) in terms {
+                    s0.mul_add(u, vb);
+                    s1.mul_add(u, va);
+                }
             }
         }
     }
-    let reduce = |acc: &[WideAcc<W>]| -> Result<RnsPoly<W>, CkksError> {
-        let mut data = Vec::with_capacity(len);
-        for (i, chunk) in acc.chunks_exact(n).enumerate() {
-            data.extend(chunk.iter().map(|&a| reducers[i].reduce(a)));
-        }
-        RnsPoly::from_limbs(ring, ext, Domain::Ntt, data)
-    };
-    let (acc0, acc1) = (reduce(acc0)?, reduce(acc1)?);
-    let u0 = mod_down(ctx, engine, &acc0, l1)?;
-    let u1 = mod_down(ctx, engine, &acc1, l1)?;
+    let u0 = mod_down(ctx, engine, acc0, &reducers, l1, p_part, conv)?;
+    let u1 = mod_down(ctx, engine, acc1, &reducers, l1, p_part, conv)?;
     Ok((u0, u1))
 }
 
@@ -144,21 +153,20 @@ struct ModUpBuffers<W: Word> {
     scratch: Vec<W>,
 }
 
-/// Extends digit `lo..hi` of `d` to `Q_l ∪ P` (NTT domain) into `out`.
-#[allow(clippy::too_many_arguments)]
+/// Converts digit `lo..hi` of `d` (coefficient domain, `l1` limbs) to the
+/// other primes of `Q_l ∪ P`, in basis order, NTT domain, into
+/// `bufs.converted`.
 fn mod_up<W: Word, E: NttEngine<W>>(
     ctx: &CkksContext<W>,
     engine: &mut E,
-    d_coeff: &RnsPoly<W>,
-    d_ntt: &RnsPoly<W>,
+    d_coeff: &[W],
+    l1: usize,
     lo: usize,
     hi: usize,
-    out: &mut [W],
     bufs: &mut ModUpBuffers<W>,
 ) -> Result<(), CkksError> {
     let ring = ctx.ring();
     let n = ring.degree();
-    let l1 = d_ntt.basis().q;
     let q = ring.q_moduli();
     let src = &q[lo..hi];
     let dst: Vec<_> = q[..lo]
@@ -170,47 +178,59 @@ fn mod_up<W: Word, E: NttEngine<W>>(
     let conv = BaseConverter::new(src, &dst)?;
     let converted = &mut bufs.converted[..dst.len() * n];
     let scratch = &mut bufs.scratch[..src.len() * n];
-    conv.convert(n, &d_coeff.data()[lo * n..hi * n], converted, scratch)?;
+    conv.convert(n, &d_coeff[lo * n..hi * n], converted, scratch)?;
     let ext = ctx.extended_basis(l1 - 1);
-    let dst_idx: Vec<usize> = (0..ext.len()).filter(|&i| !(lo..hi).contains(&i)).collect();
-    let plans: Vec<_> = dst_idx
-        .iter()
-        .map(|&i| ring.plan(ring.prime_index(ext, i)))
+    let plans: Vec<_> = (0..ext.len())
+        .filter(|&i| !(lo..hi).contains(&i))
+        .map(|i| ring.plan(ring.prime_index(ext, i)))
         .collect();
     engine.forward(&plans, converted)?;
-    for (k, &i) in dst_idx.iter().enumerate() {
-        out[i * n..(i + 1) * n].copy_from_slice(&converted[k * n..(k + 1) * n]);
-    }
-    out[lo * n..hi * n].copy_from_slice(&d_ntt.data()[lo * n..hi * n]);
     Ok(())
 }
 
-/// `(x − Conv_(P→Q_l)([x]_P)) · P^-1` for `x` over `Q_l ∪ P` (NTT domain).
+/// `(x − Conv_(P→Q_l)([x]_P)) · P^-1` for `x` over `Q_l ∪ P` (NTT domain),
+/// `x` given as unreduced accumulators, reduced here.
 fn mod_down<W: Word, E: NttEngine<W>>(
     ctx: &CkksContext<W>,
     engine: &mut E,
-    x: &RnsPoly<W>,
+    acc: &[WideAcc<W>],
+    reducers: &[WideReducer<W>],
     l1: usize,
+    p_part: &mut Vec<W>,
+    conv: &mut Vec<W>,
 ) -> Result<RnsPoly<W>, CkksError> {
     let ring = ctx.ring();
     let n = ring.degree();
     let np = ring.num_p();
-    let mut p_part = x.data()[l1 * n..].to_vec();
-    let p_plans: Vec<_> = (0..np).map(|j| ring.plan(ring.num_q() + j)).collect();
-    engine.inverse(&p_plans, &mut p_part)?;
-    let mut conv = alloc::vec![W::ZERO; l1 * n];
-    let mut scratch = alloc::vec![W::ZERO; np * n];
-    ctx.p_to_q().convert(n, &p_part, &mut conv, &mut scratch)?;
-    let q_plans: Vec<_> = (0..l1).map(|i| ring.plan(i)).collect();
-    engine.forward(&q_plans, &mut conv)?;
-    let mut data = x.data()[..l1 * n].to_vec();
-    for i in 0..l1 {
-        let m = ring.modulus(i);
-        let pinv = ctx.p_inv()[i];
-        let (o, c) = (&mut data[i * n..(i + 1) * n], &conv[i * n..(i + 1) * n]);
-        for (a, &b) in o.iter_mut().zip(c) {
-            *a = pinv.mul(m, m.sub(*a, b));
-        }
+    p_part.clear();
+    for (i, chunk) in acc[l1 * n..].chunks_exact(n).enumerate() {
+        let red = &reducers[l1 + i];
+        p_part.extend(chunk.iter().map(|&a| red.reduce(a)));
     }
-    RnsPoly::from_limbs(ring, Basis { q: l1, p: 0 }, Domain::Ntt, data)
+    let p_plans: Vec<_> = (0..np).map(|j| ring.plan(ring.num_q() + j)).collect();
+    engine.inverse(&p_plans, p_part)?;
+    conv.resize(l1 * n, W::ZERO);
+    let mut data = Vec::with_capacity(l1 * n);
+    // `data` serves as the conversion's scratch before it takes the result.
+    data.resize(np * n, W::ZERO);
+    ctx.p_to_q().convert(n, p_part, conv, &mut data)?;
+    let q_plans: Vec<_> = (0..l1).map(|i| ring.plan(i)).collect();
+    engine.forward(&q_plans, conv)?;
+    data.clear();
+    for i in 0..l1 {
+        let (m, red) = (ring.modulus(i), &reducers[i]);
+        let pinv = ctx.p_inv()[i];
+        let (a, c) = (&acc[i * n..(i + 1) * n], &conv[i * n..(i + 1) * n]);
+        data.extend(
+            a.iter()
+                .zip(c)
+                .map(|(&x, &b)| pinv.mul(m, m.sub(red.reduce(x), b))),
+        );
+    }
+    Ok(RnsPoly::from_reduced_limbs(
+        n,
+        Basis { q: l1, p: 0 },
+        Domain::Ntt,
+        data,
+    ))
 }

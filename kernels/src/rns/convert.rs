@@ -99,15 +99,20 @@ impl<W: Word> BaseConverter<W> {
         }
         for (j, t) in self.dst.iter().enumerate().take(m) {
             let out = &mut output[j * n..(j + 1) * n];
-            out.iter_mut().for_each(|o| *o = W::ZERO);
             let tv = t.value();
             for i in 0..k {
                 let c = self.qhat_mod_dst[j * k + i];
                 let y = &scratch[i * n..(i + 1) * n];
-                for (o, &yc) in out.iter_mut().zip(y) {
-                    // Shoup works for any word yc; lazy result in [0, 2t).
-                    let p = t.reduce_once(c.lazy_mul(yc, tv));
-                    *o = t.add(*o, p);
+                // Shoup works for any word yc; lazy result in [0, 2t).
+                if i == 0 {
+                    for (o, &yc) in out.iter_mut().zip(y) {
+                        *o = t.reduce_once(c.lazy_mul(yc, tv));
+                    }
+                } else {
+                    for (o, &yc) in out.iter_mut().zip(y) {
+                        let p = t.reduce_once(c.lazy_mul(yc, tv));
+                        *o = t.add(*o, p);
+                    }
                 }
             }
         }

@@ -30,6 +30,16 @@ impl<W: Word> WideAcc<W> {
         self.hi = self.hi.wrapping_add(ph).wrapping_add(carry);
     }
 
+    /// An accumulator holding the single product `a·b`.
+    #[inline(always)]
+    pub fn product(a: W, b: W) -> Self {
+        let p = a.widening_mul(b);
+        Self {
+            lo: W::wide_lo(p),
+            hi: W::wide_shr(p, W::BITS),
+        }
+    }
+
     /// An accumulator holding the single word `x`.
     #[inline(always)]
     pub fn from_word(x: W) -> Self {
