@@ -47,11 +47,7 @@ impl<W: Word> NttEngine<W> for SoftwareNtt {
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
     ) -> Result<(), Error> {
-        let n = check_batch(plans, limbs.len())?;
-        for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
-            plan.forward(limb)?;
-        }
-        Ok(())
+        each_limb(plans, limbs, |p, l| p.forward(l))
     }
 
     fn inverse<S: AsRef<[W]>>(
@@ -59,12 +55,21 @@ impl<W: Word> NttEngine<W> for SoftwareNtt {
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
     ) -> Result<(), Error> {
-        let n = check_batch(plans, limbs.len())?;
-        for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
-            plan.inverse(limb)?;
-        }
-        Ok(())
+        each_limb(plans, limbs, |p, l| p.inverse(l))
     }
+}
+
+/// Checks the batch, then applies `f` to each (plan, limb) pair in order.
+fn each_limb<W: Word, S: AsRef<[W]>>(
+    plans: &[&NttPlan<W, S>],
+    limbs: &mut [W],
+    f: impl Fn(&NttPlan<W, S>, &mut [W]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let n = check_batch(plans, limbs.len())?;
+    for (plan, limb) in plans.iter().zip(limbs.chunks_exact_mut(n.max(1))) {
+        f(plan, limb)?;
+    }
+    Ok(())
 }
 
 /// Checks that all plans share one degree `N` and `len == plans.len()·N`;
