@@ -36,7 +36,9 @@
 mod context;
 pub mod crt;
 pub mod encoding;
+pub mod encoding_lowmem;
 pub mod encrypt;
+pub mod encrypt_lowmem;
 mod error;
 pub mod eval;
 pub mod fixed_fft;
@@ -49,7 +51,9 @@ mod types;
 
 pub use context::CkksContext;
 pub use encoding::Encoder;
+pub use encoding_lowmem::LowMemEncoder;
 pub use encrypt::{encrypt_pk_limb, EncryptionNoise, Encryptor};
+pub use encrypt_lowmem::{encrypt_pk_limb_lowmem, sample_noise_lowmem};
 pub use error::CkksError;
 pub use eval::Evaluator;
 pub use keys::{

@@ -83,6 +83,21 @@ pub enum Error {
         /// Engine-specific detail.
         code: u32,
     },
+    /// An inverse transform was asked of a forward-only plan
+    /// (`NttPlan::from_forward_tables`).
+    NoInverseTables {
+        /// The plan's modulus.
+        modulus: u64,
+        /// The plan's degree.
+        degree: usize,
+    },
+    /// Precomputed NTT tables do not hold what the convention requires.
+    InvalidTables {
+        /// The modulus they were given for.
+        modulus: u64,
+        /// Which check failed.
+        reason: &'static str,
+    },
 }
 
 /// The kind of an [`Error::Engine`] failure.
@@ -143,6 +158,13 @@ impl fmt::Display for Error {
             }
             Error::Engine { kind, code } => {
                 write!(f, "NTT engine failure: {kind:?} (code {code})")
+            }
+            Error::NoInverseTables { modulus, degree } => write!(
+                f,
+                "the NTT plan for q = {modulus}, N = {degree} is forward-only (no inverse tables)"
+            ),
+            Error::InvalidTables { modulus, reason } => {
+                write!(f, "invalid NTT tables for q = {modulus}: {reason}")
             }
         }
     }

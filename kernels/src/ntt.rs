@@ -58,6 +58,11 @@
 //!   `4q < 2^52` as the lemma requires. The 52-bit companions are derived
 //!   from the stored 64-bit ones by a shift, so plans need no extra tables.
 //!
+//! ## Forward-only plans
+//! [`NttPlan::from_forward_tables`] builds a plan over precomputed forward
+//! tables (`2·N` words, e.g. `&'static` in flash), validated in O(N) word
+//! operations; such a plan has no inverse.
+//!
 //! Without `std`, or on other architectures (the RISC-V soft-core), only the
 //! portable backend exists.
 
@@ -67,6 +72,7 @@ pub mod engine;
 mod forward;
 mod inverse;
 mod plan;
+mod precomputed;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 mod x86;
 

@@ -96,6 +96,12 @@ fn sin_cos_small(x: I64F64) -> (I64F64, I64F64) {
     (s, c)
 }
 
+/// `(sin, cos)(π·i/N)` for `i ≤ N/4` by the series (the entries of
+/// [`half_circle`] up to `π/4`).
+pub(crate) fn sin_cos_of_multiple(i: usize, n: usize) -> (I64F64, I64F64) {
+    sin_cos_small(I64F64::from_bits(PI_BITS * i as i128 / n as i128))
+}
+
 /// `ζ^i = exp(iπ·i/N)` for `i = 0..N` (the upper half circle).
 pub fn half_circle(n: usize) -> Vec<Complex> {
     let quarter = n / 4;

@@ -72,6 +72,19 @@ impl CiphertextDigest {
     pub fn update_limb<W: Word>(&mut self, q: W, c0: &[W], c1: &[W]) {
         write_limb(q, c0, c1, |b| self.hasher.update(b));
     }
+    /// Starts a limb piecewise: its prime. Follow with [`Self::update_words`]
+    /// for `c0`, then for `c1`; together the same bytes as
+    /// [`Self::update_limb`].
+    pub fn update_prime<W: Word>(&mut self, q: W) {
+        self.hasher.update(q.to_u64().to_le_bytes());
+    }
+    /// Adds words of a limb (see [`Self::update_prime`]).
+    pub fn update_words<W: Word>(&mut self, words: &[W]) {
+        for &x in words {
+            let b = x.to_u64().to_le_bytes();
+            self.hasher.update(&b[..(W::BITS / 8) as usize]);
+        }
+    }
     /// The digest.
     pub fn finalize(self) -> [u8; 32] {
         self.hasher.finalize().into()

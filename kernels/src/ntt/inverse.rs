@@ -16,8 +16,15 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     }
 
     /// [`Self::inverse`] with a chosen backend; every backend gives the same
-    /// output. Errors as [`Self::forward_with`].
+    /// output. Errors as [`Self::forward_with`], and with
+    /// [`Error::NoInverseTables`] for a forward-only plan.
     pub fn inverse_with(&self, backend: Backend, a: &mut [W]) -> Result<(), Error> {
+        if !self.has_inverse() {
+            return Err(Error::NoInverseTables {
+                modulus: self.modulus().value().to_u64(),
+                degree: self.degree(),
+            });
+        }
         self.check_len(a.len())?;
         if !backend.is_supported::<W>(self.modulus().bits()) {
             return Err(Error::BackendUnavailable {

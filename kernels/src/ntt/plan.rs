@@ -20,7 +20,10 @@ pub const fn bit_reverse(x: usize, bits: u32) -> usize {
 /// The tables live in caller-provided storage `S` of `4·N` words (an array,
 /// a `&mut [W]`, or a `Vec<W>` with the `alloc` feature), laid out as
 /// `[ψ^brv(j) | their Shoup companions | ψ^-brv(j) | their companions]`,
-/// `j = 0..N`. No allocation happens here.
+/// `j = 0..N`. No allocation happens here. A *forward-only* plan
+/// ([`NttPlan::from_forward_tables`]) holds the first half only (`2·N`
+/// words, e.g. `&'static` tables in flash); its inverse transforms fail with
+/// [`Error::NoInverseTables`].
 #[derive(Debug, Clone)]
 pub struct NttPlan<W: Word, S: AsRef<[W]>> {
     modulus: Modulus<W>,
@@ -31,6 +34,8 @@ pub struct NttPlan<W: Word, S: AsRef<[W]>> {
     /// `ψ^-brv(1)·N^-1`: the last inverse stage's twiddle with `N^-1` folded in.
     last_inverse_twiddle: ShoupOperand<W>,
     backend: Backend,
+    /// Whether `tables` holds the inverse half (`4·N` words, not `2·N`).
+    has_inverse: bool,
     tables: S,
 }
 
@@ -91,8 +96,34 @@ impl<W: Word, S: AsRef<[W]> + AsMut<[W]>> NttPlan<W, S> {
             degree_inv: ShoupOperand::new(&modulus, n_inv),
             last_inverse_twiddle: ShoupOperand::new(&modulus, last),
             backend: Backend::fastest::<W>(modulus.bits()),
+            has_inverse: true,
             tables: storage,
         })
+    }
+}
+
+impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
+    /// A forward-only plan over already validated forward tables (see
+    /// [`NttPlan::from_forward_tables`], which validates them).
+    pub(super) fn forward_only_unchecked(
+        modulus: Modulus<W>,
+        degree: usize,
+        psi: W,
+        degree_inv: ShoupOperand<W>,
+        last_inverse_twiddle: ShoupOperand<W>,
+        tables: S,
+    ) -> Self {
+        Self {
+            modulus,
+            degree,
+            log_degree: degree.trailing_zeros(),
+            psi,
+            degree_inv,
+            last_inverse_twiddle,
+            backend: Backend::fastest::<W>(modulus.bits()),
+            has_inverse: false,
+            tables,
+        }
     }
 }
 
@@ -152,15 +183,36 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     pub fn forward_twiddles_shoup(&self) -> &[W] {
         &self.tables.as_ref()[self.degree..2 * self.degree]
     }
-    /// Inverse twiddles `ψ^-brv(j)`, `j = 0..N`.
+    /// Whether the plan holds inverse tables (false for a forward-only plan,
+    /// [`NttPlan::from_forward_tables`]).
+    #[inline]
+    pub fn has_inverse(&self) -> bool {
+        self.has_inverse
+    }
+    /// The forward half of the tables: [`Self::forward_twiddles`] then
+    /// [`Self::forward_twiddles_shoup`] (`2·N` words), the storage a
+    /// forward-only plan is built from.
+    #[inline]
+    pub fn forward_tables(&self) -> &[W] {
+        &self.tables.as_ref()[..2 * self.degree]
+    }
+    /// Inverse twiddles `ψ^-brv(j)`, `j = 0..N`; empty for a forward-only
+    /// plan.
     #[inline]
     pub fn inverse_twiddles(&self) -> &[W] {
-        &self.tables.as_ref()[2 * self.degree..3 * self.degree]
+        self.tables
+            .as_ref()
+            .get(2 * self.degree..3 * self.degree)
+            .unwrap_or(&[])
     }
-    /// Shoup companions of [`Self::inverse_twiddles`].
+    /// Shoup companions of [`Self::inverse_twiddles`]; empty for a
+    /// forward-only plan.
     #[inline]
     pub fn inverse_twiddles_shoup(&self) -> &[W] {
-        &self.tables.as_ref()[3 * self.degree..]
+        self.tables
+            .as_ref()
+            .get(3 * self.degree..4 * self.degree)
+            .unwrap_or(&[])
     }
 
     /// `ψ^-brv(1)·N^-1` with its Shoup companion: the last inverse stage's
