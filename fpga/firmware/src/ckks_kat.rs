@@ -42,13 +42,15 @@ use rand_chacha::ChaCha20Rng;
 
 /// Seed of the encryption known answer.
 pub const ENCRYPT_SEED: [u8; 32] = [7; 32];
+/// The scale `Δ = 2^25` of [`encrypt_params`].
+pub const SCALE: f64 = 33_554_432.0;
 /// Seed of the multiplication workload.
 pub const MUL_SEED: [u8; 32] = [9; 32];
 
 /// N = 4096, chain primes of 30, 25, 25 bits, one 29-bit special prime,
 /// `Δ = 2^25`, dnum 3 (128-bit secure: 109 bits ≤ 109).
 pub fn encrypt_params() -> Result<CkksParams, Error> {
-    Ok(CkksParams::new(12, &[30, 25, 25], &[29], 33_554_432.0, 3)?)
+    Ok(CkksParams::new(12, &[30, 25, 25], &[29], SCALE, 3)?)
 }
 
 /// N = 1024, chain primes of 30, 25 bits, one 30-bit special prime,
@@ -65,9 +67,12 @@ pub fn mul_params() -> Result<CkksParams, Error> {
 
 /// `x_j = ((37·j) mod s)/(s/2) − 1` for `j = 0..s` (exact binary fractions).
 pub fn values_x(slots: usize) -> Vec<f64> {
-    (0..slots)
-        .map(|j| ((37 * j) % slots) as f64 / (slots / 2) as f64 - 1.0)
-        .collect()
+    values_x_iter(slots).collect()
+}
+
+/// The values of [`values_x`] one by one (nothing held in RAM).
+pub fn values_x_iter(slots: usize) -> impl Iterator<Item = f64> {
+    (0..slots).map(move |j| ((37 * j) % slots) as f64 / (slots / 2) as f64 - 1.0)
 }
 
 /// `y_j = ((53·j) mod s)/(s/2) − 1` for `j = 0..s`.

@@ -18,6 +18,8 @@ pub enum Error {
         /// The size of the refused allocation.
         bytes: usize,
     },
+    /// Data provisioned in flash is misaligned or missing.
+    BadProvisionedData,
     /// A known-answer vector's modulus fits neither word size.
     UnsupportedModulus {
         /// The modulus.
@@ -45,6 +47,9 @@ impl fmt::Display for Error {
             #[cfg(feature = "ckks")]
             Self::Ckks(e) => write!(f, "CKKS error: {e}"),
             Self::CoefficientOverflow => f.write_str("an encoded coefficient exceeds 64 bits"),
+            Self::BadProvisionedData => {
+                f.write_str("provisioned flash data is misaligned or missing")
+            }
             Self::OutOfMemory { bytes } => write!(f, "out of memory allocating {bytes} bytes"),
             Self::UnsupportedModulus { modulus } => {
                 write!(

@@ -11,6 +11,8 @@ pub mod ckks_kat;
 pub mod digest;
 pub mod error;
 pub mod kat;
+#[cfg(feature = "ckks")]
+pub mod lowmem;
 pub mod mem;
 
 pub use error::Error;

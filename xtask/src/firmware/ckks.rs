@@ -5,17 +5,24 @@
 
 use super::kat::hex;
 use super::report::Expected;
-use hearth_firmware::ckks_kat::{mul_relin_rescale, values_x, values_y, EncryptSetup};
+use hearth_firmware::ckks_kat::{
+    mul_relin_rescale, values_x, values_x_iter, values_y, EncryptSetup,
+};
 use hearth_kernels::ckks::Encryptor;
 use hearth_kernels::ntt::SoftwareNtt;
 
 /// The host's digests for the `ckks` results: `encrypt-pk`,
 /// `encrypt-pk-stream`, `encrypt-pk-stream-split` (all the same
-/// ciphertext), `ntt-forward-4096` and `mul-relin-rescale`.
+/// ciphertext), `encrypt-pk-lowmem` and `encrypt-pk-lowmem-split` (the
+/// low-memory encoder's ciphertext), `ntt-forward-4096` and
+/// `mul-relin-rescale`.
 pub fn expected() -> Result<Vec<Expected>, String> {
     let err = |e: hearth_firmware::Error| format!("host CKKS workload: {e}");
     let setup = EncryptSetup::new().map_err(err)?;
     let encrypt = hex(&setup.encode_encrypt(&values_x(2048)).map_err(err)?);
+    // The low-memory path (its own encoder, provisioned key and tables),
+    // run here with the same code.
+    let lowmem = hex(&hearth_firmware::lowmem::encode_encrypt(values_x_iter(2048)).map_err(err)?);
     let mul = mul_relin_rescale().map_err(err)?;
     let enc = Encryptor::new(&mul.ctx);
     let pt = enc
@@ -45,6 +52,8 @@ pub fn expected() -> Result<Vec<Expected>, String> {
         item("encrypt-pk", &encrypt),
         item("encrypt-pk-stream", &encrypt),
         item("encrypt-pk-stream-split", &encrypt),
+        item("encrypt-pk-lowmem", &lowmem),
+        item("encrypt-pk-lowmem-split", &lowmem),
         item("ntt-forward-4096", &hex(&setup.forward_ntt().map_err(err)?)),
         item("mul-relin-rescale", &hex(&mul.digest())),
     ])
