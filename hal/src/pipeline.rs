@@ -271,6 +271,11 @@ impl<B: RegisterBus, M: DeviceMemory, D: DelayNs> Pipeline<B, M, D> {
                 actual: len,
             });
         }
+        if let Some(p) = plans.iter().find(|p| !p.has_inverse()) {
+            return Err(Error::ForwardOnlyPlan {
+                modulus: p.modulus().value().to_u64(),
+            });
+        }
         let log_n = n.trailing_zeros();
         if log_n < regmap::LOG_N_MIN || log_n > self.caps.log_n_max {
             return Err(Error::Unsupported {

@@ -90,12 +90,22 @@ pub enum Error<B, M> {
         /// Index in the limb.
         index: usize,
     },
+    /// A forward-only plan (`NttPlan::from_forward_tables`): a twiddle slot
+    /// holds both directions, so the driver needs the inverse tables too.
+    ForwardOnlyPlan {
+        /// The plan's modulus.
+        modulus: u64,
+    },
 }
 
 impl<B: fmt::Debug, M: fmt::Debug> fmt::Display for Error<B, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Bus(e) => write!(f, "register bus error: {e:?}"),
+            Error::ForwardOnlyPlan { modulus } => write!(
+                f,
+                "the plan for q = {modulus} is forward-only; the pipeline needs both twiddle tables"
+            ),
             Error::Memory(e) => write!(f, "device memory error: {e:?}"),
             Error::Timeout { waited_us } => {
                 write!(f, "pipeline job timed out after {waited_us} us")

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::regmap::{self as r, ErrorCode};
-use hearth_kernels::ntt::OwnedNttPlan;
+use hearth_kernels::ntt::{NttPlan, OwnedNttPlan};
 use std::collections::VecDeque;
 use std::vec;
 use std::vec::Vec;
@@ -265,6 +265,24 @@ fn bad_requests_never_reach_the_device() {
             actual: 15
         }
     );
+    done(d);
+}
+
+#[test]
+fn forward_only_plans_never_reach_the_device() {
+    let mut d = probe(vec![], Config::default()).unwrap();
+    let full = plan(Q, 16);
+    let fwd = NttPlan::from_forward_tables(Q, 16, full.forward_tables()).unwrap();
+    let mut limbs = [0u32; 16];
+    for dir in [Direction::Forward, Direction::Inverse] {
+        let e = d.run(dir, &[&fwd], &mut limbs).unwrap_err();
+        assert_eq!(
+            e,
+            Error::ForwardOnlyPlan {
+                modulus: u64::from(Q)
+            }
+        );
+    }
     done(d);
 }
 
