@@ -267,8 +267,20 @@ impl<'a> LowMemEncoder<'a> {
 /// `⌊(x·c + y·s)/2^62⌉` (ties toward +∞), exact in `i128`.
 #[inline(always)]
 fn mul_q62(x: i64, c: i64, y: i64, s: i64) -> i64 {
-    let p = x as i128 * c as i128 + y as i128 * s as i128;
+    let p = widening_mul(x, c) + widening_mul(y, s);
     ((p + (1 << 61)) >> 62) as i64
+}
+
+/// `x·c` exactly, from four 32×32-bit products (on a 32-bit core each is a
+/// `mul` and a `mulh*`; a plain `i128` product calls a 128×128-bit routine).
+#[inline(always)]
+fn widening_mul(x: i64, c: i64) -> i128 {
+    let (xh, xl) = (i64::from((x >> 32) as i32), i64::from(x as u32));
+    let (ch, cl) = (i64::from((c >> 32) as i32), i64::from(c as u32));
+    let high = i128::from(xh * ch) << 64;
+    let mid = (i128::from(xh * cl) + i128::from(xl * ch)) << 32;
+    let low = i128::from((xl as u64) * (cl as u64));
+    high + mid + low
 }
 
 /// The `f64` with IEEE bits `bits`, times `2^frac_bits`, rounded to nearest

@@ -188,8 +188,34 @@ fn refusals_are_typed() {
     assert!(LowMemEncoder::new(6, &bad).is_err());
 }
 
+#[test]
+fn widening_mul_is_the_i128_product_at_the_extremes() {
+    let edges = [
+        i64::MIN,
+        i64::MIN + 1,
+        -(1 << 62),
+        -1,
+        0,
+        1,
+        1 << 62,
+        i64::MAX,
+        0xffff_ffff,
+        -0x1_0000_0000,
+    ];
+    for &x in &edges {
+        for &c in &edges {
+            assert_eq!(widening_mul(x, c), x as i128 * c as i128, "{x} · {c}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn widening_mul_is_the_i128_product(x in any::<i64>(), c in any::<i64>()) {
+        prop_assert_eq!(widening_mul(x, c), x as i128 * c as i128);
+    }
 
     /// Random degrees, scales and magnitudes: within one of the `I64F64`
     /// encoder everywhere.
