@@ -79,9 +79,11 @@ pub fn cos_table() -> Result<&'static [i64], Error> {
 /// 32 KiB buffer is freed before returning).
 pub fn encode(values: impl IntoIterator<Item = f64>) -> Result<Vec<i32>, Error> {
     let encoder = LowMemEncoder::new(LOG_N, cos_table()?)?;
+    // `msg` first: freeing `buf` then leaves one 32 KiB hole, which
+    // `encrypt` fills exactly with its two word buffers.
+    let mut msg = try_vec(0i32, N)?;
     let mut buf = try_vec(0i64, N)?;
     encoder.encode_real_in_place(values, crate::ckks_kat::SCALE, &mut buf)?;
-    let mut msg = try_vec(0i32, N)?;
     for (m, &c) in msg.iter_mut().zip(&buf) {
         *m = i32::try_from(c).map_err(|_| Error::CoefficientOverflow)?;
     }
@@ -95,11 +97,13 @@ pub fn encode(values: impl IntoIterator<Item = f64>) -> Result<Vec<i32>, Error> 
 pub fn encrypt(mut msg: Vec<i32>) -> Result<Digest, Error> {
     let mut rng = ChaCha20Rng::from_seed(crate::ckks_kat::ENCRYPT_SEED);
     rng.set_word_pos(provisioned::RNG_WORD_POS);
+    // The word buffers first, into the encoder's freed 32 KiB (see
+    // `encode`), then the noise after the message.
+    let mut ntt_v = try_vec(0u32, N)?;
+    let mut out = try_vec(0u32, N)?;
     let mut v = try_vec(0i8, N)?;
     let mut e1 = try_vec(0i8, N)?;
     sample_noise_lowmem(&mut rng, &mut v, &mut msg, &mut e1)?;
-    let mut ntt_v = try_vec(0u32, N)?;
-    let mut out = try_vec(0u32, N)?;
     let limbs = provisioned::LIMBS;
     let mut digest = CiphertextDigest::new::<u32>(LOG_N, limbs, crate::ckks_kat::SCALE);
     for (i, &q) in provisioned::PRIMES.iter().enumerate() {

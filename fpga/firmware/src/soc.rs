@@ -64,11 +64,15 @@ pub fn stack_region() -> usize {
     unsafe { addr(&__sstack) - addr(&__estack) }
 }
 
-/// The heap allocator that records its peak use.
+/// The heap allocator that records its peak use, and how far into the heap
+/// region its blocks reached (which includes the allocator's rounding and
+/// fragmentation).
 pub struct CountingHeap {
     heap: LlffHeap,
     used: AtomicUsize,
     peak: AtomicUsize,
+    start: AtomicUsize,
+    extent: AtomicUsize,
 }
 
 // SAFETY: forwards to `LlffHeap`, which is a valid allocator; the counters
@@ -80,6 +84,9 @@ unsafe impl GlobalAlloc for CountingHeap {
         if !p.is_null() {
             let now = self.used.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             self.peak.fetch_max(now, Ordering::Relaxed);
+            let end =
+                (p as usize + layout.size()).saturating_sub(self.start.load(Ordering::Relaxed));
+            self.extent.fetch_max(end, Ordering::Relaxed);
         }
         p
     }
@@ -95,6 +102,8 @@ static HEAP: CountingHeap = CountingHeap {
     heap: LlffHeap::empty(),
     used: AtomicUsize::new(0),
     peak: AtomicUsize::new(0),
+    start: AtomicUsize::new(0),
+    extent: AtomicUsize::new(0),
 };
 
 /// Gives the heap its region; call once, first thing in `main`.
@@ -103,6 +112,7 @@ pub fn init_heap() {
     // between them is reserved for the heap by riscv-rt's linker script.
     unsafe {
         let start = addr(&__sheap);
+        HEAP.start.store(start, Ordering::Relaxed);
         HEAP.heap.init(start, addr(&__eheap) - start);
     }
 }
@@ -113,11 +123,21 @@ pub fn heap_size() -> usize {
     unsafe { addr(&__eheap) - addr(&__sheap) }
 }
 
-/// Starts a heap measurement: the peak restarts from the bytes in use now.
+/// Starts a heap measurement: the peak restarts from the bytes in use now,
+/// the extent from zero.
 pub fn heap_reset_peak() -> usize {
     let used = HEAP.used.load(Ordering::Relaxed);
     HEAP.peak.store(used, Ordering::Relaxed);
+    HEAP.extent.store(0, Ordering::Relaxed);
     used
+}
+
+/// The highest end, from the start of the heap region, of a block allocated
+/// since [`heap_reset_peak`]: with nothing live before the measurement, the
+/// heap memory a workload really occupied (allocator rounding and
+/// fragmentation included).
+pub fn heap_extent() -> usize {
+    HEAP.extent.load(Ordering::Relaxed)
 }
 
 /// The peak heap use since [`heap_reset_peak`].

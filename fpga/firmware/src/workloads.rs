@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! result <kind> <name> <pass|fail> <sha256-hex>
-//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> heap_extent=<bytes> stack_peak=<bytes> static=<bytes>
 //! image text=<bytes> rodata=<bytes> static=<bytes>
 //! done <passed> <failed>
 //! ```
@@ -77,12 +77,13 @@ pub(crate) fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     let (i1, c1) = (soc::instret(), soc::cycles());
     defmt::println!(
-        "measure {=str} instret={=u64} cycles={=u64} heap_base={=usize} heap_peak={=usize} stack_peak={=usize} static={=usize}",
+        "measure {=str} instret={=u64} cycles={=u64} heap_base={=usize} heap_peak={=usize} heap_extent={=usize} stack_peak={=usize} static={=usize}",
         name,
         i1 - i0,
         c1 - c0,
         heap_base,
         soc::heap_peak(),
+        soc::heap_extent(),
         soc::stack_peak(),
         soc::static_ram()
     );

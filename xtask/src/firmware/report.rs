@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! result <kind> <name> <pass|fail> <sha256-hex>
-//! measure <name> instret=<n> cycles=<n> heap_peak=<bytes> stack_peak=<bytes> static=<bytes>
+//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> heap_extent=<bytes> stack_peak=<bytes> static=<bytes>
 //! image text=<bytes> rodata=<bytes> static=<bytes>
 //! done <passed> <failed>
 //! ```
