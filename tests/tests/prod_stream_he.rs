@@ -2,7 +2,8 @@
 //! streamed output ciphertext equals the in-memory evaluation's byte for
 //! byte and decrypts to an independent `f64` forward pass of the stored
 //! weights; every record is read once; a model over four times the budget runs
-//! within it, measured in a process of its own; a budget too small, a
+//! within it with its NTTs on the device model, measured in a process of its
+//! own; a budget too small, a
 //! truncated input and missing or stale records are refused with errors
 //! that name them.
 
@@ -12,11 +13,11 @@ use hearth_sim::he::layers::Ct;
 use hearth_sim::he::session::Session;
 use hearth_sim::store::{ObjectStore, RecordKind};
 use hearth_sim::stream::gen::layer_name;
-use hearth_sim::stream::he::cli::serve_compiled;
+use hearth_sim::stream::he::cli::{serve_compiled, ServerReport, StreamEngine};
 use hearth_sim::stream::he::compile::{compile, CompileReport};
 use hearth_sim::stream::he::model::{generate, rows};
 use hearth_sim::stream::he::records::{bias_name, diagonal_name, name};
-use hearth_sim::stream::he::run::{run, HeStreamReport};
+use hearth_sim::stream::he::run::run;
 use hearth_sim::stream::he::{client, decrypt_output, encrypt_input, selection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -170,7 +171,7 @@ fn bad_budget_bad_input_and_missing_or_stale_records_are_refused() {
 fn he_stream_server_child() {
     let path = PathBuf::from(std::env::var("HEARTH_HE_STORE").expect("HEARTH_HE_STORE"));
     let budget: u64 = std::env::var("HEARTH_HE_BUDGET").unwrap().parse().unwrap();
-    let rep = serve_compiled(&path, "big", budget).unwrap();
+    let rep = serve_compiled(&path, "big", budget, StreamEngine::Sim).unwrap();
     println!("REPORT {}", serde_json::to_string(&rep).unwrap());
 }
 
@@ -210,13 +211,17 @@ fn a_model_over_four_times_the_budget_streams_within_it() {
         .lines()
         .find_map(|l| l.strip_prefix("REPORT "))
         .expect("the child's report");
-    let rep: HeStreamReport = serde_json::from_str(json).unwrap();
+    let server: ServerReport = serde_json::from_str(json).unwrap();
+    let rep = &server.run;
+    assert!(server.device_jobs > 0 && server.device_cycles > 0);
+    assert_eq!(server.fallbacks, 0);
     eprintln!(
-        "prod_stream_he: {:.1} MiB model, budget {} MiB, peak RssAnon {:.1} MiB, traffic {:.4}x",
+        "prod_stream_he: {:.1} MiB model, budget {} MiB, peak RssAnon {:.1} MiB, traffic {:.4}x, {} device jobs",
         rep.model_bytes as f64 / 1048576.0,
         budget >> 20,
         rep.rss_anon_peak_kb as f64 / 1024.0,
-        rep.traffic_ratio
+        rep.traffic_ratio,
+        server.device_jobs
     );
     assert!(rep.model_bytes >= 4 * budget, "{} bytes", rep.model_bytes);
     assert!(rep.rss_anon_peak_kb > 0);

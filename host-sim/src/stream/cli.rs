@@ -4,6 +4,7 @@
 //! evaluation keys streamed from the store.
 
 use super::gen::{generate, layer_name};
+use super::he::cli::StreamEngine;
 use crate::store::ObjectStore;
 use std::path::PathBuf;
 
@@ -26,6 +27,9 @@ pub struct StreamArgs {
     /// streamed from the store (128-bit secure parameters).
     #[arg(long)]
     encrypted: bool,
+    /// With --encrypted: where the server runs its NTTs.
+    #[arg(long, value_enum, default_value_t = StreamEngine::Sim)]
+    engine: StreamEngine,
     /// Seed for the client's keys (default: operating-system entropy).
     #[arg(long)]
     seed: Option<u64>,
@@ -45,7 +49,7 @@ pub struct StreamArgs {
 pub fn run(a: StreamArgs) -> anyhow::Result<()> {
     if let Some(model) = &a.serve_compiled {
         let budget = a.mem_budget_mib.unwrap_or(128) << 20;
-        let rep = super::he::cli::serve_compiled(&a.store, model, budget)?;
+        let rep = super::he::cli::serve_compiled(&a.store, model, budget, a.engine)?;
         println!("{}", serde_json::to_string(&rep)?);
         return Ok(());
     }
@@ -108,7 +112,7 @@ pub fn run(a: StreamArgs) -> anyhow::Result<()> {
 fn encrypted(a: &StreamArgs) -> anyhow::Result<()> {
     let (layers, width) = (a.layers.unwrap_or(4), a.width.unwrap_or(256));
     let budget = a.mem_budget_mib.unwrap_or(128) << 20;
-    let r = super::he::cli::run_encrypted(&a.store, layers, width, budget, a.seed)?;
+    let r = super::he::cli::run_encrypted(&a.store, layers, width, budget, a.seed, a.engine)?;
     if a.json {
         println!("{}", serde_json::to_string(&r)?);
         return Ok(());
@@ -143,6 +147,12 @@ fn encrypted(a: &StreamArgs) -> anyhow::Result<()> {
         "PMEM read {} bytes for {} bytes of weights and keys: {:.4}x the minimum",
         run.pmem_bytes_read, run.model_bytes, run.traffic_ratio
     );
+    if r.engine == "sim" {
+        println!(
+            "NTTs on the device model: {} jobs, {} cycles ({:.3} s at 250 MHz), {} fell back to software",
+            r.device_jobs, r.device_cycles, r.device_seconds, r.fallbacks
+        );
+    }
     println!(
         "output: streamed ciphertext {} the in-memory evaluation's; decrypted vs plaintext max |error| {:.2e} (outputs up to {:.2})",
         if r.bit_identical { "equals" } else { "DIFFERS FROM" },

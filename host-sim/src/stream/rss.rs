@@ -7,16 +7,23 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// `RssAnon` of this process in KiB, if the kernel reports it.
+/// A `kB` field of `/proc/self/status` (`field` with its colon, e.g.
+/// `"VmHWM:"`), if the kernel reports it.
 #[must_use]
-pub fn rss_anon_kb() -> Option<u64> {
+pub fn status_kb(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines()
-        .find(|l| l.starts_with("RssAnon:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// `RssAnon` of this process in KiB, if the kernel reports it.
+#[must_use]
+pub fn rss_anon_kb() -> Option<u64> {
+    status_kb("RssAnon:")
 }
 
 /// A thread that samples [`rss_anon_kb`] every millisecond and keeps the

@@ -11,11 +11,46 @@ use super::records::name;
 use super::run::{run, HeStreamReport};
 use super::{client, decrypt_output, encrypt_input, selection};
 use crate::error::{Error, Result};
+use crate::serve::device::{device_engine, reliability};
 use crate::store::{ObjectStore, RecordKind};
 use hearth_kernels::ckks::Ciphertext;
 use hearth_kernels::ntt::SoftwareNtt;
 use std::path::Path;
 use std::process::Command;
+
+/// Where the server process runs its NTTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StreamEngine {
+    /// The host CPU (`SoftwareNtt`).
+    Soft,
+    /// The register-level device model of the FPGA pipeline, behind the
+    /// checked, retrying, software-falling-back engine of `serve::device`.
+    Sim,
+}
+
+impl StreamEngine {
+    fn as_arg(self) -> &'static str {
+        match self {
+            StreamEngine::Soft => "soft",
+            StreamEngine::Sim => "sim",
+        }
+    }
+}
+
+/// What the server process reports.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ServerReport {
+    /// The streamed run.
+    pub run: HeStreamReport,
+    /// Device-model jobs completed (`sim` engine; 0 on `soft`).
+    pub device_jobs: u64,
+    /// Device cycles by the RTL's cycle model.
+    pub device_cycles: u64,
+    /// Device seconds at the RTL clock.
+    pub device_seconds: f64,
+    /// Sub-batches that fell back to software.
+    pub fallbacks: u64,
+}
 
 /// The outcome of `hearth stream --encrypted`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -26,6 +61,16 @@ pub struct EncryptedStream {
     pub compile: CompileReport,
     /// The streamed run (measured in its own process).
     pub run: HeStreamReport,
+    /// The engine the server ran its NTTs on.
+    pub engine: String,
+    /// Device figures of the server process (`sim` engine).
+    pub device_jobs: u64,
+    /// Device cycles by the RTL's cycle model.
+    pub device_cycles: u64,
+    /// Device seconds at the RTL clock.
+    pub device_seconds: f64,
+    /// Sub-batches that fell back to software.
+    pub fallbacks: u64,
     /// The streamed output ciphertext equals the in-memory evaluation's, byte for byte.
     pub bit_identical: bool,
     /// Largest `|decrypted − plaintext|` over the outputs.
@@ -47,6 +92,7 @@ pub fn run_encrypted(
     width: usize,
     budget_bytes: u64,
     seed: Option<u64>,
+    engine: StreamEngine,
 ) -> Result<EncryptedStream> {
     let model = model_name(layers, width);
     let row = rows(1, width);
@@ -106,6 +152,8 @@ pub fn run_encrypted(
         .arg(store_path)
         .arg("--mem-budget")
         .arg((budget_bytes >> 20).to_string())
+        .arg("--engine")
+        .arg(engine.as_arg())
         .output()
         .map_err(|e| Error::Invalid(format!("cannot start the streaming server process: {e}")))?;
     if !out.status.success() {
@@ -114,7 +162,7 @@ pub fn run_encrypted(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let report: HeStreamReport = serde_json::from_slice(&out.stdout)
+    let server: ServerReport = serde_json::from_slice(&out.stdout)
         .map_err(|e| Error::Invalid(format!("the streaming server's report: {e}")))?;
 
     let mut store = ObjectStore::open(store_path)?;
@@ -133,7 +181,12 @@ pub fn run_encrypted(
     Ok(EncryptedStream {
         params: session.selection.summary(),
         compile: compile_report,
-        run: report,
+        run: server.run,
+        engine: engine.as_arg().to_string(),
+        device_jobs: server.device_jobs,
+        device_cycles: server.device_cycles,
+        device_seconds: server.device_seconds,
+        fallbacks: server.fallbacks,
         bit_identical,
         max_error,
         max_output,
@@ -141,12 +194,44 @@ pub fn run_encrypted(
 }
 
 /// The server side, run in its own process: streams compiled `model` on the
-/// stored input, stores the output, returns the report.
-pub fn serve_compiled(store_path: &Path, model: &str, budget_bytes: u64) -> Result<HeStreamReport> {
+/// stored input with its NTTs on `engine`, stores the output, returns the
+/// report.
+pub fn serve_compiled(
+    store_path: &Path,
+    model: &str,
+    budget_bytes: u64,
+    engine: StreamEngine,
+) -> Result<ServerReport> {
     let mut store = ObjectStore::open(store_path)?;
     let input = store.get(&name(model, "input"))?;
-    let (out, report, mut store) = run(store, model, &input, budget_bytes, &mut SoftwareNtt)?;
+    let (out, run, mut store, device) = match engine {
+        StreamEngine::Soft => {
+            let (o, r, s) = run(store, model, &input, budget_bytes, &mut SoftwareNtt)?;
+            (o, r, s, (0, 0, 0))
+        }
+        StreamEngine::Sim => {
+            // Room for the largest batch the evaluation submits: one
+            // polynomial over the extended basis.
+            let meta = super::run::read_meta(&mut store, model)?;
+            let words = (meta.chain_bits.len() + meta.special_bits.len()) << meta.log_n;
+            let (mut e, dev) = device_engine(0, 0, 2, words)?;
+            let (o, r, s) = run(store, model, &input, budget_bytes, &mut e)?;
+            let a = dev.activity();
+            (
+                o,
+                r,
+                s,
+                (a.completed, a.cycles, reliability(&mut e).fallbacks),
+            )
+        }
+    };
     drop(input);
     store.put(&name(model, "output"), RecordKind::Ciphertext, &out)?;
-    Ok(report)
+    Ok(ServerReport {
+        run,
+        device_jobs: device.0,
+        device_cycles: device.1,
+        device_seconds: device.1 as f64 / crate::he::RTL_CLOCK_HZ,
+        fallbacks: device.2,
+    })
 }

@@ -2,8 +2,8 @@
 //! `width × width` with the square activation between them, stored as plain
 //! `f32` tensors in the format of [`crate::stream::gen`].
 //!
-//! Weights are drawn uniformly from `[−1, 1]` by a seeded splitmix64
-//! generator, then each layer is rescaled so that its pre-activations have a
+//! Weights are drawn uniformly from `[−1, 1]` by the seeded
+//! [`crate::rng::Prng`], then each layer is rescaled so that its pre-activations have a
 //! root mean square of 1 over the calibration rows (data-dependent
 //! initialisation, Mishkin & Matas, "All you need is a good init", ICLR
 //! 2016). Without it, repeated squaring drives the values to 0 or to
@@ -11,16 +11,9 @@
 //! return noise.
 
 use crate::error::{Error, Result};
+use crate::rng::Prng;
 use crate::store::{ObjectStore, RecordKind};
 use crate::stream::gen::{decode, layer_name, Layer};
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// The value ranges of a generated network over its calibration rows.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -59,7 +52,7 @@ pub fn generate(
                 .into(),
         ));
     }
-    let mut s = seed;
+    let mut rng = Prng::new(seed);
     let mut x: Vec<Vec<f64>> = calibration
         .iter()
         .map(|r| r.iter().map(|&v| f64::from(v)).collect())
@@ -70,7 +63,7 @@ pub fn generate(
     };
     for i in 0..layers {
         let raw: Vec<f64> = (0..width * (width + 1))
-            .map(|_| 2.0 * ((splitmix(&mut s) >> 11) as f64 / (1u64 << 53) as f64) - 1.0)
+            .map(|_| 2.0 * rng.uniform() - 1.0)
             .collect();
         let z: Vec<Vec<f64>> = x.iter().map(|r| affine(&raw, width, r)).collect();
         let count = (z.len() * width) as f64;

@@ -128,8 +128,9 @@ pub fn read_meta(store: &mut ObjectStore, model: &str) -> Result<Meta> {
 /// live ciphertexts (`G` giant accumulators, the baby rotation, a product, a
 /// rotation and the Horner sum, at the top level), key-switching scratch
 /// (the decomposed digits raised to the extended basis), three plaintexts in
-/// flight (computing, in the channel, being decoded, plus its bytes) and the
-/// context's NTT tables.
+/// flight (computing, in the channel, being decoded, plus its bytes), the
+/// context's NTT tables, and 8 MiB for the program itself (its thread
+/// stacks, the allocator's slack).
 #[must_use]
 pub fn working_set(meta: &Meta, largest_record: u64) -> u64 {
     let n = 1u64 << meta.log_n;
@@ -141,7 +142,13 @@ pub fn working_set(meta: &Meta, largest_record: u64) -> u64 {
     let scratch = (digits + 2) * ext * n * 8;
     let plain = limbs * n * 8;
     let tables = ext * 4 * n * 8 + 32 * n;
-    3 * key + (meta.giant as u64 + 5) * ct + scratch + 3 * plain + largest_record + tables
+    3 * key
+        + (meta.giant as u64 + 5) * ct
+        + scratch
+        + 3 * plain
+        + largest_record
+        + tables
+        + (8 << 20)
 }
 
 /// Runs compiled model `model` from `store` on the serialized ciphertext
