@@ -26,7 +26,6 @@ fn three_tenants_served_through_the_device_scheduler_agree_with_plaintext() {
     assert_eq!(d.tenant_jobs.0, d.tenant_jobs.1, "{d:?}");
     // One model served 3 times sends the jobs of 3 tenants.
     assert_eq!(s.batches, 3 * d.tenant_jobs.0, "{s:?} vs {d:?}");
-    assert!(d.batches <= s.batches, "batches merge jobs: {d:?}");
     assert!(d.device_cycles > 0 && d.device_jobs >= d.batches);
     assert_eq!(d.reliability.fallbacks, 0);
     assert_eq!(
