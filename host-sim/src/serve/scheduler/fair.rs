@@ -6,8 +6,8 @@
 //! in a ring. At the start of its turn a tenant's deficit grows by the
 //! quantum `Q` (limbs); it then sends head-of-queue jobs while the head's
 //! size fits its deficit, and its turn ends. A tenant whose queue empties
-//! leaves the ring and loses its deficit. So in every round each backlogged
-//! tenant sends at least `deficit + Q − max job` limbs, whatever the others
+//! leaves the ring and loses its deficit. So over `k` rounds a backlogged
+//! tenant sends `k·Q` limbs, give or take one job, whatever the others
 //! queued: a tenant that floods the queue gets `Q` limbs per round like
 //! everyone else.
 //!
@@ -144,8 +144,16 @@ impl<C: Copy + Eq, T> FairQueue<C, T> {
     /// Forms the next batch, at most `capacity(class)` limbs unless its
     /// first job alone is larger; `None` when nothing waits.
     pub fn next_batch(&mut self, capacity: impl Fn(C) -> usize) -> Option<Batch<C, T>> {
-        let first = *self.ring.front()?;
-        let class = self.tenants.get(&first)?.jobs.front()?.class;
+        // The ring holds only backlogged tenants; drop any that is not.
+        let class = loop {
+            let first = *self.ring.front()?;
+            match self.tenants.get(&first).and_then(|q| q.jobs.front()) {
+                Some(j) => break j.class,
+                None => {
+                    self.ring.pop_front();
+                }
+            }
+        };
         let cap = capacity(class);
         let mut batch = Batch {
             class,
@@ -157,9 +165,13 @@ impl<C: Copy + Eq, T> FairQueue<C, T> {
             let Some(q) = self.tenants.get_mut(&t) else {
                 continue;
             };
-            if q.jobs.front().is_none_or(|j| j.class != class) {
-                passed_over.push(t);
-                continue;
+            match q.jobs.front() {
+                None => continue,
+                Some(j) if j.class != class => {
+                    passed_over.push(t);
+                    continue;
+                }
+                Some(_) => {}
             }
             if !q.in_turn {
                 if q.last_round == Some(self.round) {

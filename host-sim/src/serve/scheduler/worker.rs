@@ -116,9 +116,10 @@ impl Worker {
     /// cache (building missing plans); returns its limbs.
     fn admit(&mut self, job: &Job) -> KernelResult<usize> {
         let limbs = job.primes.len();
-        if job.data.len() != limbs * job.n {
+        let words = limbs.saturating_mul(job.n);
+        if job.data.len() != words {
             return Err(hearth_kernels::Error::LengthMismatch {
-                expected: limbs * job.n,
+                expected: words,
                 actual: job.data.len(),
             });
         }
