@@ -117,7 +117,7 @@ pub struct ServeFigures {
     /// calls (the rest is the CPU's CKKS work).
     pub sequential_ntt_share: f64,
     /// `sequential_seconds / concurrent_seconds`.
-    pub ratio: f64,
+    pub speedup: f64,
     /// Predictions (both runs) that differ from the plaintext model's.
     pub disagreements: usize,
     /// The device in the concurrent run.
@@ -247,7 +247,7 @@ pub fn serve(
         sequential_seconds,
         sequential_throughput: samples / sequential_seconds.max(1e-12),
         sequential_ntt_share: seq_ntt / sequential_seconds.max(1e-12),
-        ratio: sequential_seconds / concurrent_seconds.max(1e-12),
+        speedup: sequential_seconds / concurrent_seconds.max(1e-12),
         disagreements,
         device,
         sequential_device,

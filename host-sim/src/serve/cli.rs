@@ -111,7 +111,7 @@ fn print_row(f: &ServeFigures) {
         f.concurrent_throughput,
         f.sequential_seconds,
         f.sequential_throughput,
-        f.ratio,
+        f.speedup,
         limbs,
         mcyc,
         ms,
