@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod bench;
+mod bench_prod;
 mod files;
 mod infer;
 mod kat;
@@ -30,12 +31,16 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Replay the NTT known-answer vectors through an engine.
     Kat(kat::KatArgs),
-    /// Generate a secret key file.
+    /// Generate a secret key file (for a model with --model and --data).
     Keygen(files::KeygenArgs),
     /// Encrypt the columns of a CSV file under a secret key.
     Encrypt(files::EncryptArgs),
     /// Decrypt a ciphertext file back to CSV.
     Decrypt(files::DecryptArgs),
+    /// Export the public evaluation keys of a secret key (for the server).
+    Evalkeys(files::EvalkeysArgs),
+    /// Server side: run a model on a ciphertext file with evaluation keys only.
+    Evaluate(files::EvaluateArgs),
     /// Inspect and maintain the PMEM object store (list, verify, compact).
     Store(hearth_sim::store::cli::StoreArgs),
     /// Run a generated network larger than --mem-budget layer by layer from PMEM.
@@ -55,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(a) => files::keygen(a),
         Command::Encrypt(a) => files::encrypt(a),
         Command::Decrypt(a) => files::decrypt(a),
+        Command::Evalkeys(a) => files::evalkeys(a),
+        Command::Evaluate(a) => files::evaluate(a),
         Command::Store(a) => hearth_sim::store::cli::run(a),
         Command::Stream(a) => hearth_sim::stream::cli::run(a),
         Command::Serve(a) => hearth_sim::serve::cli::run(a),

@@ -20,6 +20,7 @@ pub mod params;
 mod rescale_ref;
 #[cfg(feature = "rtl")]
 pub mod rtl;
+pub mod server;
 pub mod session;
 #[cfg(test)]
 mod tests;

@@ -90,13 +90,7 @@ pub fn compare(
 
 /// Peak resident set size of this process in kB, from `/proc/self/status`.
 pub fn peak_rss_kb() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    crate::stream::rss::status_kb("VmHWM:")
 }
 
 /// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`).

@@ -19,6 +19,9 @@
 
 pub mod cli;
 pub mod gen;
+pub mod he;
+pub mod rss;
 mod run;
 
-pub use run::{rss_anon_kb, run, StreamReport};
+pub use rss::{rss_anon_kb, PeakSampler};
+pub use run::{run, StreamReport};

@@ -22,6 +22,13 @@ pub struct BenchArgs {
     /// Print the measurements as JSON.
     #[arg(long)]
     json: bool,
+    /// Also measure production scale: streaming a model over four times the
+    /// memory budget (plaintext and encrypted) and serving many tenants.
+    #[arg(long)]
+    production: bool,
+    /// The numbers of models `--production` serves.
+    #[arg(long, default_value = "1,16,128,256")]
+    models: String,
 }
 
 fn write_csv(d: &Dataset, path: &Path) -> anyhow::Result<()> {
@@ -107,12 +114,21 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             results.push(serde_json::json!({"dataset": case.name, "packing": packing, "hearth": h, "tenseal": t}));
         }
     }
+    let production = if a.production {
+        Some(super::bench_prod::run(&exe, &dir, &a.models)?)
+    } else {
+        None
+    };
     let _ = std::fs::remove_dir_all(&dir);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        let v = serde_json::json!({"inference": results, "production": production});
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     print_table(&results);
+    if let Some(p) = &production {
+        super::bench_prod::print(p);
+    }
     Ok(())
 }
 

@@ -1,8 +1,11 @@
-//! `hearth keygen`, `encrypt`, `decrypt`.
+//! `hearth keygen`, `encrypt`, `decrypt` (the client's side) and
+//! `hearth evalkeys`, `evaluate` (what the client gives the server, and what
+//! the server runs).
 
 use anyhow::Context;
 use hearth_sim::data::Dataset;
-use hearth_sim::he::files;
+use hearth_sim::he::{files, server};
+use hearth_sim::nn::Mlp;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -15,6 +18,12 @@ pub struct KeygenArgs {
     /// Seed (reproducible keys for tests; default: OS entropy).
     #[arg(long)]
     seed: Option<u64>,
+    /// Choose the parameters for this model (default: the bundled models' set).
+    #[arg(long, requires = "data")]
+    model: Option<PathBuf>,
+    /// Calibration rows for --model (CSV; typically the data to be encrypted).
+    #[arg(long, requires = "model")]
+    data: Option<PathBuf>,
 }
 
 /// Arguments of `hearth encrypt`.
@@ -32,6 +41,38 @@ pub struct EncryptArgs {
     /// Seed of the encryption randomness (default: OS entropy).
     #[arg(long)]
     seed: Option<u64>,
+    /// Standardise the columns as this model expects before encrypting
+    /// (what `hearth evaluate` with the model needs).
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Arguments of `hearth evalkeys`.
+#[derive(Debug, clap::Args)]
+pub struct EvalkeysArgs {
+    /// The secret key.
+    #[arg(long)]
+    key: PathBuf,
+    /// Where to write the evaluation keys (public: give them to the server).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Arguments of `hearth evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// The model (`hearth-mlp-v1` safetensors).
+    #[arg(long)]
+    model: PathBuf,
+    /// The client's evaluation keys (`hearth evalkeys`).
+    #[arg(long = "eval-keys")]
+    eval_keys: PathBuf,
+    /// The client's ciphertext file (`hearth encrypt --model`).
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// Where to write the encrypted logits.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// Arguments of `hearth decrypt`.
@@ -50,7 +91,11 @@ pub struct DecryptArgs {
 
 /// Runs `hearth keygen`.
 pub fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
-    let key = files::keygen(files::default_params(), a.seed)?;
+    let params = match (&a.model, &a.data) {
+        (Some(m), Some(d)) => server::params_for_model(&Mlp::load(m)?, &Dataset::load(d)?)?,
+        _ => files::default_params(),
+    };
+    let key = files::keygen(params, a.seed)?;
     files::save_key(&key, &a.out)?;
     eprintln!("wrote secret key {} (keep it private)", a.out.display());
     Ok(())
@@ -59,7 +104,10 @@ pub fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
 /// Runs `hearth encrypt`.
 pub fn encrypt(a: EncryptArgs) -> anyhow::Result<()> {
     let key = files::load_key(&a.key)?;
-    let data = Dataset::load(&a.data)?;
+    let mut data = Dataset::load(&a.data)?;
+    if let Some(m) = &a.model {
+        data = server::standardised(&Mlp::load(m)?, &data)?;
+    }
     let f = files::encrypt(&key, &a.key, &data, a.seed)?;
     files::save_ciphertexts(&f, &a.out)?;
     eprintln!(
@@ -85,5 +133,43 @@ pub fn decrypt(a: DecryptArgs) -> anyhow::Result<()> {
         Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
+    Ok(())
+}
+
+/// Runs `hearth evalkeys`.
+pub fn evalkeys(a: EvalkeysArgs) -> anyhow::Result<()> {
+    let key = files::load_key(&a.key)?;
+    let evk = server::evaluation_keys(&key, &a.key)?;
+    server::save_eval_keys(&evk, &a.out)?;
+    eprintln!(
+        "wrote evaluation keys {} (public; they cannot decrypt)",
+        a.out.display()
+    );
+    Ok(())
+}
+
+/// Runs `hearth evaluate`.
+pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
+    let mlp = Mlp::load(&a.model)?;
+    let evk = server::load_eval_keys(&a.eval_keys)?;
+    let input = files::load_ciphertexts(&a.input)?;
+    let t = std::time::Instant::now();
+    let out = server::evaluate(
+        &evk,
+        &a.eval_keys,
+        &input,
+        &a.input,
+        &mlp,
+        &mut hearth_kernels::ntt::SoftwareNtt,
+    )?;
+    files::save_ciphertexts(&out, &a.out)?;
+    eprintln!(
+        "evaluated {} on {} encrypted rows in {:.2} s; wrote {} encrypted logits to {}",
+        a.model.display(),
+        out.rows,
+        t.elapsed().as_secs_f64(),
+        out.columns.len(),
+        a.out.display()
+    );
     Ok(())
 }

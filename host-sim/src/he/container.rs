@@ -2,12 +2,13 @@
 //!
 //! ```text
 //! b"HEARTH\r\n"      magic (8 bytes; the CR LF catches text-mode mangling)
-//! u8  kind           1 = secret key, 2 = ciphertexts
+//! u8  kind           1 = secret key, 2 = ciphertexts, 3 = evaluation keys
 //! u8  version        1
 //! u16 0              reserved
 //! u32 payload length
 //! u32 CRC-32 (IEEE) of the payload
-//! payload            postcard encoding of [`KeyFile`] or [`CiphertextFile`]
+//! payload            postcard encoding of [`KeyFile`], [`CiphertextFile`]
+//!                    or [`EvalKeyFile`]
 //! ```
 //!
 //! Every way a file can be wrong — too short, wrong magic, another kind,
@@ -33,6 +34,8 @@ pub enum Kind {
     SecretKey = 1,
     /// A [`CiphertextFile`].
     Ciphertexts = 2,
+    /// An [`EvalKeyFile`].
+    EvalKeys = 3,
 }
 
 impl Kind {
@@ -40,7 +43,14 @@ impl Kind {
         match self {
             Kind::SecretKey => "a secret-key file",
             Kind::Ciphertexts => "a ciphertext file",
+            Kind::EvalKeys => "an evaluation-key file",
         }
+    }
+
+    fn from_code(code: u8) -> Option<Self> {
+        [Kind::SecretKey, Kind::Ciphertexts, Kind::EvalKeys]
+            .into_iter()
+            .find(|k| *k as u8 == code)
     }
 }
 
@@ -95,6 +105,20 @@ pub struct CiphertextFile {
     pub ciphertexts: Vec<Vec<u8>>,
 }
 
+/// The public half of a key set that a server needs to evaluate a network
+/// on ciphertexts: the relinearization key (RLWE encryptions of `s²` under
+/// `s`, secure under the circular-security assumption every CKKS library
+/// makes). It cannot decrypt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalKeyFile {
+    /// The parameters.
+    pub params: ParamsDesc,
+    /// The key set it belongs to (as in [`CiphertextFile::key_id`]).
+    pub key_id: [u8; 8],
+    /// The relinearization key (postcard of the kernels' `RelinKey`).
+    pub relin: Vec<u8>,
+}
+
 /// Wraps a payload in the container.
 pub fn seal<T: Serialize>(kind: Kind, payload: &T) -> Result<Vec<u8>> {
     let body = postcard::to_allocvec(payload)
@@ -128,13 +152,7 @@ pub fn open<T: for<'de> Deserialize<'de>>(path: &Path, kind: Kind, bytes: &[u8])
         )));
     }
     if bytes[8] != kind as u8 {
-        let other = if bytes[8] == Kind::SecretKey as u8 {
-            "a secret-key file"
-        } else if bytes[8] == Kind::Ciphertexts as u8 {
-            "a ciphertext file"
-        } else {
-            "an unknown kind of file"
-        };
+        let other = Kind::from_code(bytes[8]).map_or("an unknown kind of file", Kind::name);
         return Err(err(format!(
             "this is {other}, but {} was expected",
             kind.name()

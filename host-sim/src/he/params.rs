@@ -76,12 +76,25 @@ impl Selection {
 /// Chooses parameters for `mlp` given calibrated stage ranges (see
 /// [`crate::nn::calibrate::ranges`]) and the slots the packing needs.
 pub fn select(mlp: &Mlp, ranges: &[f64], min_slots: usize) -> Result<Selection> {
-    let d = depth(mlp);
-    let logits = ranges.last().copied().unwrap_or(1.0).max(1.0);
+    let logits = ranges.last().copied().unwrap_or(1.0);
     let largest = ranges
         .iter()
         .fold(1.0f64, |m, &r| m.max(r))
         .max(post_activation(mlp, ranges));
+    select_for_depth(depth(mlp), logits, largest, min_slots)
+}
+
+/// Chooses parameters for a computation of `d` rescales whose outputs reach
+/// `logits` in magnitude and whose intermediate values reach `largest`
+/// (both before the [`MARGIN`]), with at least `min_slots` slots.
+pub fn select_for_depth(
+    d: usize,
+    logits: f64,
+    largest: f64,
+    min_slots: usize,
+) -> Result<Selection> {
+    let logits = logits.max(1.0);
+    let largest = largest.max(1.0);
     let h = (2.0 * MARGIN * logits).log2().ceil() as u32;
     for log_n in 12..=15u32 {
         if (1usize << (log_n - 1)) < min_slots {

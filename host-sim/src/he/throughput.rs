@@ -8,7 +8,7 @@ use super::layers::{activate, target_scale, Ct, Terms};
 use super::session::{ckks, Session};
 use crate::error::{Error, Result};
 use crate::nn::{Layer, Mlp};
-use hearth_kernels::ckks::Evaluator;
+use hearth_kernels::ckks::{Evaluator, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 
 /// Encrypts a batch (≤ N/2 standardised rows): one ciphertext per feature.
@@ -40,6 +40,17 @@ pub fn evaluate<E: NttEngine<u64>>(
     mlp: &Mlp,
     inputs: Vec<Ct>,
 ) -> Result<Vec<Ct>> {
+    evaluate_with(ev, sess.relin()?, mlp, inputs)
+}
+
+/// [`evaluate`] with the relinearization key alone: what a server that
+/// holds no secret key runs.
+pub fn evaluate_with<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    mlp: &Mlp,
+    inputs: Vec<Ct>,
+) -> Result<Vec<Ct>> {
     let mut terms = Terms::input(inputs);
     let last = mlp.layers.len() - 1;
     for (i, layer) in mlp.layers.iter().enumerate() {
@@ -47,7 +58,7 @@ pub fn evaluate<E: NttEngine<u64>>(
         if i == last {
             return Ok(h);
         }
-        terms = activate(ev, sess.relin()?, &mlp.activation, h)?;
+        terms = activate(ev, rk, &mlp.activation, h)?;
     }
     Err(Error::Invalid("the model has no layers".into()))
 }

@@ -4,6 +4,7 @@
 use super::gen::{decode, layer_name, Layer};
 use crate::error::{Error, Result};
 use crate::store::ObjectStore;
+use crate::stream::rss::rss_anon_kb;
 use std::sync::mpsc::sync_channel;
 
 /// What a streaming run measured.
@@ -29,18 +30,6 @@ pub struct StreamReport {
     pub outputs: Vec<Vec<f32>>,
     /// Wall-clock seconds.
     pub seconds: f64,
-}
-
-/// `RssAnon` of this process in KiB (proc(5)), if the kernel reports it.
-#[must_use]
-pub fn rss_anon_kb() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("RssAnon:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// Runs `layers` layers of `model` from `store` on `rows`, within
