@@ -1,9 +1,12 @@
 //! Serving encrypted models on the simulated machine: NTT jobs on the
 //! device model behind a checked, retrying, software-falling-back engine
-//! ([`device`]), tenants with their own keys whose ciphertexts cannot be
-//! mixed ([`tenant`]),.
+//! ([`device`]), one device thread that batches every tenant's NTT jobs
+//! fairly ([`scheduler`]), tenants with their own keys whose ciphertexts
+//! cannot be mixed ([`tenant`]), and the measurements of `hearth serve`
+//! ([`bench`]).
 
 pub mod bench;
 pub mod cli;
 pub mod device;
+pub mod scheduler;
 pub mod tenant;

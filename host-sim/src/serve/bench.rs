@@ -1,19 +1,97 @@
-//! Serving many tenants' models at once: each tenant has its own keys. The
-//! scheduler takes tenants in waves of two per CPU core, in order (first
-//! come, first served), and within a wave runs one stage (encrypt,
-//! evaluate, decrypt) of every tenant per round on rayon's pool, so no
-//! tenant of a wave starts its next stage before the others finish the
-//! current one. Waves bound the ciphertexts in flight (all tenants' inputs
-//! at once would not fit in memory at 256 models). The figures are
-//! throughput and the anonymous memory each model's keys and state add.
+//! Serving many tenants' models at once, each under its own keys, and the
+//! figures of `hearth serve`.
+//!
+//! Concurrent run: every tenant's inference (encrypt, evaluate, decrypt)
+//! is one task on a rayon pool of `threads` threads, so at most `threads`
+//! tenants have ciphertexts in flight (the bound that keeps hundreds of
+//! models in memory). With [`EngineKind::Device`] every NTT goes through a
+//! [`DeviceClient`] to the one device thread ([`super::scheduler`]), which
+//! batches the pending jobs of all tenants onto the device model while the
+//! other tenants compute; with [`EngineKind::Soft`] each task runs its NTTs
+//! itself with [`SoftwareNtt`].
+//!
+//! Sequential baseline (the "1 model × M sequential runs"): one
+//! model, tenant 0, served `M` times in a row on the calling thread with the
+//! same kind of engine (for the device: the same reliable device engine,
+//! called directly, no scheduler thread).
 
+use super::device::Reliability;
+use super::scheduler::{DeviceClient, DeviceScheduler, SchedulerConfig, SchedulerReport};
 use super::tenant::{Tenant, TenantCt};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::he::RTL_CLOCK_HZ;
 use crate::nn::Mlp;
 use crate::stream::rss_anon_kb;
-use hearth_kernels::ntt::SoftwareNtt;
+use hearth_kernels::ntt::{NttEngine, SoftwareNtt};
 use rayon::prelude::*;
 use std::time::Instant;
+
+mod sequential;
+use sequential::sequential;
+
+/// Which engine runs the NTTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Each CPU task runs its NTTs in software.
+    Soft,
+    /// One device thread batches every tenant's NTTs onto the device model.
+    Device,
+}
+
+/// How to serve.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// The engine.
+    pub engine: EngineKind,
+    /// Threads of the CPU pool (0: four per available core).
+    pub threads: usize,
+    /// The device thread's set-up (faults, retries, quantum); also used for
+    /// the sequential device run.
+    pub scheduler: SchedulerConfig,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            engine: EngineKind::Device,
+            threads: 0,
+            scheduler: SchedulerConfig::default(),
+        }
+    }
+}
+
+/// What the device did in the concurrent run (scheduler) or the
+/// sequential one (direct engine).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceFigures {
+    /// Engine calls the device thread made (batches); for the sequential
+    /// run, the tenant's engine calls.
+    pub batches: u64,
+    /// Mean limbs per batch.
+    pub mean_batch_limbs: f64,
+    /// Most tenants in one batch (1 for the sequential run).
+    pub max_batch_tenants: u64,
+    /// Jobs the device model completed (the driver splits batches).
+    pub device_jobs: u64,
+    /// Device cycles (cycle model of the RTL).
+    pub device_cycles: u64,
+    /// Modeled device seconds at the RTL clock.
+    pub device_seconds: f64,
+    /// Wall-clock seconds spent in NTT engine calls (for the device thread:
+    /// busy time, including copies and batch formation).
+    pub ntt_seconds: f64,
+    /// `ntt_seconds` over the run's wall-clock seconds.
+    pub ntt_share: f64,
+    /// Longest wait of a job from send to reply, µs (scheduler only).
+    pub worst_wait_us: u64,
+    /// Most round-robin rounds a job waited (scheduler only).
+    pub worst_wait_rounds: u64,
+    /// Fewest and most jobs one tenant sent (scheduler only).
+    pub tenant_jobs: (u64, u64),
+    /// Faults, retries and fallbacks.
+    pub reliability: Reliability,
+}
 
 /// Figures for one number of models.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -22,7 +100,11 @@ pub struct ServeFigures {
     pub models: usize,
     /// Samples per model.
     pub rows_per_model: usize,
-    /// Key generation seconds (all tenants, parallel).
+    /// The engine kind of both runs.
+    pub engine: EngineKind,
+    /// CPU pool threads.
+    pub threads: usize,
+    /// Key generation seconds (all tenants, on the pool, in software).
     pub keygen_seconds: f64,
     /// Anonymous memory per model (keys and context), KiB.
     pub per_model_kb: f64,
@@ -30,86 +112,175 @@ pub struct ServeFigures {
     pub concurrent_seconds: f64,
     /// Samples per second, concurrent.
     pub concurrent_throughput: f64,
-    /// Seconds to serve the same models one after another on one thread.
+    /// Seconds to serve one model `models` times in a row on one thread.
     pub sequential_seconds: f64,
+    /// Samples per second, sequential.
+    pub sequential_throughput: f64,
+    /// Share of the sequential run's wall-clock time spent in NTT engine
+    /// calls (the rest is the CPU's CKKS work).
+    pub sequential_ntt_share: f64,
     /// `sequential_seconds / concurrent_seconds`.
     pub speedup: f64,
-    /// Predictions that differ from the plaintext model's.
+    /// Predictions (both runs) that differ from the plaintext model's.
     pub disagreements: usize,
+    /// The device in the concurrent run.
+    pub device: Option<DeviceFigures>,
+    /// The device in the sequential run.
+    pub sequential_device: Option<DeviceFigures>,
 }
 
-fn serve_one(t: &mut Tenant, mlp: &Mlp, rows: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
-    let mut e = SoftwareNtt;
-    let cts = t.encrypt(&mut e, mlp, rows)?;
-    let out = t.evaluate(&mut e, mlp, cts)?;
-    t.decrypt_logits(&mut e, &out, rows.len())
+/// Runs every tenant's inference on `pool`, one task per tenant, with the
+/// engine `engine_for(i)` for tenant `i`; `finish` turns the output
+/// ciphertexts into the task's result.
+pub fn run_all<E, R, F, G>(
+    pool: &rayon::ThreadPool,
+    tenants: &mut [Tenant],
+    mlp: &Mlp,
+    rows: &[Vec<f64>],
+    engine_for: F,
+    finish: G,
+) -> Result<Vec<R>>
+where
+    E: NttEngine<u64>,
+    R: Send,
+    F: Fn(usize) -> E + Sync,
+    G: Fn(&Tenant, &mut E, Vec<TenantCt>) -> Result<R> + Sync,
+{
+    pool.install(|| {
+        tenants
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut e = engine_for(i);
+                let cts = t.encrypt(&mut e, mlp, rows)?;
+                let out = t.evaluate(&mut e, mlp, cts)?;
+                finish(t, &mut e, out)
+            })
+            .collect()
+    })
+}
+
+/// A pool of `threads` threads (0: four per available core).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if threads == 0 { 4 * cores } else { threads };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot build a pool of {threads} threads: {e}")))
+}
+
+fn logits<E: NttEngine<u64>>(
+    t: &Tenant,
+    e: &mut E,
+    out: Vec<TenantCt>,
+    rows: usize,
+) -> Result<Vec<Vec<f64>>> {
+    t.decrypt_logits(e, &out, rows)
+}
+
+fn wrong(mlp: &Mlp, rows: &[Vec<f64>], logits: &[Vec<f64>]) -> usize {
+    logits
+        .iter()
+        .zip(rows)
+        .filter(|(l, r)| crate::nn::model::argmax(l) != mlp.predict(r))
+        .count()
 }
 
 /// Serves `models` tenants (each its own keys, the same network `mlp` and
-/// `rows`), concurrently by rounds, then sequentially, and measures both.
-pub fn serve(mlp: &Mlp, rows: &[Vec<f64>], models: usize) -> Result<ServeFigures> {
+/// `rows`) concurrently, then one of them `models` times sequentially, and
+/// measures both.
+pub fn serve(
+    mlp: &Mlp,
+    rows: &[Vec<f64>],
+    models: usize,
+    opts: &ServeOptions,
+) -> Result<ServeFigures> {
+    let pool = pool(opts.threads)?;
     let rss0 = rss_anon_kb().unwrap_or(0);
     let t = Instant::now();
-    let mut tenants: Vec<Tenant> = (0..models)
-        .into_par_iter()
-        .map(|i| {
-            Tenant::new(
-                &format!("tenant{i}"),
-                mlp,
-                rows,
-                Some(i as u64),
-                &mut SoftwareNtt,
-            )
-        })
-        .collect::<Result<_>>()?;
+    let mut tenants: Vec<Tenant> = pool.install(|| {
+        (0..models)
+            .into_par_iter()
+            .map(|i| {
+                let seed = Some(i as u64);
+                Tenant::new(&format!("tenant{i}"), mlp, rows, seed, &mut SoftwareNtt)
+            })
+            .collect::<Result<_>>()
+    })?;
     let keygen_seconds = t.elapsed().as_secs_f64();
-    let per_model_kb = rss_anon_kb().unwrap_or(0).saturating_sub(rss0) as f64 / models as f64;
+    let per_model_kb =
+        rss_anon_kb().unwrap_or(0).saturating_sub(rss0) as f64 / models.max(1) as f64;
 
-    // Concurrent: waves of a few tenants per core; within a wave, round 1
-    // encrypts for all, round 2 evaluates all, round 3 decrypts all. Waves
-    // bound the ciphertexts in flight; rounds keep the wave's tenants in step.
+    let n = rows.len();
+    let finish = |t: &Tenant, e: &mut _, out| logits(t, e, out, n);
     let t = Instant::now();
-    let wave = 2 * rayon::current_num_threads().max(1);
-    let mut logits: Vec<Vec<Vec<f64>>> = Vec::with_capacity(models);
-    for group in tenants.chunks_mut(wave) {
-        let enc: Vec<Vec<TenantCt>> = group
-            .par_iter_mut()
-            .map(|t| t.encrypt(&mut SoftwareNtt, mlp, rows))
-            .collect::<Result<_>>()?;
-        let out: Vec<Vec<TenantCt>> = group
-            .par_iter()
-            .zip(enc)
-            .map(|(t, c)| t.evaluate(&mut SoftwareNtt, mlp, c))
-            .collect::<Result<_>>()?;
-        let l: Vec<Vec<Vec<f64>>> = group
-            .par_iter()
-            .zip(&out)
-            .map(|(t, o)| t.decrypt_logits(&mut SoftwareNtt, o, rows.len()))
-            .collect::<Result<_>>()?;
-        logits.extend(l);
-    }
+    let (all, report) = match opts.engine {
+        EngineKind::Soft => {
+            let all = run_all(&pool, &mut tenants, mlp, rows, |_| SoftwareNtt, finish)?;
+            (all, None)
+        }
+        EngineKind::Device => {
+            let sched = DeviceScheduler::spawn(opts.scheduler)?;
+            let client = |i: usize| sched.client(i as u32);
+            let finish = |t: &Tenant, e: &mut DeviceClient, out| logits(t, e, out, n);
+            let all = run_all(&pool, &mut tenants, mlp, rows, client, finish)?;
+            (all, Some(sched.finish()?))
+        }
+    };
     let concurrent_seconds = t.elapsed().as_secs_f64();
+    let mut disagreements: usize = all.iter().map(|l| wrong(mlp, rows, l)).sum();
+    let device = report.map(|r| scheduler_figures(&r, concurrent_seconds));
 
-    let t = Instant::now();
-    for tenant in tenants.iter_mut() {
-        serve_one(tenant, mlp, rows)?;
-    }
-    let sequential_seconds = t.elapsed().as_secs_f64();
-
-    let disagreements = logits
-        .iter()
-        .flat_map(|l| l.iter().zip(rows))
-        .filter(|(l, r)| crate::nn::model::argmax(l) != mlp.predict(r))
-        .count();
+    let (sequential_seconds, seq_wrong, seq_ntt, sequential_device) = match tenants.first_mut() {
+        Some(first) => sequential(first, mlp, rows, models, opts)?,
+        None => (0.0, 0, 0.0, None),
+    };
+    disagreements += seq_wrong;
+    let samples = (models * rows.len()) as f64;
     Ok(ServeFigures {
         models,
         rows_per_model: rows.len(),
+        engine: opts.engine,
+        threads: pool.current_num_threads(),
         keygen_seconds,
         per_model_kb,
         concurrent_seconds,
-        concurrent_throughput: (models * rows.len()) as f64 / concurrent_seconds.max(1e-12),
+        concurrent_throughput: samples / concurrent_seconds.max(1e-12),
         sequential_seconds,
+        sequential_throughput: samples / sequential_seconds.max(1e-12),
+        sequential_ntt_share: seq_ntt / sequential_seconds.max(1e-12),
         speedup: sequential_seconds / concurrent_seconds.max(1e-12),
         disagreements,
+        device,
+        sequential_device,
     })
+}
+
+fn scheduler_figures(r: &SchedulerReport, wall: f64) -> DeviceFigures {
+    let jobs = r.tenants.values().map(|s| s.jobs);
+    DeviceFigures {
+        batches: r.batches,
+        mean_batch_limbs: r.mean_batch_limbs(),
+        max_batch_tenants: r.max_batch_tenants,
+        device_jobs: r.device_jobs,
+        device_cycles: r.device_cycles,
+        device_seconds: r.device_cycles as f64 / RTL_CLOCK_HZ,
+        ntt_seconds: r.busy_seconds,
+        ntt_share: r.busy_seconds / wall.max(1e-12),
+        worst_wait_us: r
+            .tenants
+            .values()
+            .map(|s| s.worst_wait_us)
+            .max()
+            .unwrap_or(0),
+        worst_wait_rounds: r
+            .tenants
+            .values()
+            .map(|s| s.worst_wait_rounds)
+            .max()
+            .unwrap_or(0),
+        tenant_jobs: (jobs.clone().min().unwrap_or(0), jobs.max().unwrap_or(0)),
+        reliability: r.reliability,
+    }
 }

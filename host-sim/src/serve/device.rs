@@ -256,3 +256,12 @@ pub fn reliability(engine: &mut DeviceEngine) -> Reliability {
         fallbacks,
     }
 }
+
+/// Limbs of degree `n` the device takes in one job: its batch limit, or as
+/// many as its data region holds if that is fewer (at least 1).
+pub fn batch_capacity(engine: &mut DeviceEngine, n: usize) -> usize {
+    let driver = engine.primary().inner.inner.driver();
+    let max_batch = driver.capabilities().max_batch as usize;
+    let data = driver.layout().data_words as usize;
+    (data / n.max(1)).min(max_batch).max(1)
+}
