@@ -71,22 +71,23 @@ pub fn print(v: &Value) {
     let e = &v["stream_encrypted"];
     println!(
         "{:<22} {:>10.1} {:>10.1} {:>16.1} {:>17.4}×",
-        "encrypted (CKKS)",
+        format!("encrypted (CKKS, {})", e["engine"].as_str().unwrap_or("-")),
         mib(f(e, &["run", "model_bytes"])),
         mib(f(e, &["run", "budget_bytes"])),
         f(e, &["run", "rss_anon_peak_kb"]) / 1024.0,
         f(e, &["run", "traffic_ratio"])
     );
     println!(
-        "\n{:<8} {:>14} {:>14} {:>22} {:>12}",
-        "models", "concurrent/s", "sequential/s", "concurrent/sequential", "KiB/model"
+        "\n{:<8} {:<7} {:>14} {:>14} {:>22} {:>12}",
+        "models", "engine", "concurrent/s", "sequential/s", "concurrent/sequential", "KiB/model"
     );
     for r in v["serve"].as_array().into_iter().flatten() {
         let seq = f(r, &["sequential_seconds"]);
         let samples = f(r, &["models"]) * f(r, &["rows_per_model"]);
         println!(
-            "{:<8} {:>14.1} {:>14.1} {:>21.2}× {:>12.0}",
+            "{:<8} {:<7} {:>14.1} {:>14.1} {:>21.2}× {:>12.0}",
             r["models"].as_u64().unwrap_or(0),
+            r["engine"].as_str().unwrap_or("-"),
             f(r, &["concurrent_throughput"]),
             samples / seq,
             f(r, &["speedup"]),
