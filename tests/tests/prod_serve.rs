@@ -16,6 +16,12 @@ fn three_tenants_served_through_the_device_scheduler_agree_with_plaintext() {
     assert_eq!(opts.engine, EngineKind::Device, "the device is the default");
     let f = serve(&mlp, &rows, 3, &opts).unwrap();
     assert_eq!((f.models, f.rows_per_model, f.threads), (3, 3, 4));
+    // By default the tenants' relinearization keys live in the PMEM store.
+    assert!(
+        f.keys_in_pmem && f.parked_key_bytes > 3 << 20,
+        "{}",
+        f.parked_key_bytes
+    );
     assert_eq!(f.disagreements, 0);
     assert!(f.concurrent_throughput > 0.0 && f.sequential_seconds > 0.0);
     let d = f.device.expect("the scheduler's figures");

@@ -70,3 +70,91 @@ fn tenants_cannot_mix_ciphertexts() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn parked_keys_evaluate_identically_and_foreign_or_corrupt_keys_are_refused() {
+    use std::sync::{Arc, Mutex};
+    let (mlp, rows) = prod_common::breast_cancer(4);
+    let mut e = SoftwareNtt;
+    let selection = Tenant::selection(&mlp, &rows).unwrap();
+    let ctx = Arc::new(hearth_kernels::ckks::CkksContext::new(selection.params.clone()).unwrap());
+    let new = |name: &str, seed| {
+        Tenant::new_in(
+            name,
+            ctx.clone(),
+            selection.clone(),
+            Some(seed),
+            &mut SoftwareNtt,
+        )
+        .unwrap()
+    };
+    // The same keys as a tenant with its own context.
+    let mut resident = Tenant::new("carol", &mlp, &rows, Some(3), &mut e).unwrap();
+    let mut carol = new("carol", 3);
+    let mut dave = new("dave", 4);
+    assert_eq!(carol.key, resident.key);
+
+    let dir = std::env::temp_dir().join(format!("hearth-park-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Arc::new(Mutex::new(
+        ObjectStore::create(dir.join("keys.pmem"), 32 << 20).unwrap(),
+    ));
+    let bytes = carol.park(&store).unwrap();
+    assert!(
+        bytes > 1 << 20,
+        "a relinearization key is megabytes: {bytes}"
+    );
+    assert!(carol.session.rk.is_none());
+    dave.park(&store).unwrap();
+
+    // Parked and resident keys give the same output ciphertexts.
+    let cts = resident.encrypt(&mut e, &mlp, &rows).unwrap();
+    let want: Vec<Vec<u8>> = resident
+        .evaluate(&mut e, &mlp, cts.clone())
+        .unwrap()
+        .iter()
+        .map(|c| resident.to_bytes(c))
+        .collect();
+    let got: Vec<Vec<u8>> = carol
+        .evaluate(&mut e, &mlp, cts.clone())
+        .unwrap()
+        .iter()
+        .map(|c| carol.to_bytes(c))
+        .collect();
+    assert_eq!(got, want);
+
+    // Dave's key under carol's record: refused, not used.
+    {
+        let mut s = store.lock().unwrap();
+        let foreign = s.get(&dave.relin_record()).unwrap();
+        s.put(&carol.relin_record(), RecordKind::PublicKey, &foreign)
+            .unwrap();
+    }
+    let err = carol
+        .evaluate(&mut e, &mlp, cts.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("refusing to mix tenants"), "{err}");
+
+    // A truncated key record: a typed error naming the record.
+    {
+        let mut s = store.lock().unwrap();
+        s.put(
+            &carol.relin_record(),
+            RecordKind::PublicKey,
+            &carol.key.0.to_le_bytes()[..4],
+        )
+        .unwrap();
+    }
+    let err = carol
+        .evaluate(&mut e, &mlp, cts.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&carol.relin_record()), "{err}");
+    assert!(carol.unpark_resident().is_err());
+
+    // Missing: the store says so.
+    store.lock().unwrap().remove(&carol.relin_record()).unwrap();
+    assert!(carol.evaluate(&mut e, &mlp, cts).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -17,14 +17,15 @@ use hearth_kernels::ckks::{
 use hearth_kernels::ntt::NttEngine;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use std::sync::Arc;
 use zeroize::Zeroize;
 
 /// Keys and context of one client.
 pub struct Session {
     /// The chosen parameters.
     pub selection: Selection,
-    /// The CKKS context.
-    pub ctx: CkksContext<u64>,
+    /// The CKKS context (shared by sessions of the same parameters).
+    pub ctx: Arc<CkksContext<u64>>,
     /// The secret key (client side).
     pub sk: SecretKey<u64>,
     /// Relinearization key (server side; absent in encrypt/decrypt-only sessions).
@@ -66,10 +67,22 @@ impl Session {
         rotations: &[i64],
         engine: &mut E,
     ) -> Result<Self> {
+        let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?);
+        Self::new_in(ctx, selection, seed, rotations, engine)
+    }
+
+    /// [`Session::new`] over an existing context of the same parameters.
+    pub fn new_in<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        seed: Option<u64>,
+        rotations: &[i64],
+        engine: &mut E,
+    ) -> Result<Self> {
         let mut rng = rng_from(seed)?;
         let mut key_seed = [0u8; 32];
         rng.fill_bytes(&mut key_seed);
-        let s = Self::from_key_seed(selection, &key_seed, Some(rotations), rng, engine);
+        let s = Self::from_key_seed_in(ctx, selection, &key_seed, Some(rotations), rng, engine);
         key_seed.zeroize();
         s
     }
@@ -84,7 +97,26 @@ impl Session {
         rng: ChaCha20Rng,
         engine: &mut E,
     ) -> Result<Self> {
-        let ctx = CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?;
+        let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?);
+        Self::from_key_seed_in(ctx, selection, key_seed, eval, rng, engine)
+    }
+
+    /// [`Session::from_key_seed`] over an existing context of the same
+    /// parameters (many tenants share one: its NTT tables and encoder are
+    /// most of a session's memory).
+    pub fn from_key_seed_in<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        key_seed: &[u8; 32],
+        eval: Option<&[i64]>,
+        rng: ChaCha20Rng,
+        engine: &mut E,
+    ) -> Result<Self> {
+        if ctx.params() != &selection.params {
+            return Err(Error::Invalid(
+                "the shared CKKS context has other parameters than the session".into(),
+            ));
+        }
         let mut krng = ChaCha20Rng::from_seed(*key_seed);
         let sk = SecretKey::generate(&ctx, engine, &mut krng).map_err(ckks)?;
         let (rk, gk) = match eval {

@@ -10,20 +10,33 @@
 //! other tenants compute; with [`EngineKind::Soft`] each task runs its NTTs
 //! itself with [`SoftwareNtt`].
 //!
+//! Keys: all tenants share one CKKS context (same parameters), and with
+//! [`ServeOptions::park_keys`] (the default) each tenant's relinearization
+//! key is written to a PMEM object store as soon as it is generated and read
+//! back for each of its evaluations, so the resident memory per model is
+//! its secret key and bookkeeping, not its evaluation key.
+//!
 //! Sequential baseline (the "1 model × M sequential runs"): one
 //! model, tenant 0, served `M` times in a row on the calling thread with the
 //! same kind of engine (for the device: the same reliable device engine,
-//! called directly, no scheduler thread).
+//! called directly, no scheduler thread), its key resident.
 
 use super::device::Reliability;
 use super::scheduler::{DeviceClient, DeviceScheduler, SchedulerConfig, SchedulerReport};
 use super::tenant::{Tenant, TenantCt};
 use crate::error::{Error, Result};
+use crate::he::params::Selection;
+use crate::he::session::ckks;
 use crate::he::RTL_CLOCK_HZ;
 use crate::nn::Mlp;
+use crate::store::ObjectStore;
 use crate::stream::rss_anon_kb;
+use hearth_kernels::ckks::CkksContext;
 use hearth_kernels::ntt::{NttEngine, SoftwareNtt};
 use rayon::prelude::*;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 mod sequential;
@@ -49,6 +62,10 @@ pub struct ServeOptions {
     /// The device thread's set-up (faults, retries, quantum); also used for
     /// the sequential device run.
     pub scheduler: SchedulerConfig,
+    /// Park every tenant's relinearization key in a PMEM object store (a
+    /// fresh mapped file in the temporary directory) and read it back for
+    /// each evaluation, instead of keeping it in memory.
+    pub park_keys: bool,
 }
 
 impl Default for ServeOptions {
@@ -57,6 +74,7 @@ impl Default for ServeOptions {
             engine: EngineKind::Device,
             threads: 0,
             scheduler: SchedulerConfig::default(),
+            park_keys: true,
         }
     }
 }
@@ -106,8 +124,14 @@ pub struct ServeFigures {
     pub threads: usize,
     /// Key generation seconds (all tenants, on the pool, in software).
     pub keygen_seconds: f64,
-    /// Anonymous memory per model (keys and context), KiB.
+    /// Anonymous memory per model after key generation (the tenants'
+    /// sessions over one shared context, plus their relinearization keys
+    /// unless parked), KiB.
     pub per_model_kb: f64,
+    /// Relinearization keys parked in the PMEM store.
+    pub keys_in_pmem: bool,
+    /// Bytes of the parked keys in the store.
+    pub parked_key_bytes: u64,
     /// Seconds to serve every model concurrently.
     pub concurrent_seconds: f64,
     /// Samples per second, concurrent.
@@ -199,12 +223,31 @@ pub fn serve(
     let pool = pool(opts.threads)?;
     let rss0 = rss_anon_kb().unwrap_or(0);
     let t = Instant::now();
+    let selection = Tenant::selection(mlp, rows)?;
+    let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?);
+    let store = if opts.park_keys {
+        Some(key_store(&selection, models)?)
+    } else {
+        None
+    };
+    let parked = AtomicU64::new(0);
     let mut tenants: Vec<Tenant> = pool.install(|| {
         (0..models)
             .into_par_iter()
             .map(|i| {
                 let seed = Some(i as u64);
-                Tenant::new(&format!("tenant{i}"), mlp, rows, seed, &mut SoftwareNtt)
+                let name = format!("tenant{i}");
+                let mut t = Tenant::new_in(
+                    &name,
+                    ctx.clone(),
+                    selection.clone(),
+                    seed,
+                    &mut SoftwareNtt,
+                )?;
+                if let Some((s, _)) = &store {
+                    parked.fetch_add(t.park(s)?, Ordering::Relaxed);
+                }
+                Ok(t)
             })
             .collect::<Result<_>>()
     })?;
@@ -237,6 +280,10 @@ pub fn serve(
         None => (0.0, 0, 0.0, None),
     };
     disagreements += seq_wrong;
+    drop(tenants);
+    if let Some((_, path)) = store {
+        let _ = std::fs::remove_file(path);
+    }
     let samples = (models * rows.len()) as f64;
     Ok(ServeFigures {
         models,
@@ -245,6 +292,8 @@ pub fn serve(
         threads: pool.current_num_threads(),
         keygen_seconds,
         per_model_kb,
+        keys_in_pmem: opts.park_keys,
+        parked_key_bytes: parked.into_inner(),
         concurrent_seconds,
         concurrent_throughput: samples / concurrent_seconds.max(1e-12),
         sequential_seconds,
@@ -255,6 +304,23 @@ pub fn serve(
         device,
         sequential_device,
     })
+}
+
+/// A fresh PMEM object store in the temporary directory, large enough for
+/// `models` relinearization keys of `selection`'s parameters (postcard
+/// writes at most 9 bytes per word).
+fn key_store(selection: &Selection, models: usize) -> Result<(Arc<Mutex<ObjectStore>>, PathBuf)> {
+    let p = &selection.params;
+    let ext = (p.chain().len() + p.special().len()) as u64;
+    let key = p.dnum() as u64 * 2 * ext * p.degree() as u64 * 9 + 4096;
+    static RUN: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "hearth-serve-keys-{}-{}.pmem",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    let store = ObjectStore::create(&path, models as u64 * key + (4 << 20))?;
+    Ok((Arc::new(Mutex::new(store)), path))
 }
 
 fn scheduler_figures(r: &SchedulerReport, wall: f64) -> DeviceFigures {

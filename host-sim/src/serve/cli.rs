@@ -39,6 +39,18 @@ pub struct ServeArgs {
     /// Print JSON (one object per model count).
     #[arg(long)]
     json: bool,
+    /// Where the tenants' relinearization keys live between evaluations.
+    #[arg(long, value_enum, default_value_t = KeyPlace::Pmem)]
+    keys: KeyPlace,
+}
+
+/// Where `hearth serve` keeps the tenants' relinearization keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyPlace {
+    /// In memory, for the whole run.
+    Memory,
+    /// In a PMEM object store, read back for each evaluation.
+    Pmem,
 }
 
 /// Runs `hearth serve`.
@@ -56,12 +68,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             quantum: a.quantum,
             ..SchedulerConfig::default()
         },
+        park_keys: a.keys == KeyPlace::Pmem,
     };
     if !a.json {
         println!(
-            "{:>6} {:>6} {:>9} {:>8} {:>9} {:>8} {:>9} {:>6} {:>7} {:>9} {:>9} {:>6} {:>5} {:>5}",
+            "{:>6} {:>6} {:>6} {:>9} {:>8} {:>9} {:>8} {:>9} {:>6} {:>7} {:>9} {:>9} {:>6} {:>5} {:>5}",
             "models",
             "engine",
+            "keys",
             "KiB/model",
             "conc. s",
             "samples/s",
@@ -103,9 +117,10 @@ fn print_row(f: &ServeFigures) {
         None => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
     };
     println!(
-        "{:>6} {:>6} {:>9.0} {:>8.2} {:>9.1} {:>8.2} {:>9.1} {:>6.2} {:>7} {:>9} {:>9} {:>6} {:>5} {:>5}",
+        "{:>6} {:>6} {:>6} {:>9.0} {:>8.2} {:>9.1} {:>8.2} {:>9.1} {:>6.2} {:>7} {:>9} {:>9} {:>6} {:>5} {:>5}",
         f.models,
         engine,
+        if f.keys_in_pmem { "pmem" } else { "memory" },
         f.per_model_kb,
         f.concurrent_seconds,
         f.concurrent_throughput,

@@ -5,15 +5,24 @@
 //! wrong key, CKKS decryption does not fail by itself, it returns noise
 //! (the message masked by `a·(s − s')`), and evaluation with the wrong
 //! relinearization key silently produces garbage.
+//!
+//! Tenants of the same parameters share one CKKS context
+//! ([`Tenant::new_in`]). A tenant's relinearization key — the server's
+//! largest per-tenant object — can be parked in the PMEM object store
+//! ([`Tenant::park`]) and is then read back for each evaluation; its record
+//! starts with the tenant's key identifier, so a key of another tenant
+//! under this tenant's name is refused, not used.
 
 use crate::error::Result;
 use crate::he::params::{self, Selection};
 use crate::he::session::{ckks, rng_from, Session};
 use crate::he::{engine::Lend, throughput};
 use crate::nn::Mlp;
-use hearth_kernels::ckks::{Ciphertext, Evaluator};
+use crate::store::{ObjectStore, RecordKind};
+use hearth_kernels::ckks::{Ciphertext, CkksContext, Evaluator, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use rand::RngExt;
+use std::sync::{Arc, Mutex};
 
 /// Identifier of one tenant's key set (random, drawn at key generation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -56,6 +65,8 @@ pub struct Tenant {
     pub key: KeyId,
     /// Its keys and context.
     pub session: Session,
+    /// Where its relinearization key is when it is not in `session`.
+    parked: Option<(Arc<Mutex<ObjectStore>>, String)>,
 }
 
 impl Tenant {
@@ -68,15 +79,100 @@ impl Tenant {
         seed: Option<u64>,
         engine: &mut E,
     ) -> Result<Self> {
+        let selection = Self::selection(mlp, calibration)?;
+        let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone()).map_err(ckks)?);
+        Self::new_in(name, ctx, selection, seed, engine)
+    }
+
+    /// The parameters [`Tenant::new`] chooses for `mlp` and `calibration`.
+    pub fn selection(mlp: &Mlp, calibration: &[Vec<f64>]) -> Result<Selection> {
         let ranges = crate::nn::calibrate::ranges(mlp, calibration);
-        let selection: Selection = params::select(mlp, &ranges, 1)?;
+        params::select(mlp, &ranges, 1)
+    }
+
+    /// A tenant over a shared context `ctx` of `selection`'s parameters
+    /// (the same keys as [`Tenant::new`] for the same seed).
+    pub fn new_in<E: NttEngine<u64>>(
+        name: &str,
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        seed: Option<u64>,
+        engine: &mut E,
+    ) -> Result<Self> {
         let key = KeyId(rng_from(seed.map(|s| s ^ 0x6b65_7969))?.random());
-        let session = Session::new(selection, seed, &[], engine)?;
+        let session = Session::new_in(ctx, selection, seed, &[], engine)?;
         Ok(Self {
             name: name.to_string(),
             key,
             session,
+            parked: None,
         })
+    }
+
+    /// The store record of this tenant's relinearization key.
+    #[must_use]
+    pub fn relin_record(&self) -> String {
+        format!("tenants/{}/{:016x}/relin", self.name, self.key.0)
+    }
+
+    /// Moves the relinearization key into `store` (record
+    /// [`Tenant::relin_record`]: the key identifier, then the key in
+    /// postcard); evaluations read it back. Returns the record's bytes.
+    pub fn park(&mut self, store: &Arc<Mutex<ObjectStore>>) -> Result<u64> {
+        let rk = self.session.rk.take().ok_or_else(|| {
+            crate::Error::Invalid(format!("tenant `{}` has no key to park", self.name))
+        })?;
+        let mut body = self.key.0.to_le_bytes().to_vec();
+        body.extend(
+            postcard::to_allocvec(&rk)
+                .map_err(|e| crate::Error::Invalid(format!("encoding a tenant key: {e}")))?,
+        );
+        drop(rk);
+        let record = self.relin_record();
+        store
+            .lock()
+            .map_err(|_| crate::Error::Invalid("the key store's lock is poisoned".into()))?
+            .put(&record, RecordKind::PublicKey, &body)?;
+        self.parked = Some((store.clone(), record));
+        Ok(body.len() as u64)
+    }
+
+    /// Brings a parked relinearization key back into memory for good.
+    pub fn unpark_resident(&mut self) -> Result<()> {
+        if let Some((store, record)) = self.parked.take() {
+            match self.unpark(&store, &record) {
+                Ok(rk) => self.session.rk = Some(rk),
+                Err(e) => {
+                    self.parked = Some((store, record));
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the parked relinearization key back and checks it: this
+    /// tenant's key identifier, well formed for the context.
+    fn unpark(&self, store: &Mutex<ObjectStore>, record: &str) -> Result<RelinKey<u64>> {
+        let bytes = store
+            .lock()
+            .map_err(|_| crate::Error::Invalid("the key store's lock is poisoned".into()))?
+            .get(record)?;
+        let (id, rest) = bytes
+            .split_first_chunk::<8>()
+            .ok_or_else(|| into_error(TenantError::Malformed(format!("{record} is too short"))))?;
+        let found = u64::from_le_bytes(*id);
+        if found != self.key.0 {
+            return Err(into_error(TenantError::KeyMismatch {
+                tenant: self.name.clone(),
+                expected: self.key.0,
+                found,
+            }));
+        }
+        let rk: RelinKey<u64> = postcard::from_bytes(rest)
+            .map_err(|e| into_error(TenantError::Malformed(format!("{record}: {e}"))))?;
+        rk.0.validate(&self.session.ctx).map_err(ckks)?;
+        Ok(rk)
     }
 
     /// Checks that `c` was made under this tenant's keys (the typed refusal
@@ -121,8 +217,17 @@ impl Tenant {
             self.check(c).map_err(into_error)?;
         }
         let cts = inputs.into_iter().map(|c| c.ct).collect();
+        let loaded;
+        let rk = match (&self.session.rk, &self.parked) {
+            (Some(rk), _) => rk,
+            (None, Some((store, record))) => {
+                loaded = self.unpark(store, record)?;
+                &loaded
+            }
+            (None, None) => self.session.relin()?,
+        };
         let mut ev = Evaluator::new(&self.session.ctx, Lend(engine));
-        let out = throughput::evaluate(&mut ev, &self.session, mlp, cts)?;
+        let out = throughput::evaluate_with(&mut ev, rk, mlp, cts)?;
         Ok(out
             .into_iter()
             .map(|ct| TenantCt { key: self.key, ct })
