@@ -18,6 +18,7 @@
 //! Kill points: 200 by default; `HEARTH_CRASH_ROUNDS` sets more (the soak run,
 //! `cargo xtask soak`).
 
+use hearth_sim::rng::splitmix64 as splitmix;
 use hearth_sim::store::{ObjectStore, RecordKind};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -27,14 +28,6 @@ use std::time::{Duration, Instant};
 
 const NAMES: u64 = 48;
 const STORE_BYTES: u64 = 1 << 20;
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 fn name(i: u64) -> String {
     format!("tenant{}/obj{}", i % 7, i)

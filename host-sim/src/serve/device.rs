@@ -22,6 +22,7 @@
 //! `O(N)` cost per limb.
 
 use crate::device::{Fault, Params, SimDelay, SimDevice};
+use crate::rng::splitmix64 as splitmix;
 use hearth_hal::engine::{FallbackEngine, FallbackStats, PipelineEngine};
 use hearth_hal::pipeline::{Config, Pipeline};
 use hearth_hal::regmap::ErrorCode;
@@ -38,14 +39,6 @@ pub struct Faulty<E> {
     state: u64,
     /// Faults injected so far.
     pub injected: u64,
-}
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl<E> Faulty<E> {

@@ -5,15 +5,8 @@
 //! bounded through the square activation.
 
 use crate::error::{Error, Result};
+use crate::rng::splitmix64 as splitmix;
 use crate::store::{ObjectStore, RecordKind};
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// The name of layer `i` of `model`.
 #[must_use]
