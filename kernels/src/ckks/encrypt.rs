@@ -24,6 +24,18 @@ use crate::arith::{Modulus, Word};
 use crate::ntt::{NttEngine, NttPlan};
 use crate::poly::{Domain, RnsPoly};
 
+/// Checks that every buffer of a per-limb encryption holds `n` words.
+pub(crate) fn all_of_length(n: usize, lens: &[usize]) -> Result<(), CkksError> {
+    match lens.iter().find(|&&l| l != n) {
+        Some(&len) => Err(crate::Error::LengthMismatch {
+            expected: n,
+            actual: len,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// The small polynomials of one public-key encryption, sampled in the fixed
 /// order `v`, `e_0`, `e_1`. Zeroized on drop.
 pub struct EncryptionNoise {
@@ -87,13 +99,7 @@ pub fn encrypt_pk_limb<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
         c1.len(),
         scratch.len(),
     ];
-    if let Some(&len) = lens.iter().find(|&&l| l != n) {
-        return Err(crate::Error::LengthMismatch {
-            expected: n,
-            actual: len,
-        }
-        .into());
-    }
+    all_of_length(n, &lens)?;
     let m = *plan.modulus();
     fill_small(&m, v, scratch);
     engine.forward(&[plan], scratch)?;

@@ -93,13 +93,7 @@ pub fn encrypt_pk_limb_lowmem<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
         ntt_v.len(),
         out.len(),
     ];
-    if let Some(&len) = lens.iter().find(|&&l| l != n) {
-        return Err(crate::Error::LengthMismatch {
-            expected: n,
-            actual: len,
-        }
-        .into());
-    }
+    super::encrypt::all_of_length(n, &lens)?;
     let m = *plan.modulus();
     for (x, &s) in ntt_v.iter_mut().zip(v) {
         *x = reduce_i32(&m, i32::from(s));
