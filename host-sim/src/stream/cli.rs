@@ -70,13 +70,7 @@ pub fn run(a: StreamArgs) -> anyhow::Result<()> {
         eprintln!("generating {model} into {}", a.store.display());
         generate(&mut store, &model, layers, width, 1)?;
     }
-    let rows: Vec<Vec<f32>> = (0..a.rows)
-        .map(|r| {
-            (0..width)
-                .map(|j| ((r * 31 + j * 7) % 13) as f32 / 13.0)
-                .collect()
-        })
-        .collect();
+    let rows = super::he::model::rows(a.rows, width);
     let budget = mem_budget_mib << 20;
     let (rep, _) = super::run(store, &model, layers, rows, budget)?;
     if a.json {

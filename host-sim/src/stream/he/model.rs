@@ -24,7 +24,8 @@ pub struct Ranges {
     pub largest: f64,
 }
 
-/// The deterministic input rows of `hearth stream` (values in `[0, 1)`).
+/// The deterministic input rows of `hearth stream`, plaintext and encrypted
+/// (values in `[0, 1)`).
 #[must_use]
 pub fn rows(count: usize, width: usize) -> Vec<Vec<f32>> {
     (0..count)
