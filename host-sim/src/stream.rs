@@ -23,5 +23,5 @@ pub mod he;
 pub mod rss;
 mod run;
 
-pub use rss::{rss_anon_kb, PeakSampler};
+pub use rss::{return_freed_buffers, rss_anon_kb, PeakSampler};
 pub use run::{run, StreamReport};

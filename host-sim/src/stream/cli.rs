@@ -47,6 +47,8 @@ pub struct StreamArgs {
 
 /// Runs `hearth stream`.
 pub fn run(a: StreamArgs) -> anyhow::Result<()> {
+    // Bounded memory is measured as RssAnon: freed buffers must leave it.
+    super::return_freed_buffers();
     if let Some(model) = &a.serve_compiled {
         let budget = a.mem_budget_mib.unwrap_or(128) << 20;
         let rep = super::he::cli::serve_compiled(&a.store, model, budget, a.engine)?;

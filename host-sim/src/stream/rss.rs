@@ -26,6 +26,29 @@ pub fn rss_anon_kb() -> Option<u64> {
     status_kb("RssAnon:")
 }
 
+/// Makes freed large buffers go back to the operating system at once, so
+/// `RssAnon` follows the memory actually live.
+///
+/// glibc serves allocations above its mmap threshold (128 KiB) with `mmap`,
+/// but after the first such block is freed it raises the threshold to that
+/// block's size (up to 32 MiB): from then on multi-megabyte buffers — a
+/// layer, a key, a plaintext — come from the heap arenas, and once freed
+/// they stay resident, in whichever thread's arena they were allocated.
+/// Setting the threshold explicitly (`mallopt(M_MMAP_THRESHOLD)`, mallopt(3))
+/// turns that adjustment off. Elsewhere this does nothing. Returns whether
+/// the setting took.
+pub fn return_freed_buffers() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only changes allocator tuning; any value is valid.
+        unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
 /// A thread that samples [`rss_anon_kb`] every millisecond and keeps the
 /// largest value, so a short-lived peak inside a computation is seen.
 #[derive(Debug)]

@@ -202,6 +202,7 @@ pub fn serve_compiled(
     budget_bytes: u64,
     engine: StreamEngine,
 ) -> Result<ServerReport> {
+    crate::stream::return_freed_buffers();
     let mut store = ObjectStore::open(store_path)?;
     let input = store.get(&name(model, "input"))?;
     let (out, run, mut store, device) = match engine {
