@@ -61,8 +61,18 @@ pub fn run(a: StreamArgs) -> anyhow::Result<()> {
     let (layers, width) = (a.layers.unwrap_or(16), a.width.unwrap_or(1024));
     let mem_budget_mib = a.mem_budget_mib.unwrap_or(16);
     let model = format!("gen-{layers}x{width}");
-    let layer_bytes = 4 * width as u64 * (width as u64 + 1) + 8;
-    let need = (layers as u64 * (layer_bytes + 1024)) * 2 + (1 << 20);
+    let need = hearth_nn::stream::gen::layer_bytes(width, width)
+        .and_then(|b| (b as u64).checked_add(1024))
+        .and_then(|b| b.checked_mul(layers as u64))
+        .and_then(|b| b.checked_mul(2))
+        .and_then(|b| b.checked_add(1 << 20))
+        .filter(|_| width > 0 && layers > 0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--layers {layers} --width {width}: the network's size overflows; \
+                 both must be at least 1 and the layers must fit a 64-bit byte count"
+            )
+        })?;
     let mut store = ObjectStore::open_or_create(&a.store, need)?;
     if (0..layers).any(|i| !store.contains(&layer_name(&model, i))) {
         if store.free_bytes() < need / 2 {

@@ -47,9 +47,12 @@ pub fn generate(
     seed: u64,
     calibration: &[Vec<f32>],
 ) -> Result<Ranges> {
-    if layers == 0 || width == 0 || calibration.is_empty() {
+    let fits = hearth_nn::stream::gen::layer_bytes(width, width)
+        .is_some_and(|b| b as u64 <= store.free_bytes());
+    if layers == 0 || width == 0 || calibration.is_empty() || !fits {
         return Err(Error::Invalid(
-            "a generated network needs at least one layer, one neuron and one calibration row"
+            "a generated network needs at least one layer, one neuron and one calibration row, \
+             and a width whose layer fits the store"
                 .into(),
         ));
     }

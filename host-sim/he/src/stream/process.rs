@@ -94,6 +94,16 @@ pub fn run_encrypted(
     seed: Option<u64>,
     engine: StreamEngine,
 ) -> Result<EncryptedStream> {
+    let plain_bytes = hearth_nn::stream::gen::layer_bytes(width, width)
+        .and_then(|b| (b as u64).checked_add(1024))
+        .and_then(|b| b.checked_mul(layers as u64))
+        .filter(|&b| b < 1 << 48 && layers > 0 && width > 0)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{layers} layers of width {width}: both must be at least 1 and the \
+                 network must fit 2^48 bytes"
+            ))
+        })?;
     let model = model_name(layers, width);
     let row = rows(1, width);
     let mut sw = SoftwareNtt;
@@ -106,7 +116,6 @@ pub fn run_encrypted(
         })?;
     }
     let scratch = store_path.with_extension("plain.pmem");
-    let plain_bytes = layers as u64 * (4 * width as u64 * (width as u64 + 1) + 1024);
     let mut plain = ObjectStore::create(&scratch, 2 * plain_bytes + (1 << 20))?;
     let ranges = generate(&mut plain, &model, layers, width, 7, &row)?;
     let sel = selection(layers, width, ranges)?;

@@ -14,8 +14,23 @@ pub fn layer_name(model: &str, i: usize) -> String {
     format!("stream/{model}/layer{i}")
 }
 
+/// Bytes of one stored `out × inp` layer tensor (shape words, weights,
+/// biases), or `None` when the shape does not fit a `u32` header or the
+/// size overflows. The one size formula of the format: [`decode`] checks
+/// stored tensors against it, [`generate`] sizes its tensors with it.
+#[must_use]
+pub fn layer_bytes(out: usize, inp: usize) -> Option<usize> {
+    u32::try_from(out).ok()?;
+    u32::try_from(inp).ok()?;
+    inp.checked_add(1)?
+        .checked_mul(out)?
+        .checked_mul(4)?
+        .checked_add(8)
+}
+
 /// Writes a `layers`-deep, `width`-wide network named `model`; returns the
-/// bytes of its tensors.
+/// bytes of its tensors. A width whose layer does not fit a `u32` shape or
+/// the store's free space is refused before anything is allocated.
 pub fn generate(
     store: &mut ObjectStore,
     model: &str,
@@ -26,8 +41,15 @@ pub fn generate(
     let mut s = seed;
     let mut total = 0;
     let scale = 1.0 / (width as f32).sqrt();
+    let size = layer_bytes(width, width)
+        .filter(|&b| b as u64 <= store.free_bytes())
+        .ok_or_else(|| Error::OutOfRange {
+            what: "the stream layer width",
+            value: width.to_string(),
+            range: "small enough that one width×(width+1) f32 layer fits the store",
+        })?;
     for i in 0..layers {
-        let mut b = Vec::with_capacity(8 + 4 * width * (width + 1));
+        let mut b = Vec::with_capacity(size);
         b.extend_from_slice(&(width as u32).to_le_bytes());
         b.extend_from_slice(&(width as u32).to_le_bytes());
         for _ in 0..width * (width + 1) {
@@ -65,11 +87,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Layer> {
         u32::from_le_bytes(*o) as usize,
         u32::from_le_bytes(*i) as usize,
     );
-    let words = inp
-        .checked_add(1)
-        .and_then(|w| w.checked_mul(out))
-        .and_then(|w| w.checked_mul(4));
-    if words != Some(rest.len()) {
+    if layer_bytes(out, inp) != Some(bytes.len()) {
         return Err(bad());
     }
     let data = rest
@@ -95,5 +113,67 @@ impl Layer {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored layer is its two shape words then `out·(in+1)` f32s.
+    fn tensor(out: u32, inp: u32, words: usize) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&out.to_le_bytes());
+        b.extend_from_slice(&inp.to_le_bytes());
+        b.resize(8 + 4 * words, 0);
+        b
+    }
+
+    #[test]
+    fn decode_refuses_a_shape_whose_size_wraps() {
+        // 4·2^31·(2^31−1+1) = 2^64 wraps to 0 in u64 arithmetic: a header with
+        // no data after it must not pass as an empty layer.
+        let b = tensor(1 << 31, (1 << 31) - 1, 0);
+        assert!(matches!(decode("l", &b), Err(Error::StreamLayer { .. })));
+        // Nor with data that matches a wrapped (truncated) count.
+        let b = tensor(1 << 31, (1 << 31) - 1, 3);
+        assert!(matches!(decode("l", &b), Err(Error::StreamLayer { .. })));
+    }
+
+    #[test]
+    fn decode_accepts_exact_shapes_only() {
+        let mut b = tensor(2, 3, 8);
+        b[8..12].copy_from_slice(&1.5f32.to_le_bytes());
+        let l = decode("l", &b).unwrap();
+        assert_eq!((l.out, l.inp, l.data.len(), l.data[0]), (2, 3, 8, 1.5));
+        assert!(decode("l", &tensor(2, 3, 7)).is_err());
+        assert!(decode("l", &tensor(2, 3, 9)).is_err());
+        assert!(decode("l", &b[..7]).is_err());
+    }
+
+    #[test]
+    fn layer_bytes_matches_the_format_and_refuses_overflow() {
+        assert_eq!(layer_bytes(2, 3), Some(8 + 4 * 2 * 4));
+        // 4·2^31·2^31 = 2^64: does not fit a 64-bit size.
+        assert_eq!(layer_bytes(1 << 31, (1 << 31) - 1), None);
+        assert_eq!(layer_bytes(1 << 32, 1), None);
+        assert_eq!(layer_bytes(usize::MAX, usize::MAX), None);
+    }
+
+    #[test]
+    fn generate_refuses_a_width_that_cannot_fit() {
+        let path = std::env::temp_dir().join(format!("hearth-gen-{}.pmem", std::process::id()));
+        let mut store = ObjectStore::create(&path, 1 << 16).unwrap();
+        for width in [1usize << 31, 1 << 40, usize::MAX] {
+            let e = generate(&mut store, "m", 1, width, 1).unwrap_err();
+            assert!(matches!(e, Error::OutOfRange { .. }), "{width}: {e}");
+        }
+        // One that fits is written and decodes to its shape.
+        let bytes = generate(&mut store, "m", 2, 8, 1).unwrap();
+        assert_eq!(bytes, 2 * (8 + 4 * 8 * 9));
+        let l = decode("l", &store.get(&layer_name("m", 1)).unwrap()).unwrap();
+        assert_eq!((l.out, l.inp, l.data.len()), (8, 8, 72));
+        drop(store);
+        std::fs::remove_file(&path).unwrap();
     }
 }
