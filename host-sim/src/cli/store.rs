@@ -34,8 +34,18 @@ struct FileArg {
 fn recovery_line(s: &ObjectStore) -> String {
     let r = s.recovery();
     format!(
-        "recovery: {} records, {} superseded, {} torn (dropped), {} corrupt",
-        r.records, r.superseded, r.torn, r.corrupt_records
+        "recovery: {} records, {} superseded, {} torn (dropped), {} corrupt, \
+         {} bytes of damaged records skipped (dropped), trailing garbage: {}",
+        r.records,
+        r.superseded,
+        r.torn,
+        r.corrupt_records,
+        r.corrupt_bytes,
+        if r.trailing_garbage {
+            "yes (dropped)"
+        } else {
+            "no"
+        }
     )
 }
 
@@ -76,12 +86,35 @@ pub fn run(args: StoreArgs) -> anyhow::Result<()> {
                     v.corrupt.len()
                 );
             }
-            if !v.corrupt.is_empty() {
+            if !v.is_clean() {
+                let mut what = Vec::new();
+                if !v.corrupt.is_empty() {
+                    what.push(format!(
+                        "{} corrupt records {:x?}",
+                        v.corrupt.len(),
+                        v.corrupt
+                    ));
+                }
+                if v.corrupt_bytes > 0 {
+                    what.push(format!(
+                        "{} bytes of damaged records skipped: records there were dropped",
+                        v.corrupt_bytes
+                    ));
+                }
+                if v.trailing_garbage {
+                    what.push(
+                        "damaged bytes after the last record: a torn write or a damaged last \
+                         record was dropped"
+                            .into(),
+                    );
+                }
+                if v.torn > 0 {
+                    what.push(format!("{} uncommitted (torn) records dropped", v.torn));
+                }
                 anyhow::bail!(
-                    "{}: {} corrupt records {:x?}; `hearth store compact` drops them",
+                    "{}: {}; `hearth store compact` rewrites the store without them",
                     f.file.display(),
-                    v.corrupt.len(),
-                    v.corrupt
+                    what.join("; ")
                 );
             }
         }
@@ -109,4 +142,69 @@ pub fn run(args: StoreArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use hearth_pmem::store::RecordKind;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        store: StoreArgs,
+    }
+
+    fn verify(path: &std::path::Path) -> anyhow::Result<()> {
+        let p = path.to_str().unwrap();
+        run(Cli::try_parse_from(["store", "verify", "--file", p])
+            .unwrap()
+            .store)
+    }
+
+    /// Flips one bit in the header of `which` of three committed records:
+    /// the record vanishes at open, and verify must say so and fail.
+    fn flipped_header(which: usize) -> String {
+        let dir =
+            std::env::temp_dir().join(format!("hearth-verify-{}-{which}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.pmem");
+        let mut s = ObjectStore::create(&path, 1 << 16).unwrap();
+        for i in 0..3 {
+            s.put(&format!("t/{i}"), RecordKind::Blob, &[i as u8 + 1; 100])
+                .unwrap();
+        }
+        drop(s);
+        verify(&path).expect("an intact store verifies");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let headers: Vec<usize> = bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"HREC")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(headers.len(), 3, "one header per record");
+        bytes[headers[which] + 12] ^= 0x04;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut s = ObjectStore::open(&path).unwrap();
+        assert_eq!(s.len(), 2, "the record with the damaged header vanished");
+        assert!(!s.verify().is_clean());
+        drop(s);
+        let e = verify(&path).expect_err("verify fails when a record vanished");
+        std::fs::remove_dir_all(&dir).unwrap();
+        e.to_string()
+    }
+
+    #[test]
+    fn verify_fails_when_a_damaged_header_drops_a_middle_record() {
+        let e = flipped_header(1);
+        assert!(e.contains("bytes of damaged records skipped"), "{e}");
+    }
+
+    #[test]
+    fn verify_fails_when_a_damaged_header_drops_the_last_record() {
+        let e = flipped_header(2);
+        assert!(e.contains("after the last record"), "{e}");
+    }
 }

@@ -62,7 +62,9 @@ pub struct ObjectInfo {
     pub seq: u64,
 }
 
-/// What `verify` found.
+/// What `verify` found: the records read back, and what recovery dropped
+/// when the store was opened (records that vanished are never in the index,
+/// so only the recovery report shows them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct VerifyReport {
     /// Objects whose record and envelope check.
@@ -71,6 +73,26 @@ pub struct VerifyReport {
     pub corrupt: Vec<u64>,
     /// Payload bytes checked.
     pub bytes: u64,
+    /// Bytes skipped between accepted records: damaged record headers,
+    /// whose records (committed or not) were dropped.
+    pub corrupt_bytes: u64,
+    /// Non-zero bytes after the last accepted record: a torn append or a
+    /// damaged last record, dropped.
+    pub trailing_garbage: bool,
+    /// Record headers without a valid commit word, dropped.
+    pub torn: u32,
+}
+
+impl VerifyReport {
+    /// Whether every record is intact and recovery dropped nothing: no
+    /// corrupt record, no skipped bytes, no trailing garbage, no torn record.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        self.corrupt.is_empty()
+            && self.corrupt_bytes == 0
+            && !self.trailing_garbage
+            && self.torn == 0
+    }
 }
 
 /// Named objects (keys, tensors, ciphertexts) in a crash-consistent store
@@ -273,10 +295,17 @@ impl ObjectStore {
         out
     }
 
-    /// Reads every record and checks its CRC-32C and envelope.
+    /// Reads every record and checks its CRC-32C and envelope, and carries
+    /// what recovery dropped at open ([`VerifyReport::is_clean`] is false
+    /// when anything was dropped or is corrupt).
     pub fn verify(&mut self) -> VerifyReport {
         let keys: Vec<u64> = self.inner.keys().collect();
-        let mut r = VerifyReport::default();
+        let mut r = VerifyReport {
+            corrupt_bytes: self.recovery.corrupt_bytes,
+            trailing_garbage: self.recovery.trailing_garbage,
+            torn: self.recovery.torn,
+            ..VerifyReport::default()
+        };
         for key in keys {
             match self.get_named(key) {
                 Ok((name, body, _)) if key_of(&name) == key => {
