@@ -3,6 +3,7 @@
 //! formats"), and a deterministic seeded train/test split.
 
 use crate::error::{Error, Result};
+use crate::limits::{read_capped, MAX_CLASSES, MAX_CSV_BYTES};
 use crate::rng::Prng;
 use std::path::{Path, PathBuf};
 
@@ -20,11 +21,11 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Reads a CSV file. Every cell must parse as a finite number; labels must
-    /// be non-negative integers.
+    /// Reads a CSV file of at most [`MAX_CSV_BYTES`]. Every cell must parse
+    /// as a finite number; labels must be integers below [`MAX_CLASSES`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = read_capped(path, MAX_CSV_BYTES)?;
         Self::parse(path, &text)
     }
 
@@ -69,13 +70,21 @@ impl Dataset {
             for (col, cell) in record.iter().enumerate() {
                 let name = &headers[col];
                 if Some(col) == label_col {
-                    let label: usize = cell.parse().map_err(|_| {
-                        csv_err(
-                            line,
-                            format!("column `label`: `{cell}` is not a non-negative integer"),
-                            "labels are class indices 0, 1, 2, …",
-                        )
-                    })?;
+                    let label: usize =
+                        cell.parse()
+                            .ok()
+                            .filter(|&l| l < MAX_CLASSES)
+                            .ok_or_else(|| {
+                                csv_err(
+                                    line,
+                                    format!(
+                                        "column `label`: `{cell}` is not a class index \
+                                     (an integer from 0 to {})",
+                                        MAX_CLASSES - 1
+                                    ),
+                                    "labels are class indices 0, 1, 2, …",
+                                )
+                            })?;
                     if let Some(l) = labels.as_mut() {
                         l.push(label);
                     }
@@ -207,6 +216,24 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("label"));
+        // 2^64 − 1 and 10^12 are not class indices: refused at parse, never
+        // wrapped (max + 1) or sized into a 10^12-class output layer.
+        for big in [
+            "18446744073709551615",
+            "1000000000000",
+            "65536",
+            "18446744073709551616",
+        ] {
+            let e = parse(&format!("a,label\n1,0\n2,{big}\n")).unwrap_err();
+            assert!(
+                matches!(e, Error::Csv { line: 3, .. }) && e.to_string().contains("class index"),
+                "{big}: {e}"
+            );
+        }
+        assert_eq!(
+            parse("a,label\n1,65535\n").unwrap().labels,
+            Some(vec![65535])
+        );
         assert!(parse("").is_err());
         assert!(parse("a,b\n").is_err());
         assert!(parse("a\nNaN\n").is_err());

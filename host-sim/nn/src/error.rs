@@ -17,6 +17,17 @@ pub enum Error {
         /// is printed once).
         cause: std::io::Error,
     },
+    /// A file is larger than hearth reads for its kind
+    /// ([`crate::limits`]).
+    #[error("{path}: {size} bytes is more than the {limit}-byte limit for this kind of file")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size (or the bytes read before it was cut off).
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A CSV data file is malformed.
     #[error("{path}:{line}: {message} (fix: {fix})")]
     Csv {

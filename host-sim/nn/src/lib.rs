@@ -11,6 +11,7 @@ pub mod bundled;
 pub mod calibrate;
 pub mod data;
 mod error;
+pub mod limits;
 pub mod model;
 mod model_load;
 pub mod rng;

@@ -60,7 +60,21 @@ pub fn train(data: &Dataset, cfg: &TrainConfig) -> Result<Mlp> {
             range: "≥ 1",
         });
     }
-    let classes = labels.iter().max().map_or(0, |m| m + 1).max(2);
+    // Labels from a file are bounded at parse; a data set built in code is
+    // checked here too, so `max + 1` cannot wrap and the output layer stays
+    // small.
+    let classes = match labels.iter().max() {
+        Some(&m) if m >= crate::limits::MAX_CLASSES => {
+            return Err(Error::Mismatch {
+                path: data.path.clone(),
+                message: format!(
+                    "label {m} is not a class index: labels must be below {}",
+                    crate::limits::MAX_CLASSES
+                ),
+            })
+        }
+        m => m.map_or(0, |m| m + 1).max(2),
+    };
     let (mean, scale) = moments(&data.rows);
     let xs: Vec<Vec<f64>> = data
         .rows
@@ -235,5 +249,39 @@ impl Adam {
             );
             update(&mut l.bias, &g.bias, &mut m.bias, &mut v.bias, 0.0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn data(labels: Vec<usize>) -> Dataset {
+        Dataset {
+            path: PathBuf::from("t.csv"),
+            feature_names: vec!["a".into()],
+            rows: (0..labels.len()).map(|i| vec![i as f64]).collect(),
+            labels: Some(labels),
+        }
+    }
+
+    #[test]
+    fn huge_labels_are_a_typed_error_not_a_wrap_or_an_allocation() {
+        let cfg = TrainConfig {
+            hidden: vec![2],
+            epochs: 1,
+            ..Default::default()
+        };
+        for big in [usize::MAX, 1_000_000_000_000, crate::limits::MAX_CLASSES] {
+            let e = train(&data(vec![0, big]), &cfg).unwrap_err();
+            assert!(
+                matches!(&e, Error::Mismatch { message, .. } if message.contains("class index")),
+                "{big}: {e}"
+            );
+        }
+        // Labels 0 and 2: three outputs.
+        let m = train(&data(vec![0, 2]), &cfg).unwrap();
+        assert_eq!(m.outputs(), 3);
     }
 }
