@@ -272,7 +272,7 @@ impl Mlp {
     /// Reads and validates a model file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::limits::read_capped(path, crate::limits::MAX_MODEL_BYTES)?;
         super::model_load::from_bytes(path, &bytes)
     }
 }

@@ -60,6 +60,15 @@ pub enum Error {
         /// The shared record key.
         key: u64,
     },
+    /// Another process (or another open in this one) holds the store's
+    /// advisory lock.
+    #[error(
+        "{path}: the store is in use by another writer (advisory lock held); wait for it to finish"
+    )]
+    Locked {
+        /// The store file.
+        path: PathBuf,
+    },
     /// The object is not in the store.
     #[error("{path}: object `{name}` not found")]
     NotFound {

@@ -16,20 +16,57 @@ pub struct PmemFile {
     model: OptaneModel,
     stats: PmemStats,
     temporary: bool,
+    /// Held open for the advisory lock (released when the file closes).
+    _lock: std::fs::File,
+}
+
+/// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `file`:
+/// a second process (or a second open in this one) mapping the same store is
+/// refused instead of racing this one's writes or truncating the mapping
+/// under it (SIGBUS).
+fn lock(file: &std::fs::File, path: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `flock` on a file descriptor this function borrows, open for
+    // the duration of the call; no memory is passed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        return Err(Error::Locked {
+            path: path.to_path_buf(),
+        });
+    }
+    Err(Error::io(path, e))
 }
 
 impl PmemFile {
-    /// Opens (creating or growing to `size` bytes) the file at `path`.
+    /// Opens (creating or growing to `size` bytes) the file at `path`, and
+    /// locks it ([`Error::Locked`] when another writer holds it).
     pub fn open(path: impl AsRef<Path>, size: u64) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_with(path.as_ref(), size, false)
+    }
+
+    /// Creates a new file of `size` bytes at `path` and locks it; fails if
+    /// anything (a file, a symbolic link) already exists there, so a
+    /// predictable name cannot be redirected.
+    pub fn create_new(path: impl AsRef<Path>, size: u64) -> Result<Self> {
+        Self::open_with(path.as_ref(), size, true)
+    }
+
+    fn open_with(path: &Path, size: u64, new: bool) -> Result<Self> {
+        let path = path.to_path_buf();
         let io = |e| Error::io(&path, e);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true);
+        if new {
+            opts.create_new(true);
+        } else {
+            opts.create(true).truncate(false);
+        }
+        let file = opts.open(&path).map_err(io)?;
+        lock(&file, &path)?;
         if file.metadata().map_err(io)?.len() < size {
             file.set_len(size).map_err(io)?;
         }
@@ -44,15 +81,33 @@ impl PmemFile {
             model: OptaneModel::default(),
             stats: PmemStats::default(),
             temporary: false,
+            _lock: file,
         })
     }
 
     /// A fresh region in the system's temporary directory, removed on drop.
+    /// Created exclusively ([`PmemFile::create_new`]): a name someone else
+    /// took first is skipped, never opened.
     pub fn temporary(size: u64) -> Result<Self> {
-        let name = format!("hearth-pmem-{}-{}.bin", std::process::id(), unique());
-        let mut p = Self::open(std::env::temp_dir().join(name), size)?;
-        p.temporary = true;
-        Ok(p)
+        let mut last = None;
+        for _ in 0..16 {
+            let name = format!("hearth-pmem-{}-{}.bin", std::process::id(), unique());
+            match Self::create_new(std::env::temp_dir().join(name), size) {
+                Ok(mut p) => {
+                    p.temporary = true;
+                    return Ok(p);
+                }
+                Err(Error::Io { cause, path })
+                    if cause.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    last = Some(Error::Io { cause, path });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or(Error::Locked {
+            path: std::env::temp_dir(),
+        }))
     }
 
     /// Size in bytes.
@@ -135,10 +190,15 @@ impl Drop for PmemFile {
     }
 }
 
+/// A per-process counter mixed with the clock, so names differ between
+/// runs of the same process id.
 fn unique() -> u64 {
     use std::sync::atomic::AtomicU64;
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (u64::from(nanos) << 20) ^ NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl PmemFile {
@@ -200,6 +260,38 @@ mod tests {
         assert_eq!(s.media_bytes(), 512);
         assert!(p.read(4095, &mut b).is_err());
         assert!(p.write(u64::MAX, b"x").is_err());
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_closes() {
+        let p = PmemFile::temporary(4096).unwrap();
+        let e = PmemFile::open(&p.path, 4096).unwrap_err();
+        assert!(matches!(e, Error::Locked { .. }), "{e}");
+        assert!(e.to_string().contains("in use"), "{e}");
+        let path = p.path.clone();
+        drop(p);
+        // The temporary file is gone; a new one at the same path locks fine.
+        let q = PmemFile::open(&path, 4096).unwrap();
+        drop(q);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn create_new_refuses_an_existing_name_or_link() {
+        let dir = std::env::temp_dir().join(format!("hearth-pmem-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("victim");
+        std::fs::write(&target, b"keep").unwrap();
+        let link = dir.join("link.bin");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(PmemFile::create_new(&link, 4096).is_err());
+        assert!(PmemFile::create_new(&target, 4096).is_err());
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"keep",
+            "the target is untouched"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl ObjectStore {
         let path = path.as_ref().to_path_buf();
         let tmp = path.with_extension("creating");
         let _ = std::fs::remove_file(&tmp);
-        let pm = Shared(Arc::new(Mutex::new(PmemFile::open(&tmp, size)?)));
+        let pm = Shared(Arc::new(Mutex::new(PmemFile::create_new(&tmp, size)?)));
         // A fresh identifier, so records of an earlier store are ignored.
         let id = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -328,7 +328,7 @@ impl ObjectStore {
         let _ = std::fs::remove_file(&tmp);
         let size = size.unwrap_or_else(|| self.capacity());
         let mut inner = self.inner;
-        let dst = Shared(Arc::new(Mutex::new(PmemFile::open(&tmp, size)?)));
+        let dst = Shared(Arc::new(Mutex::new(PmemFile::create_new(&tmp, size)?)));
         let id = inner.store_id().wrapping_add(1);
         let (new, report) = inner
             .compact_into(dst, id)
