@@ -50,3 +50,25 @@ fn list_verify_compact_detect_and_drop_a_corrupt_record() {
     assert_eq!(s.get("t0/w").unwrap(), body(9));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_second_writer_is_refused_while_the_store_is_open() {
+    let dir = std::env::temp_dir().join(format!("hearth-store-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.pmem");
+    let mut s = ObjectStore::create(&path, 1 << 16).unwrap();
+    s.put("a", RecordKind::Blob, b"kept").unwrap();
+    for e in [
+        ObjectStore::open(&path).unwrap_err(),
+        ObjectStore::create(&path, 1 << 16).unwrap_err(),
+    ] {
+        assert!(matches!(e, hearth_pmem::Error::Locked { .. }), "{e}");
+        assert!(e.to_string().contains("in use by another writer"), "{e}");
+    }
+    assert_eq!(s.get("a").unwrap(), b"kept", "the open store is untouched");
+    drop(s);
+    let mut s = ObjectStore::open(&path).unwrap();
+    assert_eq!(s.get("a").unwrap(), b"kept");
+    drop(s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,7 +24,7 @@ pub struct PmemFile {
 /// a second process (or a second open in this one) mapping the same store is
 /// refused instead of racing this one's writes or truncating the mapping
 /// under it (SIGBUS).
-fn lock(file: &std::fs::File, path: &Path) -> Result<()> {
+pub(crate) fn lock(file: &std::fs::File, path: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `flock` on a file descriptor this function borrows, open for
     // the duration of the call; no memory is passed.

@@ -126,9 +126,18 @@ fn kind_name(k: RecordKind) -> String {
 impl ObjectStore {
     /// Creates (or replaces) a store of `size` bytes at `path`. The store
     /// is formatted in a side file and renamed into place, so `path` never
-    /// names a half-formatted store.
+    /// names a half-formatted store. A store at `path` that another writer
+    /// has open is not replaced ([`Error::Locked`]).
     pub fn create(path: impl AsRef<Path>, size: u64) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        // Held until the rename: the store being replaced is not in use.
+        let _old = match std::fs::File::open(&path) {
+            Ok(f) => {
+                crate::file::lock(&f, &path)?;
+                Some(f)
+            }
+            Err(_) => None,
+        };
         let tmp = path.with_extension("creating");
         let _ = std::fs::remove_file(&tmp);
         let pm = Shared(Arc::new(Mutex::new(PmemFile::create_new(&tmp, size)?)));
