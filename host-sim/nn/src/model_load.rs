@@ -231,4 +231,35 @@ mod tests {
             assert_eq!(m.activation, Activation::Square);
         }
     }
+
+    /// A safetensors file of `header` (JSON) then `data` bytes.
+    fn raw(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut b = (header.len() as u64).to_le_bytes().to_vec();
+        b.extend(header.as_bytes());
+        b.extend(data);
+        b
+    }
+
+    #[test]
+    fn shapes_that_do_not_match_the_data_are_refused_before_allocating() {
+        let meta = r#""__metadata__":{"format":"hearth-mlp-v1","activation":"square"}"#;
+        for (shape, bias) in [
+            // 2^32 · 2^32 overflows a 64-bit element count.
+            ("[4294967296,4294967296]", "[4294967296]"),
+            // 2^62 elements claimed, 16 bytes present.
+            ("[2305843009213693952,2]", "[2305843009213693952]"),
+            // Consistent shape, too few bytes.
+            ("[2,2]", "[2]"),
+        ] {
+            let h = format!(
+                r#"{{{meta},"layers.0.weight":{{"dtype":"F32","shape":{shape},"data_offsets":[0,8]}},"layers.0.bias":{{"dtype":"F32","shape":{bias},"data_offsets":[8,16]}}}}"#
+            );
+            let e = load(&raw(&h, &[0; 16])).unwrap_err();
+            assert!(matches!(e, Error::Model { .. }), "{shape}: {e}");
+        }
+        // A header length far beyond the file.
+        let mut b = raw("{}", &[]);
+        b[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(load(&b), Err(Error::Model { .. })));
+    }
 }
