@@ -115,8 +115,15 @@ fn key_and_ciphertext_files() {
     let kb = std::fs::read(&kp).unwrap();
     std::fs::write(&kp, &kb[..kb.len() - 3]).unwrap();
     assert!(files::load_key(&kp).is_err());
-    // The wrong kind of file.
+    // Seeded keys and ciphertexts are marked insecure in the file.
+    assert!(files::load_key(&k2p).unwrap().insecure);
+    // The wrong kind of file (private, so the kind is what is refused).
     std::fs::write(&cp, &bytes).unwrap();
+    assert!(files::load_ciphertexts(&cp).unwrap().insecure);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let e = files::load_key(&cp).unwrap_err().to_string();
     assert!(e.contains("ciphertext file") && e.contains("c.hct"), "{e}");
     // A ciphertext whose inner bytes do not fit the parameters.

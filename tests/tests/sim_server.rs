@@ -8,6 +8,7 @@ use hearth_he::container::{EvalKeyFile, ParamsDesc};
 use hearth_he::files::{decrypt, encrypt, keygen};
 use hearth_he::server::{
     evaluate, evaluation_keys, load_eval_keys, params_for_model, save_eval_keys, standardised,
+    Seeded,
 };
 use hearth_kernels::ntt::SoftwareNtt;
 use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
@@ -39,8 +40,10 @@ fn round_trip(i: usize, rows: usize) {
         Path::new("in.ct"),
         &mlp,
         &mut SoftwareNtt,
+        Seeded::Allow,
     )
     .unwrap();
+    assert!(out.insecure, "logits of seeded inputs stay marked");
     assert_eq!((out.rows, out.columns.len()), (data.len(), mlp.outputs()));
     let (names, logits) = decrypt(&key, kp, &out, Path::new("out.ct")).unwrap();
     assert_eq!(names[0], "logit0");
@@ -80,6 +83,7 @@ fn foreign_keys_wrong_model_short_chain_and_corrupt_files_are_refused() {
             Path::new("in.ct"),
             m,
             &mut SoftwareNtt,
+            Seeded::Allow,
         )
         .unwrap_err()
         .to_string()
@@ -109,10 +113,57 @@ fn foreign_keys_wrong_model_short_chain_and_corrupt_files_are_refused() {
         Path::new("in.ct"),
         &mlp,
         &mut SoftwareNtt,
+        Seeded::Allow,
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("allow 1 rescales"), "{e}");
+
+    // Seeded keys and ciphertexts are marked and refused by default.
+    let seeded = |evk: &EvalKeyFile, input: &hearth_he::container::CiphertextFile| {
+        evaluate(
+            evk,
+            Path::new("ev.key"),
+            input,
+            Path::new("in.ct"),
+            &mlp,
+            &mut SoftwareNtt,
+            Seeded::Refuse,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    assert!(own.insecure && input.insecure);
+    let e = seeded(&own, &input);
+    assert!(
+        e.contains("--allow-insecure-seeded") && e.contains("ev.key"),
+        "{e}"
+    );
+    let mut secure_evk = own.clone();
+    secure_evk.insecure = false;
+    let e = seeded(&secure_evk, &input);
+    assert!(
+        e.contains("--allow-insecure-seeded") && e.contains("in.ct"),
+        "{e}"
+    );
+    // A column-name count that differs from the ciphertext count is named as such.
+    let mut odd = input.clone();
+    odd.columns.pop();
+    let e = evaluate(
+        &own,
+        Path::new("ev.key"),
+        &odd,
+        Path::new("in.ct"),
+        &mlp,
+        &mut SoftwareNtt,
+        Seeded::Allow,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("names 29 columns but holds 30 ciphertexts"),
+        "{e}"
+    );
 
     let e = standardised(&digits, &data).unwrap_err().to_string();
     assert!(e.contains("model takes 64"), "{e}");

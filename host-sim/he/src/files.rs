@@ -3,7 +3,7 @@
 //! slot `j`, the throughput layout a server evaluates with
 //! [`super::throughput`]).
 
-use super::container::{self, CiphertextFile, KeyFile, Kind, ParamsDesc};
+use super::container::{self, CiphertextFile, KeyFile, ParamsDesc};
 use super::params::Selection;
 use super::session::{rng_from, Session};
 use crate::error::{Error, Result};
@@ -52,11 +52,13 @@ pub fn selection(d: &ParamsDesc, path: &Path) -> Result<Selection> {
     })
 }
 
-/// A new secret key (OS entropy, or a seed for reproducible tests).
+/// A new secret key (OS entropy, or a seed for reproducible tests: such a
+/// key has 64 bits of entropy and is marked [`KeyFile::insecure`]).
 pub fn keygen(params: ParamsDesc, seed: Option<u64>) -> Result<KeyFile> {
     let mut key = KeyFile {
         params,
         seed: [0; 32],
+        insecure: seed.is_some(),
     };
     rng_from(seed)?.fill_bytes(&mut key.seed);
     Ok(key)
@@ -81,7 +83,10 @@ fn session(
     Ok((s, engine))
 }
 
-/// Encrypts every feature column of `data` (at most `N/2` rows).
+/// Encrypts every feature column of `data` (at most `N/2` rows). With a
+/// `seed` (reproducible randomness: two files under one key then share
+/// their masks, which leaks the difference of the data) or under an insecure
+/// key, the result is marked [`CiphertextFile::insecure`].
 pub fn encrypt(
     key: &KeyFile,
     key_path: &Path,
@@ -110,6 +115,7 @@ pub fn encrypt(
         columns: data.feature_names.clone(),
         rows: data.len(),
         ciphertexts: cts,
+        insecure: seed.is_some() || key.insecure,
     })
 }
 
@@ -163,22 +169,22 @@ pub fn decrypt(
     Ok((file.columns.clone(), rows))
 }
 
-/// Writes a key file.
+/// Writes a key file: mode 0600, atomically ([`container::write`]).
 pub fn save_key(key: &KeyFile, path: &Path) -> Result<()> {
-    std::fs::write(path, container::seal(Kind::SecretKey, key)?).map_err(|e| Error::io(path, e))
+    container::write(key, path, 0o600)
 }
 
-/// Reads a key file.
+/// Reads a key file; refused when group or others can access it.
 pub fn load_key(path: &Path) -> Result<KeyFile> {
-    container::read(path, Kind::SecretKey)
+    container::read_private(path)
 }
 
-/// Writes a ciphertext file.
+/// Writes a ciphertext file (atomically).
 pub fn save_ciphertexts(f: &CiphertextFile, path: &Path) -> Result<()> {
-    std::fs::write(path, container::seal(Kind::Ciphertexts, f)?).map_err(|e| Error::io(path, e))
+    container::write(f, path, 0o644)
 }
 
 /// Reads a ciphertext file.
 pub fn load_ciphertexts(path: &Path) -> Result<CiphertextFile> {
-    container::read(path, Kind::Ciphertexts)
+    container::read(path)
 }

@@ -10,7 +10,7 @@
 //! --model`), and [`evaluate`] refuses a key set whose chain is shorter
 //! than the network's depth before doing any work.
 
-use super::container::{self, CiphertextFile, EvalKeyFile, KeyFile, Kind, ParamsDesc};
+use super::container::{self, CiphertextFile, EvalKeyFile, KeyFile, ParamsDesc};
 use super::files::{key_id, selection};
 use super::params::{self, Selection};
 use super::session::{rng_from, Session};
@@ -79,12 +79,25 @@ pub fn evaluation_keys(key: &KeyFile, key_path: &Path) -> Result<EvalKeyFile> {
         key_id: key_id(key),
         relin: postcard::to_allocvec(s.relin()?)
             .map_err(|e| Error::Invalid(format!("encoding the relinearization key: {e}")))?,
+        insecure: key.insecure,
     })
+}
+
+/// Whether a server evaluates files marked insecure (made from a
+/// reproducible `--seed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeded {
+    /// Refuse them (the default: a seeded key has 64 bits of entropy).
+    Refuse,
+    /// Evaluate them (tests; `hearth evaluate --allow-insecure-seeded`).
+    Allow,
 }
 
 /// Runs `mlp` on the ciphertext file `input` with the evaluation keys `evk`;
 /// returns the encrypted logits (one ciphertext per output, row `j` in slot
-/// `j`, columns `logit0…`).
+/// `j`, columns `logit0…`). Files marked insecure are refused unless
+/// `seeded` is [`Seeded::Allow`]; the logits of insecure inputs are marked
+/// insecure too.
 pub fn evaluate<E: NttEngine<u64>>(
     evk: &EvalKeyFile,
     evk_path: &Path,
@@ -92,11 +105,24 @@ pub fn evaluate<E: NttEngine<u64>>(
     input_path: &Path,
     mlp: &Mlp,
     engine: &mut E,
+    seeded: Seeded,
 ) -> Result<CiphertextFile> {
     let err = |path: &Path, m: String| Error::Container {
         path: path.to_path_buf(),
         message: m,
     };
+    if seeded == Seeded::Refuse {
+        for (insecure, path) in [(evk.insecure, evk_path), (input.insecure, input_path)] {
+            if insecure {
+                return Err(err(
+                    path,
+                    "made from a reproducible --seed (insecure, for tests only); a server \
+                     refuses it unless run with --allow-insecure-seeded"
+                        .into(),
+                ));
+            }
+        }
+    }
     if input.params != evk.params || input.key_id != evk.key_id {
         return Err(err(
             input_path,
@@ -107,7 +133,17 @@ pub fn evaluate<E: NttEngine<u64>>(
             ),
         ));
     }
-    if input.columns.len() != mlp.inputs() || input.ciphertexts.len() != mlp.inputs() {
+    if input.columns.len() != input.ciphertexts.len() {
+        return Err(err(
+            input_path,
+            format!(
+                "the file names {} columns but holds {} ciphertexts (malformed)",
+                input.columns.len(),
+                input.ciphertexts.len()
+            ),
+        ));
+    }
+    if input.ciphertexts.len() != mlp.inputs() {
         return Err(err(
             input_path,
             format!(
@@ -151,15 +187,16 @@ pub fn evaluate<E: NttEngine<u64>>(
         columns: (0..out.len()).map(|k| format!("logit{k}")).collect(),
         rows: input.rows,
         ciphertexts: out.iter().map(|c| c.to_le_bytes(&ctx)).collect(),
+        insecure: input.insecure || evk.insecure,
     })
 }
 
-/// Writes an evaluation-key file.
+/// Writes an evaluation-key file (atomically).
 pub fn save_eval_keys(f: &EvalKeyFile, path: &Path) -> Result<()> {
-    std::fs::write(path, container::seal(Kind::EvalKeys, f)?).map_err(|e| Error::io(path, e))
+    container::write(f, path, 0o644)
 }
 
 /// Reads an evaluation-key file.
 pub fn load_eval_keys(path: &Path) -> Result<EvalKeyFile> {
-    container::read(path, Kind::EvalKeys)
+    container::read(path)
 }

@@ -73,6 +73,9 @@ pub struct EvaluateArgs {
     /// Where to write the encrypted logits.
     #[arg(long)]
     out: PathBuf,
+    /// Evaluate files made from a reproducible `--seed` (insecure; tests only).
+    #[arg(long = "allow-insecure-seeded")]
+    allow_insecure_seeded: bool,
 }
 
 /// Arguments of `hearth decrypt`.
@@ -96,6 +99,12 @@ pub fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
         _ => files::default_params(),
     };
     let key = files::keygen(params, a.seed)?;
+    if key.insecure {
+        eprintln!(
+            "warning: --seed makes a reproducible key with 64 bits of entropy: INSECURE, for \
+             tests only; the file is marked so and servers refuse it"
+        );
+    }
     files::save_key(&key, &a.out)?;
     eprintln!("wrote secret key {} (keep it private)", a.out.display());
     Ok(())
@@ -109,6 +118,13 @@ pub fn encrypt(a: EncryptArgs) -> anyhow::Result<()> {
         data = server::standardised(&Mlp::load(m)?, &data)?;
     }
     let f = files::encrypt(&key, &a.key, &data, a.seed)?;
+    if f.insecure {
+        eprintln!(
+            "warning: a --seed or a seeded key makes these ciphertexts INSECURE (files encrypted \
+             with one seed under one key leak the differences of their data); tests only, the \
+             file is marked so and servers refuse it"
+        );
+    }
     files::save_ciphertexts(&f, &a.out)?;
     eprintln!(
         "encrypted {} rows × {} columns into {}",
@@ -161,6 +177,11 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
         &a.input,
         &mlp,
         &mut hearth_kernels::ntt::SoftwareNtt,
+        if a.allow_insecure_seeded {
+            server::Seeded::Allow
+        } else {
+            server::Seeded::Refuse
+        },
     )?;
     files::save_ciphertexts(&out, &a.out)?;
     eprintln!(
