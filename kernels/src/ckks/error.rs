@@ -75,6 +75,28 @@ pub enum CkksError {
     ParameterMismatch,
     /// Serialized bytes are malformed.
     Malformed(&'static str),
+    /// A ciphertext handed to bootstrapping is at a level it cannot gain
+    /// from: bootstrapping outputs `output_level`.
+    BootstrapLevel {
+        /// The ciphertext's level.
+        level: usize,
+        /// The level a bootstrapped ciphertext comes out at.
+        output_level: usize,
+    },
+    /// A ciphertext handed to bootstrapping has a scale other than the one
+    /// its EvalMod was built for.
+    BootstrapScale {
+        /// The ciphertext's scale.
+        scale: f64,
+        /// The scale the bootstrapper expects.
+        expected: f64,
+    },
+    /// A named preset below 128-bit security was requested without the
+    /// explicit insecure opt-in.
+    InsecurePreset {
+        /// The preset's name.
+        preset: &'static str,
+    },
 }
 
 impl From<crate::Error> for CkksError {
@@ -121,6 +143,22 @@ impl fmt::Display for CkksError {
             CkksError::MissingRelinKey => write!(f, "no relinearization key"),
             CkksError::ParameterMismatch => write!(f, "object belongs to other parameters"),
             CkksError::Malformed(why) => write!(f, "malformed bytes: {why}"),
+            CkksError::BootstrapLevel {
+                level,
+                output_level,
+            } => write!(
+                f,
+                "ciphertext at level {level}: bootstrapping outputs level {output_level}, \
+                 so it takes ciphertexts below that level"
+            ),
+            CkksError::BootstrapScale { scale, expected } => write!(
+                f,
+                "ciphertext scale {scale} differs from the bootstrapping input scale {expected}"
+            ),
+            CkksError::InsecurePreset { preset } => write!(
+                f,
+                "preset {preset} is below 128-bit security; use its insecure_for_tests constructor"
+            ),
         }
     }
 }

@@ -15,7 +15,9 @@
 //!   `k = 2N − 1` conjugates them.
 
 use super::encoding::{mul_round, scale_to_bits};
-use super::keys::{conjugation_galois_element, rotation_galois_element, GaloisKeys, RelinKey};
+use super::keys::{
+    conjugation_galois_element, rotation_galois_element, GaloisKeys, KeySwitchKey, RelinKey,
+};
 use super::keyswitch::{key_switch_with, KeySwitchScratch};
 use super::types::{Ciphertext, Plaintext};
 use super::{CkksContext, CkksError};
@@ -341,6 +343,17 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let key = keys
             .get(k)
             .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+        self.apply_galois_key(a, k, key)
+    }
+
+    /// Applies `σ_k` and switches back to `s` with `key`, the key of `k`
+    /// (for callers that hold keys elsewhere, for example streamed ones).
+    pub fn apply_galois_key(
+        &mut self,
+        a: &Ciphertext<W>,
+        k: usize,
+        key: &KeySwitchKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
         let table = automorphism_table(self.ctx.ring().log_degree(), k);
         let mut c0 = a.c0.automorphism(&table)?;
         let c1 = a.c1.automorphism(&table)?;
