@@ -5,12 +5,19 @@
 //! message (the independent reference), and the bits of precision
 //! `−log2 |error|`, mean and worst over the slots, are asserted against
 //! stated thresholds.
+//!
+//! The digest of a seeded bootstrap at the smallest preset is a regression
+//! known answer produced by this code on x86_64: every target (the
+//! riscv32imac firmware under qemu among them) must reproduce it, since the
+//! bootstrap uses no platform floating point that could differ
+//! (`ckks::boot` module docs).
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
-use hearth_kernels::ckks::boot::{BootKeySource, Bootstrapper, MemoryKeySource};
+use hearth_kernels::ckks::boot::{BootKeySource, BootPhase, Bootstrapper, KeyUse, MemoryKeySource};
 use hearth_kernels::ckks::{
     Ciphertext, CkksContext, CkksError, Encryptor, Evaluator, PublicKey, SecretKey,
 };
+use hearth_kernels::ckks::{GaloisKeys, KeySwitchKey, RelinKey};
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -106,4 +113,198 @@ fn bootstrap_precision(preset: &BootPreset, seed: u64) -> (f64, f64, Ciphertext<
 fn full_slots_n10() {
     let (mean, worst, _) = bootstrap_precision(&presets::TOY_N10_FULL, 1);
     assert!(mean >= 24.0 && worst >= 19.0, "{mean} / {worst}");
+}
+
+#[test]
+fn sparse_slots_n11() {
+    let (mean, worst, _) = bootstrap_precision(&presets::TOY_N11_SPARSE, 2);
+    assert!(mean >= 24.0 && worst >= 19.0, "{mean} / {worst}");
+}
+
+#[test]
+fn full_slots_n12_three_dft_levels() {
+    let (mean, worst, _) = bootstrap_precision(&presets::TOY_N12_FULL, 3);
+    assert!(mean >= 22.0 && worst >= 17.0, "{mean} / {worst}");
+}
+
+/// SHA-256 of the byte format of the bootstrapped ciphertext (seed 7).
+const DIGEST_TOY_N10_SEED7: &str =
+    "d906c89a53b897a62ef28546f8cd697c270bf5c127c46814e226a958537ef98f";
+
+fn hex(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn committed_digest_toy_n10() {
+    let (_, _, out) = bootstrap_precision(&presets::TOY_N10_FULL, 7);
+    let ctx = CkksContext::<u64>::new(presets::TOY_N10_FULL.insecure_for_tests().unwrap()).unwrap();
+    let d = hex(&out.digest(&ctx));
+    println!("bootstrap digest {d}");
+    assert_eq!(d, DIGEST_TOY_N10_SEED7);
+}
+
+/// Records every request, so the order can be checked against the schedule.
+struct Recording<'a> {
+    inner: &'a mut MemoryKeySource<u64>,
+    galois: Vec<usize>,
+    relin: usize,
+}
+
+impl BootKeySource<u64> for Recording<'_> {
+    fn galois_key(&mut self, k: usize) -> Result<&KeySwitchKey<u64>, CkksError> {
+        self.galois.push(k);
+        self.inner.galois_key(k)
+    }
+    fn relin_key(&mut self) -> Result<&RelinKey<u64>, CkksError> {
+        self.relin += 1;
+        self.inner.relin_key()
+    }
+}
+
+#[test]
+fn keys_are_requested_in_schedule_order() {
+    for preset in [presets::TOY_N10_FULL, presets::TOY_N11_SPARSE] {
+        let mut s = setup(&preset, 11);
+        let slots = s.ctx.params().slots();
+        let msg = tiled(&uniform(s.boot.slots(), 3), slots);
+        let ct = encrypt_level0(&mut s, &msg);
+        let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+        let mut rec = Recording {
+            inner: &mut s.keys,
+            galois: Vec::new(),
+            relin: 0,
+        };
+        s.boot.bootstrap(&mut ev, &mut rec, &ct).unwrap();
+        let schedule: Vec<KeyUse> = s.boot.key_schedule();
+        let want: Vec<usize> = schedule.iter().map(|u| u.galois_element).collect();
+        assert_eq!(rec.galois, want, "{}", preset.name);
+        assert_eq!(rec.relin, 1);
+        // Phases in pipeline order; SubSum only for sparse slots.
+        let sparse = s.boot.slots() < slots;
+        assert_eq!(
+            schedule.iter().any(|u| u.phase == BootPhase::SubSum),
+            sparse
+        );
+        let conj = schedule
+            .iter()
+            .position(|u| u.phase == BootPhase::Conjugate)
+            .unwrap();
+        assert!(schedule[..conj]
+            .iter()
+            .all(|u| matches!(u.phase, BootPhase::SubSum | BootPhase::CoeffsToSlots(_))));
+        assert!(schedule[conj + 1..]
+            .iter()
+            .all(|u| matches!(u.phase, BootPhase::SlotsToCoeffs(_))));
+        // Levels never increase along the schedule.
+        assert!(schedule.windows(2).all(|w| w[0].level >= w[1].level));
+        // The distinct elements, in order of first use, are what was generated.
+        let mut gen: Vec<usize> = s.keys.galois.elements().collect();
+        let mut elts = s.boot.galois_elements();
+        assert_eq!(elts.len(), gen.len());
+        gen.sort_unstable();
+        elts.sort_unstable();
+        assert_eq!(gen, elts);
+    }
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let preset = presets::TOY_N10_FULL;
+    let mut s = setup(&preset, 5);
+    let msg = uniform(s.ctx.params().slots(), 9);
+    let ct = encrypt_level0(&mut s, &msg);
+    let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+
+    // Wrong scale.
+    let mut scaled = ct.clone();
+    scaled.set_scale(ct.scale() * 2.0);
+    assert!(matches!(
+        s.boot.bootstrap(&mut ev, &mut s.keys, &scaled),
+        Err(CkksError::BootstrapScale { .. })
+    ));
+
+    // Wrong level: at (or above) the output level there is nothing to gain.
+    let enc = Encryptor::new(&s.ctx);
+    let lvl = s.boot.output_level();
+    let pt = enc
+        .encode_real(&mut SoftwareNtt, &msg, preset.boot.input_scale, lvl)
+        .unwrap();
+    let high = enc
+        .encrypt_pk(&mut SoftwareNtt, &s.pk, &pt, &mut s.rng)
+        .unwrap();
+    assert_eq!(
+        s.boot.bootstrap(&mut ev, &mut s.keys, &high).unwrap_err(),
+        CkksError::BootstrapLevel {
+            level: lvl,
+            output_level: lvl
+        }
+    );
+
+    // A missing rotation key is named.
+    let elts = s.boot.galois_elements();
+    let missing = elts[elts.len() / 2];
+    let kept: Vec<usize> = elts.iter().copied().filter(|&e| e != missing).collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut partial = MemoryKeySource {
+        galois: GaloisKeys::generate(&s.ctx, &mut SoftwareNtt, &s.sk, &kept, &mut rng).unwrap(),
+        relin: s.keys.relin.clone(),
+    };
+    assert_eq!(
+        s.boot.bootstrap(&mut ev, &mut partial, &ct).unwrap_err(),
+        CkksError::MissingGaloisKey {
+            galois_element: missing
+        }
+    );
+
+    // No relinearization key.
+    let mut no_relin = MemoryKeySource {
+        galois: s.keys.galois.clone(),
+        relin: None,
+    };
+    assert_eq!(
+        s.boot.bootstrap(&mut ev, &mut no_relin, &ct).unwrap_err(),
+        CkksError::MissingRelinKey
+    );
+}
+
+#[test]
+fn presets_need_the_insecure_opt_in() {
+    for p in [
+        presets::TOY_N10_FULL,
+        presets::TOY_N11_SPARSE,
+        presets::TOY_N12_FULL,
+    ] {
+        assert_eq!(
+            p.params().unwrap_err(),
+            CkksError::InsecurePreset { preset: p.name }
+        );
+        assert!(p.insecure_for_tests().is_ok());
+    }
+    for p in [presets::N16_FULL, presets::N16_SPARSE] {
+        assert!(p.log_qp() <= presets::MAX_LOG_QP_N16_H192, "{}", p.log_qp());
+        let params = p.params().unwrap();
+        assert!(params.is_secure());
+        assert_eq!(params.degree(), 1 << 16);
+    }
+    // A chain above the sparse-secret bound is refused even when the
+    // uniform-secret table would allow it.
+    let mut big = presets::N16_FULL;
+    big.user_levels += 3;
+    assert!(matches!(big.params(), Err(CkksError::Insecure { .. })));
+}
+
+#[test]
+fn invalid_shapes_are_refused() {
+    let preset = presets::TOY_N10_FULL;
+    let ctx = CkksContext::<u64>::new(preset.insecure_for_tests().unwrap()).unwrap();
+    let mut too_deep = preset.boot;
+    too_deep.eval_mod.double_angle += 4;
+    assert!(matches!(
+        Bootstrapper::new(&ctx, &mut SoftwareNtt, too_deep),
+        Err(CkksError::InvalidParameters(_))
+    ));
+    let mut too_many_slots = preset.boot;
+    too_many_slots.log_slots = 10;
+    assert!(Bootstrapper::new(&ctx, &mut SoftwareNtt, too_many_slots).is_err());
 }
