@@ -112,24 +112,24 @@ fn bootstrap_precision(preset: &BootPreset, seed: u64) -> (f64, f64, Ciphertext<
 #[test]
 fn full_slots_n10() {
     let (mean, worst, _) = bootstrap_precision(&presets::TOY_N10_FULL, 1);
-    assert!(mean >= 24.0 && worst >= 19.0, "{mean} / {worst}");
+    assert!(mean >= 26.0 && worst >= 22.0, "{mean} / {worst}");
 }
 
 #[test]
 fn sparse_slots_n11() {
     let (mean, worst, _) = bootstrap_precision(&presets::TOY_N11_SPARSE, 2);
-    assert!(mean >= 24.0 && worst >= 19.0, "{mean} / {worst}");
+    assert!(mean >= 26.0 && worst >= 22.0, "{mean} / {worst}");
 }
 
 #[test]
 fn full_slots_n12_three_dft_levels() {
     let (mean, worst, _) = bootstrap_precision(&presets::TOY_N12_FULL, 3);
-    assert!(mean >= 22.0 && worst >= 17.0, "{mean} / {worst}");
+    assert!(mean >= 26.0 && worst >= 22.0, "{mean} / {worst}");
 }
 
 /// SHA-256 of the byte format of the bootstrapped ciphertext (seed 7).
 const DIGEST_TOY_N10_SEED7: &str =
-    "d906c89a53b897a62ef28546f8cd697c270bf5c127c46814e226a958537ef98f";
+    "660ee4fabb63d53e3ad3357883ebf692a45b4f59f4e1c6654ae4d4d866cca676";
 
 fn hex(d: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
@@ -216,9 +216,9 @@ fn bad_inputs_are_typed_errors() {
     let ct = encrypt_level0(&mut s, &msg);
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
 
-    // Wrong scale.
+    // A scale too large for q_0 (the message would not leave room for I).
     let mut scaled = ct.clone();
-    scaled.set_scale(ct.scale() * 2.0);
+    scaled.set_scale(ct.scale() * 65536.0);
     assert!(matches!(
         s.boot.bootstrap(&mut ev, &mut s.keys, &scaled),
         Err(CkksError::BootstrapScale { .. })

@@ -23,7 +23,8 @@
 //!    second `n_s` slots (`−i` on those rows), so one conjugation leaves all
 //!    `2n_s` coefficients as real slots of one ciphertext.
 //! 4. **EvalMod** ([`evalmod`]): `t/q_0 mod 1`, times `ρ = q_0/Δ`, back to
-//!    `μ` at the output scale.
+//!    `μ` at the output scale. (Before step 1 the ciphertext is multiplied
+//!    by an integer so that `ρ` is the configured message ratio.)
 //! 5. **SlotsToCoeffs**: the decoding DFT in `stc_levels` levels (for sparse
 //!    slots its first level also gathers the two halves again).
 //!
@@ -76,8 +77,14 @@ pub struct BootConfig {
     pub stc_levels: usize,
     /// EvalMod's range, double angles and arcsine correction.
     pub eval_mod: EvalModShape,
-    /// The scale `Δ` of the ciphertexts bootstrapped (at level 0).
+    /// The scale `Δ` of the ciphertexts bootstrapped.
     pub input_scale: f64,
+    /// `log2 ρ`: before ModRaise the ciphertext is multiplied by the integer
+    /// `c = ⌊q_0/(2^ratio·Δ)⌋`, so the message takes `q_0/ρ` of `q_0`,
+    /// `ρ = q_0/(c·Δ) ≥ 2^ratio`. A small ratio keeps EvalMod's error small
+    /// in the message's units; the sine's own error, `(2π)²·μ³/(6ρ²)` per
+    /// coefficient `μ`, sets the floor.
+    pub log_message_ratio: u32,
     /// The scale of the bootstrapped ciphertexts.
     pub output_scale: f64,
 }
@@ -132,7 +139,9 @@ impl<W: Word> Bootstrapper<W> {
             ));
         }
         let q0 = ctx.ring().modulus(0).value().to_u64() as f64;
-        if !(config.input_scale >= 1.0 && config.input_scale < q0) || config.output_scale < 1.0 {
+        if !(config.input_scale >= 1.0 && config.input_scale <= max_input_scale(q0, &config))
+            || config.output_scale < 1.0
+        {
             return Err(CkksError::InvalidScale);
         }
         let top = ctx.max_level();
@@ -300,8 +309,9 @@ impl<W: Word> Bootstrapper<W> {
             .collect()
     }
 
-    /// Bootstraps `ct` (any level below [`Self::output_level`], scale
-    /// [`BootConfig::input_scale`]): the result holds the same slots at
+    /// Bootstraps `ct` (any level below [`Self::output_level`], any scale
+    /// up to `q_0/2^ratio`, typically [`BootConfig::input_scale`]): the
+    /// result holds the same slots at
     /// level [`Self::output_level`] and scale [`BootConfig::output_scale`].
     /// For sparse slots the message must be periodic (`n_s` values repeated
     /// over the `N/2` slots), and so is the result.
@@ -317,14 +327,19 @@ impl<W: Word> Bootstrapper<W> {
                 output_level: self.output_level,
             });
         }
-        let expected = self.config.input_scale;
-        if (ct.scale - expected).abs() > expected * 2.3283064365386963e-10 {
+        let max = max_input_scale(self.q0, &self.config);
+        if !(ct.scale >= 1.0 && ct.scale <= max) {
             return Err(CkksError::BootstrapScale {
                 scale: ct.scale,
-                expected,
+                max,
             });
         }
+        // Scale up by an integer (exact at level 0): the message takes
+        // q_0/ρ of q_0.
+        let c = libm::floor(max_input_scale(self.q0, &self.config) / ct.scale);
         let ct0 = ev.drop_to_level(ct, 0)?;
+        let ct0 = ev.mul_integer(&ct0, c as i128);
+        let rho = self.q0 / (ct.scale * c);
         let mut x = self.mod_raise(ev, &ct0)?;
         for &step in &self.subsum {
             let elt = super::keys::rotation_galois_element(2 * self.n, step as i64);
@@ -336,7 +351,6 @@ impl<W: Word> Bootstrapper<W> {
         }
         let conj = conjugation_galois_element(2 * self.n);
         let xc = ev.apply_galois_key(&x, conj, keys.galois_key(conj)?)?;
-        let rho = self.q0 / self.config.input_scale;
         let out_scale = self.config.output_scale;
         let shape = self.config.eval_mod;
         let mut w = match (&self.neg_i, &self.pos_i) {
@@ -404,6 +418,11 @@ impl<W: Word> Bootstrapper<W> {
             scale: self.q0,
         })
     }
+}
+
+/// `q_0/2^ratio`, the largest scale a bootstrapped message may have.
+fn max_input_scale(q0: f64, config: &BootConfig) -> f64 {
+    q0 / (1u64 << config.log_message_ratio.min(62)) as f64
 }
 
 /// The plaintext `sign·X^(N/2)` at `level`, scale 1: it multiplies every

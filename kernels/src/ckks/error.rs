@@ -83,13 +83,14 @@ pub enum CkksError {
         /// The level a bootstrapped ciphertext comes out at.
         output_level: usize,
     },
-    /// A ciphertext handed to bootstrapping has a scale other than the one
-    /// its EvalMod was built for.
+    /// A ciphertext handed to bootstrapping has a scale above what its
+    /// EvalMod takes (`q_0/2^ratio`, see `BootConfig::log_message_ratio`)
+    /// or below 1.
     BootstrapScale {
         /// The ciphertext's scale.
         scale: f64,
-        /// The scale the bootstrapper expects.
-        expected: f64,
+        /// The largest scale the bootstrapper takes.
+        max: f64,
     },
     /// A named preset below 128-bit security was requested without the
     /// explicit insecure opt-in.
@@ -151,9 +152,9 @@ impl fmt::Display for CkksError {
                 "ciphertext at level {level}: bootstrapping outputs level {output_level}, \
                  so it takes ciphertexts below that level"
             ),
-            CkksError::BootstrapScale { scale, expected } => write!(
+            CkksError::BootstrapScale { scale, max } => write!(
                 f,
-                "ciphertext scale {scale} differs from the bootstrapping input scale {expected}"
+                "ciphertext scale {scale} is outside [1, {max}], the scales bootstrapping takes"
             ),
             CkksError::InsecurePreset { preset } => write!(
                 f,

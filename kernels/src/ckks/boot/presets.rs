@@ -87,6 +87,7 @@ pub const TOY_N10_FULL: BootPreset = BootPreset {
         stc_levels: 2,
         eval_mod: shape(12, 5, 1),
         input_scale: pow2(45),
+        log_message_ratio: 11,
         output_scale: pow2(45),
     },
 };
@@ -97,6 +98,7 @@ pub const TOY_N11_SPARSE: BootPreset = BootPreset {
     log_n: 11,
     boot: BootConfig {
         log_slots: 6,
+        log_message_ratio: 13,
         ..TOY_N10_FULL.boot
     },
     ..TOY_N10_FULL
@@ -112,6 +114,7 @@ pub const TOY_N12_FULL: BootPreset = BootPreset {
         cts_levels: 3,
         stc_levels: 3,
         eval_mod: shape(16, 5, 1),
+        log_message_ratio: 9,
         ..TOY_N10_FULL.boot
     },
     ..TOY_N10_FULL
@@ -136,6 +139,7 @@ pub const N16_FULL: BootPreset = BootPreset {
         stc_levels: 3,
         eval_mod: shape(24, 6, 1),
         input_scale: pow2(45),
+        log_message_ratio: 8,
         output_scale: pow2(45),
     },
 };
@@ -145,6 +149,7 @@ pub const N16_SPARSE: BootPreset = BootPreset {
     name: "n16-sparse4096",
     boot: BootConfig {
         log_slots: 12,
+        log_message_ratio: 9,
         ..N16_FULL.boot
     },
     ..N16_FULL
