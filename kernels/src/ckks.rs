@@ -57,7 +57,7 @@ pub use encoding_lowmem::LowMemEncoder;
 pub use encrypt::{encrypt_pk_limb, EncryptionNoise, Encryptor};
 pub use encrypt_lowmem::{encrypt_pk_limb_lowmem, sample_noise_lowmem};
 pub use error::CkksError;
-pub use eval::Evaluator;
+pub use eval::{Evaluator, Hoisted};
 pub use keys::{
     conjugation_galois_element, rotation_galois_element, GaloisKeys, KeySwitchKey, PublicKey,
     RelinKey, SecretKey,

@@ -7,7 +7,9 @@
 //! rotations `rot_j(x)` and one giant rotation per `g` are key switches;
 //! the plaintexts `rot_(−g)(d_k)` are encoded once, at scale `q_l` of the
 //! level `l` they are used at, and one rescale ends the level. `b` is the
-//! power of two that minimises the number of rotations.
+//! power of two that minimises the number of rotations. The baby steps are
+//! hoisted: `x` is decomposed for key switching once
+//! ([`crate::ckks::eval::Evaluator::hoist`]).
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -139,9 +141,13 @@ impl<W: Word> EncodedTransform<W> {
         }
         let mut rots: BTreeMap<usize, Ciphertext<W>> = BTreeMap::new();
         rots.insert(0, x.clone());
-        for &(j, e) in &self.baby {
-            let r = ev.apply_galois_key(x, e, keys.galois_key(e)?)?;
-            rots.insert(j, r);
+        if !self.baby.is_empty() {
+            // The baby steps share one ModUp (hoisting).
+            let h = ev.hoist(x)?;
+            for &(j, e) in &self.baby {
+                let r = ev.apply_galois_hoisted(&h, e, keys.galois_key(e)?)?;
+                rots.insert(j, r);
+            }
         }
         let mut acc: Option<Ciphertext<W>> = None;
         for (g, e, pts) in &self.giant {
