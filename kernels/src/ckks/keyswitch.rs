@@ -93,7 +93,6 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
         .map(|i| WideReducer::new(ring.modulus(ring.prime_index(ext, i))))
         .collect();
     let mut pending = 0;
-    let mut digit = Vec::new();
     for (j, (kb, ka)) in key.digits.iter().enumerate() {
         let (lo, hi) = (j * alpha, ((j + 1) * alpha).min(l1));
         if lo >= hi {
@@ -106,9 +105,19 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
         }
         pending += 1;
         mod_up(ctx, engine, d_coeff, l1, lo, hi, bufs)?;
-        extended_digit(d, &bufs.converted, lo, hi, ext.len(), n, &mut digit);
+        // The digit's own limbs are `d` itself (NTT domain); the others
+        // come from the base conversion, in order: read both in place.
+        let converted = &bufs.converted;
+        let limb = |i: usize| -> &[W] {
+            if (lo..hi).contains(&i) {
+                &d.data()[i * n..(i + 1) * n]
+            } else {
+                let k = if i < lo { i } else { i - (hi - lo) };
+                &converted[k * n..(k + 1) * n]
+            }
+        };
         let acc = (&mut acc0[..], &mut acc1[..]);
-        accumulate(ctx, ext, acc, &digit, None, (kb, ka), j == 0);
+        accumulate(ctx, ext, acc, limb, None, (kb, ka), j == 0);
     }
     let u0 = mod_down(ctx, engine, acc0, &reducers, l1, p_part, conv)?;
     let u1 = mod_down(ctx, engine, acc1, &reducers, l1, p_part, conv)?;
@@ -138,15 +147,16 @@ fn extended_digit<W: Word>(
     }
 }
 
-/// `acc += digit · (b_j, a_j)` limb by limb (`first`: `acc =`), the digit
+/// `acc += digit · (b_j, a_j)` limb by limb (`first`: `acc =`; `digit(i)` is
+/// limb `i` of the digit over `Q_l ∪ P`), the digit
 /// read through the automorphism gather `table` when given (hoisting:
 /// `σ_k` commutes with the digit decomposition up to multiples of `Q_j`,
 /// which the gadget factor `P·Q̂_j` removes modulo `Q·P`).
-fn accumulate<W: Word>(
+fn accumulate<'d, W: Word>(
     ctx: &CkksContext<W>,
     ext: Basis,
     (acc0, acc1): (&mut [WideAcc<W>], &mut [WideAcc<W>]),
-    digit: &[W],
+    digit: impl Fn(usize) -> &'d [W],
     table: Option<&[usize]>,
     (kb, ka): (&RnsPoly<W>, &RnsPoly<W>),
     first: bool,
@@ -155,7 +165,7 @@ fn accumulate<W: Word>(
     let n = ring.degree();
     for i in 0..ext.len() {
         let idx = ring.prime_index(ext, i);
-        let x = &digit[i * n..(i + 1) * n];
+        let x = digit(i);
         let (b, a) = (kb.limb(idx), ka.limb(idx));
         let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
         match table {
@@ -264,7 +274,8 @@ pub fn key_switch_decomposed<W: Word, E: NttEngine<W>>(
         }
         pending += 1;
         let acc = (&mut ws.acc0[..], &mut ws.acc1[..]);
-        accumulate(ctx, ext, acc, digit, table, (kb, ka), j == 0);
+        let limb = |i: usize| &digit[i * n..(i + 1) * n];
+        accumulate(ctx, ext, acc, limb, table, (kb, ka), j == 0);
     }
     let u0 = mod_down(
         ctx,
