@@ -133,7 +133,7 @@ impl<W: Word> Bootstrapper<W> {
                 "DFT levels must be in [1, log2 slots]",
             ));
         }
-        if config.eval_mod.k_range == 0 || config.eval_mod.arcsine_degree % 2 == 0 {
+        if config.eval_mod.k_range == 0 || config.eval_mod.arcsine_degree.is_multiple_of(2) {
             return Err(CkksError::InvalidParameters(
                 "EvalMod needs K ≥ 1 and an odd arcsine degree",
             ));

@@ -77,7 +77,7 @@ impl EvalModShape {
         // arcsin y = Σ_k (2k)! / (4^k (k!)² (2k+1)) y^(2k+1).
         let mut c = 1.0f64; // (2k)!/(4^k (k!)²)
         let mut k = 0usize;
-        while 2 * k + 1 <= deg {
+        while 2 * k < deg {
             out[2 * k + 1] = f * c / (2 * k + 1) as f64;
             c = c * ((2 * k + 1) as f64) / ((2 * k + 2) as f64);
             k += 1;

@@ -54,17 +54,6 @@ impl C64 {
         let a = 2.0 * core::f64::consts::PI * ((num % den) as f64) / den as f64;
         Self::new(libm::cos(a), libm::sin(a))
     }
-    /// `a + b`.
-    pub fn add(self, b: Self) -> Self {
-        Self::new(self.re + b.re, self.im + b.im)
-    }
-    /// `a · b`.
-    pub fn mul(self, b: Self) -> Self {
-        Self::new(
-            self.re * b.re - self.im * b.im,
-            self.re * b.im + self.im * b.re,
-        )
-    }
     /// `a · f` for a real `f`.
     pub fn scale(self, f: f64) -> Self {
         Self::new(self.re * f, self.im * f)
@@ -72,6 +61,23 @@ impl C64 {
     /// The conjugate.
     pub fn conj(self) -> Self {
         Self::new(self.re, -self.im)
+    }
+}
+
+impl core::ops::Add for C64 {
+    type Output = Self;
+    fn add(self, b: Self) -> Self {
+        Self::new(self.re + b.re, self.im + b.im)
+    }
+}
+
+impl core::ops::Mul for C64 {
+    type Output = Self;
+    fn mul(self, b: Self) -> Self {
+        Self::new(
+            self.re * b.re - self.im * b.im,
+            self.re * b.im + self.im * b.re,
+        )
     }
 }
 
@@ -117,7 +123,7 @@ impl LinearMap {
             .diags
             .entry(offset % n)
             .or_insert_with(|| alloc::vec![C64::default(); n]);
-        d[p] = d[p].add(v);
+        d[p] = d[p] + v;
     }
 
     /// `self ∘ b` (apply `b` first).
@@ -131,7 +137,7 @@ impl LinearMap {
                     .entry((ka + kb) % n)
                     .or_insert_with(|| alloc::vec![C64::default(); n]);
                 for p in 0..n {
-                    d[p] = d[p].add(da[p].mul(db[(p + ka) % n]));
+                    d[p] = d[p] + da[p] * db[(p + ka) % n];
                 }
             }
         }
@@ -141,14 +147,14 @@ impl LinearMap {
     /// Multiplies every entry by `f`.
     pub fn scale(&mut self, f: C64) {
         for d in self.diags.values_mut() {
-            d.iter_mut().for_each(|x| *x = x.mul(f));
+            d.iter_mut().for_each(|x| *x = *x * f);
         }
     }
 
     /// Multiplies row `p` by `mask[p]` (`diag(mask) ∘ self`).
     pub fn mask_rows(&mut self, mask: &[C64]) {
         for d in self.diags.values_mut() {
-            d.iter_mut().zip(mask).for_each(|(x, &m)| *x = x.mul(m));
+            d.iter_mut().zip(mask).for_each(|(x, &m)| *x = *x * m);
         }
     }
 
@@ -158,7 +164,7 @@ impl LinearMap {
         let mut y = alloc::vec![C64::default(); n];
         for (&k, d) in &self.diags {
             for p in 0..n {
-                y[p] = y[p].add(d[p].mul(x[(p + k) % n]));
+                y[p] = y[p] + d[p] * x[(p + k) % n];
             }
         }
         y
@@ -265,7 +271,7 @@ mod tests {
         (0..ns)
             .map(|_| {
                 let z = w.iter().enumerate().fold(C64::default(), |acc, (i, &wi)| {
-                    acc.add(wi.mul(C64::root(i as u64 * five % m, m)))
+                    acc + wi * C64::root(i as u64 * five % m, m)
                 });
                 five = five * 5 % m;
                 z

@@ -23,6 +23,9 @@ use super::linear::LinearMap;
 use crate::arith::Word;
 use crate::ntt::NttEngine;
 
+/// The plaintexts of one giant step: `(g, Galois element of g, [(j, pt)])`.
+type GiantStep<W> = (usize, usize, Vec<(usize, Plaintext<W>)>);
+
 /// A [`LinearMap`] encoded for one level.
 #[derive(Debug, Clone)]
 pub struct EncodedTransform<W: Word> {
@@ -31,7 +34,7 @@ pub struct EncodedTransform<W: Word> {
     baby: Vec<(usize, usize)>,
     /// Per giant step `g` (ascending, with its Galois element; `0` for
     /// `g = 0`): the plaintexts by baby step.
-    giant: Vec<(usize, usize, Vec<(usize, Plaintext<W>)>)>,
+    giant: Vec<GiantStep<W>>,
 }
 
 /// The baby-step size minimising the rotations for these offsets.
@@ -108,7 +111,7 @@ impl<W: Word> EncodedTransform<W> {
         self.giant
             .iter()
             .flat_map(|(_, _, pts)| pts)
-            .map(|(_, pt)| pt.poly().data().len() * core::mem::size_of::<W>())
+            .map(|(_, pt)| core::mem::size_of_val(pt.poly().data()))
             .sum()
     }
 
