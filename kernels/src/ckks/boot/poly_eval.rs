@@ -242,8 +242,8 @@ mod tests {
 
     #[test]
     fn depth_is_log_plus_one() {
-        // x + x^2 + x^3: powers to depth 2, leaf one more.
-        assert_eq!(depth(&[0.0, 1.0, 1.0, 1.0]), 3);
+        // x + x^2 + x^3 = x + x^2·(1 + x): (1 + x) at depth 1 times x^2.
+        assert_eq!(depth(&[0.0, 1.0, 1.0, 1.0]), 2);
         assert_eq!(depth(&[0.5, 1.0]), 1);
         // Degree 30: b = 8, giants 8 and 16.
         assert_eq!(depth(&[1.0; 31]), 6);
