@@ -14,7 +14,9 @@
 use std::time::Instant;
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
-use hearth_kernels::ckks::boot::{key_switch_key_bytes, Bootstrapper, MemoryKeySource};
+use hearth_kernels::ckks::boot::{
+    key_switch_key_bytes, key_switch_key_bytes_at_level, Bootstrapper, MemoryKeySource,
+};
 use hearth_kernels::ckks::{CkksContext, Encryptor, Evaluator, PublicKey, SecretKey};
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
@@ -110,13 +112,15 @@ fn run(preset: &BootPreset, repeat: usize) {
                 .filter(|v| !seen.contains(&v.galois_element))
                 .map(|v| v.galois_element)
                 .collect::<std::collections::BTreeSet<_>>();
+            let used = key_switch_key_bytes_at_level(&ctx, u.level);
             println!(
-                "  {:<18} level {:>2}: {:>2} key switches, {:>2} new keys ({:.2} GiB)",
+                "  {:<18} level {:>2}: {:>2} key switches, {:>2} new keys ({:.2} GiB), {:.1} MiB read per switch",
                 format!("{:?}", u.phase),
                 u.level,
                 uses.len(),
                 new.len(),
-                (new.len() * key_bytes) as f64 / GIB
+                (new.len() * key_bytes) as f64 / GIB,
+                used as f64 / (1u64 << 20) as f64
             );
             seen.extend(new);
         }

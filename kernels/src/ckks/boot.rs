@@ -54,7 +54,10 @@ mod transform;
 use alloc::vec::Vec;
 
 pub use evalmod::EvalModShape;
-pub use key_source::{key_switch_key_bytes, BootKeySource, BootPhase, KeyUse, MemoryKeySource};
+pub use key_source::{
+    key_switch_key_bytes, key_switch_key_bytes_at_level, BootKeySource, BootPhase, KeyUse,
+    MemoryKeySource,
+};
 pub use transform::EncodedTransform;
 
 use super::encrypt::Encryptor;

@@ -106,3 +106,14 @@ pub fn key_switch_key_bytes<W: Word>(ctx: &CkksContext<W>) -> usize {
     let limbs = ctx.full_basis().len();
     digits * 2 * limbs * ctx.degree() * core::mem::size_of::<W>()
 }
+
+/// Bytes of a key-switching key that a switch at `level` reads: the digits
+/// covering `q_0..q_level`, each over `q_0..q_level` and `P` only. A
+/// streaming source can move just these (the rest of the key is unused
+/// below the top level).
+pub fn key_switch_key_bytes_at_level<W: Word>(ctx: &CkksContext<W>, level: usize) -> usize {
+    let l1 = (level + 1).min(ctx.max_level() + 1);
+    let digits = l1.div_ceil(ctx.params().alpha());
+    let limbs = ctx.extended_basis(l1 - 1).len();
+    digits * 2 * limbs * ctx.degree() * core::mem::size_of::<W>()
+}
