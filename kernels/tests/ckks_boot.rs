@@ -344,3 +344,17 @@ fn hoisted_rotations_rotate() {
     }
     assert!(checked >= 10, "{checked}");
 }
+
+/// With a small message ratio the sine's own error dominates; the arcsine
+/// correction removes it.
+#[test]
+fn arcsine_correction_at_a_small_ratio() {
+    let mut plain = presets::TOY_N10_FULL;
+    plain.boot.log_message_ratio = 5;
+    let mut corrected = plain;
+    corrected.boot.eval_mod.arcsine_degree = 5;
+    let (without, _, _) = bootstrap_precision(&plain, 17);
+    let (with, worst, _) = bootstrap_precision(&corrected, 17);
+    assert!(with >= without + 4.0, "{with} vs {without}");
+    assert!(with >= 24.0 && worst >= 20.0, "{with} / {worst}");
+}
