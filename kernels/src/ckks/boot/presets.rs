@@ -137,9 +137,9 @@ pub const N16_FULL: BootPreset = BootPreset {
         log_slots: 15,
         cts_levels: 3,
         stc_levels: 3,
-        eval_mod: shape(24, 6, 1),
+        eval_mod: shape(24, 6, 3),
         input_scale: pow2(45),
-        log_message_ratio: 8,
+        log_message_ratio: 5,
         output_scale: pow2(45),
     },
 };
@@ -149,7 +149,7 @@ pub const N16_SPARSE: BootPreset = BootPreset {
     name: "n16-sparse4096",
     boot: BootConfig {
         log_slots: 12,
-        log_message_ratio: 9,
+        log_message_ratio: 6,
         ..N16_FULL.boot
     },
     ..N16_FULL
