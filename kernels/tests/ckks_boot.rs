@@ -358,3 +358,66 @@ fn arcsine_correction_at_a_small_ratio() {
     assert!(with >= without + 4.0, "{with} vs {without}");
     assert!(with >= 24.0 && worst >= 20.0, "{with} / {worst}");
 }
+
+/// A source that holds one Galois key at a time, copied in from a backing
+/// store on every request (as a PMEM streamer would): the bootstrap is
+/// byte-identical with the all-in-memory one.
+struct OneSlot<'a> {
+    store: &'a MemoryKeySource<u64>,
+    current: Option<KeySwitchKey<u64>>,
+    loads: usize,
+}
+
+impl BootKeySource<u64> for OneSlot<'_> {
+    fn galois_key(&mut self, k: usize) -> Result<&KeySwitchKey<u64>, CkksError> {
+        let key = self
+            .store
+            .galois
+            .get(k)
+            .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+        self.loads += 1;
+        Ok(self.current.insert(key.clone()))
+    }
+    fn relin_key(&mut self) -> Result<&RelinKey<u64>, CkksError> {
+        self.store.relin.as_ref().ok_or(CkksError::MissingRelinKey)
+    }
+}
+
+#[test]
+fn one_key_at_a_time_is_byte_identical() {
+    let preset = presets::TOY_N11_SPARSE;
+    let mut s = setup(&preset, 23);
+    let slots = s.ctx.params().slots();
+    let msg = tiled(&uniform(s.boot.slots(), 4), slots);
+    let ct = encrypt_level0(&mut s, &msg);
+    let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+    let in_memory = s.boot.bootstrap(&mut ev, &mut s.keys, &ct).unwrap();
+    let mut one = OneSlot {
+        store: &s.keys,
+        current: None,
+        loads: 0,
+    };
+    let streamed = s.boot.bootstrap(&mut ev, &mut one, &ct).unwrap();
+    assert_eq!(one.loads, s.boot.key_schedule().len());
+    assert_eq!(streamed.digest(&s.ctx), in_memory.digest(&s.ctx));
+}
+
+/// The bootstrapped ciphertext computes on: one multiplication at the
+/// output level.
+#[test]
+fn bootstrapped_ciphertext_multiplies() {
+    let preset = presets::TOY_N10_FULL;
+    let mut s = setup(&preset, 29);
+    let slots = s.ctx.params().slots();
+    let msg = uniform(slots, 8);
+    let ct = encrypt_level0(&mut s, &msg);
+    let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+    let fresh = s.boot.bootstrap(&mut ev, &mut s.keys, &ct).unwrap();
+    assert!(fresh.level() >= 1);
+    let rk = s.keys.relin.clone().unwrap();
+    let sq = ev.square_relin(&fresh, &rk).unwrap();
+    let sq = ev.rescale(&sq).unwrap();
+    let want: Vec<f64> = msg.iter().map(|x| x * x).collect();
+    let (mean, worst) = precision(&decrypt(&s, &sq), &want);
+    assert!(mean >= 24.0 && worst >= 20.0, "{mean} / {worst}");
+}
