@@ -19,7 +19,8 @@
 //! and secret-key encryption, decryption; add, sub, negate, add/sub/multiply
 //! by a plaintext, add/multiply by a constant, multiply with
 //! relinearization, rescale, level drop, rotation by any step, conjugation;
-//! a stable byte format and a SHA-256 digest ([`serialize`]).
+//! a stable byte format and a SHA-256 digest ([`serialize`]); bootstrapping
+//! ([`boot`]).
 //!
 //! ## Bit-exactness
 //! No floating point feeds a ciphertext: encoding is fixed point,
@@ -33,6 +34,7 @@
 //! Every transform goes through a caller-supplied
 //! [`crate::ntt::NttEngine`]: software here, the FPGA pipeline in `hal`.
 
+pub mod boot;
 mod context;
 pub mod crt;
 pub mod encoding;
@@ -55,7 +57,7 @@ pub use encoding_lowmem::LowMemEncoder;
 pub use encrypt::{encrypt_pk_limb, EncryptionNoise, Encryptor};
 pub use encrypt_lowmem::{encrypt_pk_limb_lowmem, sample_noise_lowmem};
 pub use error::CkksError;
-pub use eval::Evaluator;
+pub use eval::{Evaluator, Hoisted};
 pub use keys::{
     conjugation_galois_element, rotation_galois_element, GaloisKeys, KeySwitchKey, PublicKey,
     RelinKey, SecretKey,

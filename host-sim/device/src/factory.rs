@@ -12,7 +12,7 @@
 //!    software, and counts both.
 //!
 //! ## The check
-//! With ARCHITECTURE.md's forward transform `out[i] = a(ψ^(2·brv(i)+1))`,
+//! With the forward transform of `docs/architecture.md` `out[i] = a(ψ^(2·brv(i)+1))`,
 //! `Σ_i out[i] = Σ_j a_j ψ^j Σ_k ω^(jk)` with `ω = ψ²` a primitive `N`-th
 //! root, and `Σ_k ω^(jk)` is `N` for `j = 0` and `0` otherwise (geometric
 //! series), so `Σ_i out[i] ≡ N·a_0 (mod q)`. The inverse transform obeys the

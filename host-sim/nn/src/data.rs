@@ -1,6 +1,6 @@
 //! Tabular data: CSV files with a header row, numeric feature columns and an
-//! optional integer `label` column (ARCHITECTURE.md, "Data and model
-//! formats"), and a deterministic seeded train/test split.
+//! optional integer `label` column (`docs/architecture.md`, "Data
+//! and model formats"), and a deterministic seeded train/test split.
 
 use crate::error::{Error, Result};
 use crate::limits::{read_capped, MAX_CLASSES, MAX_CSV_BYTES};

@@ -1,5 +1,5 @@
 //! `hearth-mlp-v1`: a multi-layer perceptron stored as safetensors
-//! (ARCHITECTURE.md, "Data and model formats").
+//! (`docs/architecture.md`, "Data and model formats").
 //!
 //! Tensors `layers.{i}.weight` (shape `[out, in]`) and `layers.{i}.bias`
 //! (`[out]`), f32; metadata `format = "hearth-mlp-v1"` and `activation`:

@@ -75,6 +75,29 @@ pub enum CkksError {
     ParameterMismatch,
     /// Serialized bytes are malformed.
     Malformed(&'static str),
+    /// A ciphertext handed to bootstrapping is at a level it cannot gain
+    /// from: bootstrapping outputs `output_level`.
+    BootstrapLevel {
+        /// The ciphertext's level.
+        level: usize,
+        /// The level a bootstrapped ciphertext comes out at.
+        output_level: usize,
+    },
+    /// A ciphertext handed to bootstrapping has a scale above what its
+    /// EvalMod takes (`q_0/2^ratio`, see `BootConfig::log_message_ratio`)
+    /// or below 1.
+    BootstrapScale {
+        /// The ciphertext's scale.
+        scale: f64,
+        /// The largest scale the bootstrapper takes.
+        max: f64,
+    },
+    /// A named preset below 128-bit security was requested without the
+    /// explicit insecure opt-in.
+    InsecurePreset {
+        /// The preset's name.
+        preset: &'static str,
+    },
 }
 
 impl From<crate::Error> for CkksError {
@@ -121,6 +144,22 @@ impl fmt::Display for CkksError {
             CkksError::MissingRelinKey => write!(f, "no relinearization key"),
             CkksError::ParameterMismatch => write!(f, "object belongs to other parameters"),
             CkksError::Malformed(why) => write!(f, "malformed bytes: {why}"),
+            CkksError::BootstrapLevel {
+                level,
+                output_level,
+            } => write!(
+                f,
+                "ciphertext at level {level}: bootstrapping outputs level {output_level}, \
+                 so it takes ciphertexts below that level"
+            ),
+            CkksError::BootstrapScale { scale, max } => write!(
+                f,
+                "ciphertext scale {scale} is outside [1, {max}], the scales bootstrapping takes"
+            ),
+            CkksError::InsecurePreset { preset } => write!(
+                f,
+                "preset {preset} is below 128-bit security; use its insecure_for_tests constructor"
+            ),
         }
     }
 }

@@ -15,8 +15,12 @@
 //!   `k = 2N − 1` conjugates them.
 
 use super::encoding::{mul_round, scale_to_bits};
-use super::keys::{conjugation_galois_element, rotation_galois_element, GaloisKeys, RelinKey};
-use super::keyswitch::{key_switch_with, KeySwitchScratch};
+use super::keys::{
+    conjugation_galois_element, rotation_galois_element, GaloisKeys, KeySwitchKey, RelinKey,
+};
+use super::keyswitch::{
+    decompose, key_switch_decomposed, key_switch_with, Decomposed, KeySwitchScratch,
+};
 use super::types::{Ciphertext, Plaintext};
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
@@ -29,6 +33,14 @@ type Tensor<W> = (RnsPoly<W>, RnsPoly<W>, RnsPoly<W>);
 
 /// Relative tolerance for equal scales.
 const SCALE_TOLERANCE: f64 = 2.3283064365386963e-10; // 2^-32
+
+/// A ciphertext decomposed for several rotations ([`Evaluator::hoist`]).
+#[derive(Debug, Clone)]
+pub struct Hoisted<W: Word> {
+    c0: RnsPoly<W>,
+    scale: f64,
+    dec: Decomposed<W>,
+}
 
 /// Homomorphic operations over one context and one NTT engine.
 #[derive(Debug)]
@@ -341,6 +353,17 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let key = keys
             .get(k)
             .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+        self.apply_galois_key(a, k, key)
+    }
+
+    /// Applies `σ_k` and switches back to `s` with `key`, the key of `k`
+    /// (for callers that hold keys elsewhere, for example streamed ones).
+    pub fn apply_galois_key(
+        &mut self,
+        a: &Ciphertext<W>,
+        k: usize,
+        key: &KeySwitchKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
         let table = automorphism_table(self.ctx.ring().log_degree(), k);
         let mut c0 = a.c0.automorphism(&table)?;
         let c1 = a.c1.automorphism(&table)?;
@@ -350,6 +373,43 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             c0,
             c1: u1,
             scale: a.scale,
+        })
+    }
+
+    /// Decomposes `a` once for several rotations of it (hoisting): see
+    /// [`Self::apply_galois_hoisted`].
+    pub fn hoist(&mut self, a: &Ciphertext<W>) -> Result<Hoisted<W>, CkksError> {
+        let dec = decompose(self.ctx, &mut self.engine, &a.c1)?;
+        Ok(Hoisted {
+            c0: a.c0.clone(),
+            scale: a.scale,
+            dec,
+        })
+    }
+
+    /// `σ_k` of a hoisted ciphertext, switched back to `s` with `key` (the
+    /// key of `k`): the ModUp of `c_1` is shared by every rotation of it.
+    pub fn apply_galois_hoisted(
+        &mut self,
+        h: &Hoisted<W>,
+        k: usize,
+        key: &KeySwitchKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let table = automorphism_table(self.ctx.ring().log_degree(), k);
+        let mut c0 = h.c0.automorphism(&table)?;
+        let (u0, u1) = key_switch_decomposed(
+            self.ctx,
+            &mut self.engine,
+            &h.dec,
+            Some(&table),
+            key,
+            &mut self.scratch,
+        )?;
+        c0.add_assign(self.ctx.ring(), &u0)?;
+        Ok(Ciphertext {
+            c0,
+            c1: u1,
+            scale: h.scale,
         })
     }
 

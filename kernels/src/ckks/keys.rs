@@ -59,6 +59,23 @@ impl<W: Word> SecretKey<W> {
         Ok(Self { coeffs, ntt })
     }
 
+    /// Samples a sparse ternary secret key with exactly `hamming_weight`
+    /// nonzero coefficients ([`super::sampling::sample_sparse_ternary`]):
+    /// the secret bootstrapping needs, since `|I| ≲ √(h/12)` bounds the
+    /// range EvalMod must cover. Its security is that of the sparse
+    /// distribution (see [`super::boot::presets`]), not the uniform one.
+    pub fn generate_sparse<R: Rng + ?Sized, E: NttEngine<W>>(
+        ctx: &CkksContext<W>,
+        engine: &mut E,
+        hamming_weight: usize,
+        rng: &mut R,
+    ) -> Result<Self, CkksError> {
+        let mut coeffs = alloc::vec![0i8; ctx.degree()];
+        super::sampling::sample_sparse_ternary(rng, hamming_weight, &mut coeffs);
+        let ntt = small_to_ntt(ctx, engine, &coeffs, ctx.full_basis())?;
+        Ok(Self { coeffs, ntt })
+    }
+
     /// Checks a secret key from an untrusted source against `ctx`.
     pub fn validate(&self, ctx: &CkksContext<W>) -> Result<(), CkksError> {
         if self.coeffs.len() != ctx.degree() || self.coeffs.iter().any(|c| !(-1..=1).contains(c)) {

@@ -105,35 +105,196 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
         }
         pending += 1;
         mod_up(ctx, engine, d_coeff, l1, lo, hi, bufs)?;
-        let mut k = 0;
-        for i in 0..ext.len() {
-            let idx = ring.prime_index(ext, i);
-            // The digit's own limbs are `d` itself (NTT domain); the others
-            // come from the base conversion, in order.
-            let x = if (lo..hi).contains(&i) {
+        // The digit's own limbs are `d` itself (NTT domain); the others
+        // come from the base conversion, in order: read both in place.
+        let converted = &bufs.converted;
+        let limb = |i: usize| -> &[W] {
+            if (lo..hi).contains(&i) {
                 &d.data()[i * n..(i + 1) * n]
             } else {
-                k += 1;
-                &bufs.converted[(k - 1) * n..k * n]
-            };
-            let (b, a) = (kb.limb(idx), ka.limb(idx));
-            let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
-            let terms = o0.iter_mut().zip(o1.iter_mut()).zip(x).zip(b).zip(a);
-            if j == 0 {
-                for ((((s0, s1), &u), &vb), &va) in terms {
-                    *s0 = WideAcc::product(u, vb);
-                    *s1 = WideAcc::product(u, va);
-                }
-            } else {
-                for ((((s0, s1), &u), &vb), &va) in terms {
-                    s0.mul_add(u, vb);
-                    s1.mul_add(u, va);
-                }
+                let k = if i < lo { i } else { i - (hi - lo) };
+                &converted[k * n..(k + 1) * n]
             }
-        }
+        };
+        let acc = (&mut acc0[..], &mut acc1[..]);
+        accumulate(ctx, ext, acc, limb, None, (kb, ka), j == 0);
     }
     let u0 = mod_down(ctx, engine, acc0, &reducers, l1, p_part, conv)?;
     let u1 = mod_down(ctx, engine, acc1, &reducers, l1, p_part, conv)?;
+    Ok((u0, u1))
+}
+
+/// Digit `lo..hi` of `d` over all of `Q_l ∪ P` (NTT domain): its own limbs
+/// copied from `d`, the others from the base conversion, in basis order.
+fn extended_digit<W: Word>(
+    d: &RnsPoly<W>,
+    converted: &[W],
+    lo: usize,
+    hi: usize,
+    limbs: usize,
+    n: usize,
+    out: &mut Vec<W>,
+) {
+    out.clear();
+    let mut k = 0;
+    for i in 0..limbs {
+        if (lo..hi).contains(&i) {
+            out.extend_from_slice(&d.data()[i * n..(i + 1) * n]);
+        } else {
+            out.extend_from_slice(&converted[k * n..(k + 1) * n]);
+            k += 1;
+        }
+    }
+}
+
+/// `acc += digit · (b_j, a_j)` limb by limb (`first`: `acc =`; `digit(i)` is
+/// limb `i` of the digit over `Q_l ∪ P`), the digit
+/// read through the automorphism gather `table` when given (hoisting:
+/// `σ_k` commutes with the digit decomposition up to multiples of `Q_j`,
+/// which the gadget factor `P·Q̂_j` removes modulo `Q·P`).
+fn accumulate<'d, W: Word>(
+    ctx: &CkksContext<W>,
+    ext: Basis,
+    (acc0, acc1): (&mut [WideAcc<W>], &mut [WideAcc<W>]),
+    digit: impl Fn(usize) -> &'d [W],
+    table: Option<&[usize]>,
+    (kb, ka): (&RnsPoly<W>, &RnsPoly<W>),
+    first: bool,
+) {
+    let ring = ctx.ring();
+    let n = ring.degree();
+    for i in 0..ext.len() {
+        let idx = ring.prime_index(ext, i);
+        let x = digit(i);
+        let (b, a) = (kb.limb(idx), ka.limb(idx));
+        let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
+        match table {
+            None => mac((o0, o1), x.iter().copied(), (b, a), first),
+            Some(tb) => mac((o0, o1), tb.iter().map(|&t| x[t]), (b, a), first),
+        }
+    }
+}
+
+/// `o += u·(b, a)` element-wise (`first`: `o =`).
+#[inline(always)]
+fn mac<W: Word>(
+    (o0, o1): (&mut [WideAcc<W>], &mut [WideAcc<W>]),
+    xs: impl Iterator<Item = W>,
+    (b, a): (&[W], &[W]),
+    first: bool,
+) {
+    let terms = o0.iter_mut().zip(o1.iter_mut()).zip(xs).zip(b).zip(a);
+    if first {
+        for ((((s0, s1), u), &vb), &va) in terms {
+            *s0 = WideAcc::product(u, vb);
+            *s1 = WideAcc::product(u, va);
+        }
+    } else {
+        for ((((s0, s1), u), &vb), &va) in terms {
+            s0.mul_add(u, vb);
+            s1.mul_add(u, va);
+        }
+    }
+}
+
+/// A polynomial decomposed once for several key switches (hoisting,
+/// Halevi–Shoup, CRYPTO 2018 §5): its digits over `Q_l ∪ P`, NTT domain.
+#[derive(Debug, Clone)]
+pub struct Decomposed<W: Word> {
+    l1: usize,
+    digits: Vec<Vec<W>>,
+}
+
+/// Decomposes `d` (NTT domain, over `Q_l`) for [`key_switch_decomposed`].
+pub fn decompose<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    d: &RnsPoly<W>,
+) -> Result<Decomposed<W>, CkksError> {
+    d.expect_domain(Domain::Ntt)?;
+    let ring = ctx.ring();
+    let n = ring.degree();
+    let basis = d.basis();
+    if basis.p != 0 || basis.q == 0 || basis.q > ring.num_q() {
+        return Err(CkksError::InvalidParameters(
+            "key switching needs a chain polynomial",
+        ));
+    }
+    let l1 = basis.q;
+    let alpha = ctx.params().alpha();
+    let ext = ctx.extended_basis(l1 - 1);
+    let mut d_coeff = d.data().to_vec();
+    engine.inverse(&ring.plans_of(basis), &mut d_coeff)?;
+    let mut bufs = ModUpBuffers {
+        converted: alloc::vec![W::ZERO; ext.len() * n],
+        scratch: alloc::vec![W::ZERO; alpha * n],
+    };
+    let mut digits = Vec::new();
+    for j in 0..l1.div_ceil(alpha) {
+        let (lo, hi) = (j * alpha, ((j + 1) * alpha).min(l1));
+        mod_up(ctx, engine, &d_coeff, l1, lo, hi, &mut bufs)?;
+        let mut digit = Vec::with_capacity(ext.len() * n);
+        extended_digit(d, &bufs.converted, lo, hi, ext.len(), n, &mut digit);
+        digits.push(digit);
+    }
+    Ok(Decomposed { l1, digits })
+}
+
+/// Key-switches `σ_k(d)` from its decomposition of `d`, `table` the NTT
+/// gather of `σ_k` (identity when `None`): `(u_0, u_1)` over `Q_l` with
+/// `u_0 + u_1·s ≈ σ_k(d)·s'`. The same result as [`key_switch`] on
+/// `σ_k(d)`, up to the (equally small) rounding of the base conversion.
+pub fn key_switch_decomposed<W: Word, E: NttEngine<W>>(
+    ctx: &CkksContext<W>,
+    engine: &mut E,
+    dec: &Decomposed<W>,
+    table: Option<&[usize]>,
+    key: &KeySwitchKey<W>,
+    ws: &mut KeySwitchScratch<W>,
+) -> Result<(RnsPoly<W>, RnsPoly<W>), CkksError> {
+    let ring = ctx.ring();
+    let n = ring.degree();
+    let l1 = dec.l1;
+    let ext = ctx.extended_basis(l1 - 1);
+    if key.digits.len() < dec.digits.len() {
+        return Err(CkksError::ParameterMismatch);
+    }
+    let len = ext.len() * n;
+    ws.acc0.resize(len, WideAcc::default());
+    ws.acc1.resize(len, WideAcc::default());
+    let reducers: Vec<WideReducer<W>> = (0..ext.len())
+        .map(|i| WideReducer::new(ring.modulus(ring.prime_index(ext, i))))
+        .collect();
+    let mut pending = 0;
+    for (j, (digit, (kb, ka))) in dec.digits.iter().zip(&key.digits).enumerate() {
+        if pending == LAZY_TERMS {
+            fold(&mut ws.acc0, &reducers, n);
+            fold(&mut ws.acc1, &reducers, n);
+            pending = 1;
+        }
+        pending += 1;
+        let acc = (&mut ws.acc0[..], &mut ws.acc1[..]);
+        let limb = |i: usize| &digit[i * n..(i + 1) * n];
+        accumulate(ctx, ext, acc, limb, table, (kb, ka), j == 0);
+    }
+    let u0 = mod_down(
+        ctx,
+        engine,
+        &ws.acc0,
+        &reducers,
+        l1,
+        &mut ws.p_part,
+        &mut ws.conv,
+    )?;
+    let u1 = mod_down(
+        ctx,
+        engine,
+        &ws.acc1,
+        &reducers,
+        l1,
+        &mut ws.p_part,
+        &mut ws.conv,
+    )?;
     Ok((u0, u1))
 }
 

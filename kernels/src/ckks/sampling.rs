@@ -35,6 +35,25 @@ pub fn sample_ternary<R: Rng + ?Sized>(rng: &mut R, out: &mut [i8]) {
     }
 }
 
+/// Fills `out` (length a power of two) with a ternary vector of exactly
+/// `hamming_weight` nonzero coefficients: per nonzero coefficient, `next_u32`
+/// draws until its low `log2 len` bits name a zero position; bit 31 is the
+/// sign. `hamming_weight` is capped at `out.len()`.
+pub fn sample_sparse_ternary<R: Rng + ?Sized>(rng: &mut R, hamming_weight: usize, out: &mut [i8]) {
+    out.iter_mut().for_each(|x| *x = 0);
+    let mask = out.len().saturating_sub(1) as u32;
+    for _ in 0..hamming_weight.min(out.len()) {
+        loop {
+            let r = rng.next_u32();
+            let slot = &mut out[(r & mask) as usize];
+            if *slot == 0 {
+                *slot = if r >> 31 == 1 { -1 } else { 1 };
+                break;
+            }
+        }
+    }
+}
+
 /// Fills `out` with centred binomial errors (`η = 21`).
 pub fn sample_error<R: Rng + ?Sized>(rng: &mut R, out: &mut [i8]) {
     let mask = (1u64 << CBD_ETA) - 1;
