@@ -72,3 +72,62 @@ fn a_second_writer_is_refused_while_the_store_is_open() {
     drop(s);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn damaged_files_open_without_panic_and_never_return_altered_objects() {
+    use hearth_kernels::splitmix::splitmix64;
+    let dir = std::env::temp_dir().join(format!("hearth-store-dmg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.pmem");
+    let mut s = ObjectStore::create(&path, 1 << 16).unwrap();
+    let names: Vec<String> = (0..12u8).map(|i| format!("t{i}/w")).collect();
+    for (i, n) in names.iter().enumerate() {
+        s.put(n, RecordKind::Tensor, &body(i as u8 + 1)[..100 + 50 * i])
+            .unwrap();
+    }
+    drop(s);
+    let clean = std::fs::read(&path).unwrap();
+    let mut seed = 17u64;
+    for round in 0..300 {
+        let mut bytes = clean.clone();
+        // Random bit flips, then (every other round) a random span of noise.
+        for _ in 0..1 + splitmix64(&mut seed) % 8 {
+            let at = 64 + (splitmix64(&mut seed) as usize) % (bytes.len() - 64);
+            bytes[at] ^= 1 << (splitmix64(&mut seed) % 8);
+        }
+        if round % 2 == 1 {
+            let at = 64 + (splitmix64(&mut seed) as usize) % (bytes.len() - 64);
+            let end = (at + (splitmix64(&mut seed) % 512) as usize).min(bytes.len());
+            for b in &mut bytes[at..end] {
+                *b = splitmix64(&mut seed) as u8;
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let Ok(mut s) = ObjectStore::open(&path) else {
+            continue;
+        };
+        let v = s.verify();
+        let changed = bytes != clean;
+        for (i, n) in names.iter().enumerate() {
+            if let Ok(got) = s.get(n) {
+                assert_eq!(
+                    got,
+                    &body(i as u8 + 1)[..100 + 50 * i],
+                    "round {round}: `{n}` altered"
+                );
+            }
+        }
+        let listed = s.list().len() as u64;
+        assert!(
+            v.ok <= listed && listed <= names.len() as u64,
+            "round {round}"
+        );
+        if changed && (v.ok as usize) < names.len() {
+            assert!(
+                !v.is_clean(),
+                "round {round}: a record vanished but verify is clean"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
