@@ -9,7 +9,7 @@
 //!   u8  0              reserved
 //!   u32 limbs          level + 1
 //!   u32 0              reserved
-//! u64 scale            the f64 scale's IEEE-754 bits
+//! u64 scale            the f64 scale's IEEE-754 bits, in [1, 2^192)
 //! then for each limb i = 0..limbs:
 //!   u64 q_i            the prime
 //!   N words            c0, limb i (NTT domain)
@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 
 use sha2::{Digest, Sha256};
 
+use super::encoding::check_scale;
 use super::types::Ciphertext;
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
@@ -116,7 +117,9 @@ impl<W: Word> Ciphertext<W> {
         h.finalize().into()
     }
 
-    /// Parses the byte format, checking it against `ctx`.
+    /// Parses the byte format, checking it against `ctx`: magic, version,
+    /// word size, degree, level, every prime and residue, and the scale
+    /// ([`check_scale`]).
     pub fn from_le_bytes(ctx: &CkksContext<W>, bytes: &[u8]) -> Result<Self, CkksError> {
         let ring = ctx.ring();
         let n = ring.degree();
@@ -130,7 +133,7 @@ impl<W: Word> Ciphertext<W> {
         let limbs = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
         let mut sc = [0u8; 8];
         sc.copy_from_slice(&bytes[16..24]);
-        let scale = f64::from_bits(u64::from_le_bytes(sc));
+        let scale = check_scale(f64::from_bits(u64::from_le_bytes(sc)))?;
         if limbs == 0 || limbs > ring.num_q() {
             return Err(CkksError::ParameterMismatch);
         }
