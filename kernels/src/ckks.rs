@@ -46,6 +46,7 @@ pub mod keys;
 pub mod keyswitch;
 pub mod params;
 pub mod sampling;
+mod secret_rng;
 pub mod serialize;
 mod types;
 
@@ -61,4 +62,5 @@ pub use keys::{
     RelinKey, SecretKey,
 };
 pub use params::CkksParams;
+pub use secret_rng::SecretRng;
 pub use types::{Ciphertext, Plaintext};

@@ -82,6 +82,10 @@ pub enum CkksError {
     ParameterMismatch,
     /// Serialized bytes are malformed.
     Malformed(&'static str),
+    /// The ciphertext is marked as encrypted with seeded (reproducible)
+    /// randomness, which is insecure; only an explicit test mode reads it
+    /// (`Ciphertext::from_le_bytes_with_randomness`).
+    SeededCiphertext,
 }
 
 impl From<crate::Error> for CkksError {
@@ -133,6 +137,10 @@ impl fmt::Display for CkksError {
             CkksError::MissingRelinKey => write!(f, "no relinearization key"),
             CkksError::ParameterMismatch => write!(f, "object belongs to other parameters"),
             CkksError::Malformed(why) => write!(f, "malformed bytes: {why}"),
+            CkksError::SeededCiphertext => write!(
+                f,
+                "ciphertext was encrypted with a seeded (insecure, test-only) generator"
+            ),
         }
     }
 }
