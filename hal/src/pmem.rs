@@ -38,7 +38,7 @@ mod store;
 
 pub use compact::CompactReport;
 pub use error::Error;
-pub use layout::{record_bytes, HEADER_BYTES, SUPER_BYTES};
+pub use layout::{record_bytes, Header, Superblock, HEADER_BYTES, SUPER_BYTES};
 pub use recover::RecoveryReport;
 pub use store::{RecordInfo, Store};
 

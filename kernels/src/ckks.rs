@@ -48,6 +48,7 @@ pub mod keys;
 pub mod keyswitch;
 pub mod params;
 pub mod sampling;
+mod secret_rng;
 pub mod serialize;
 mod types;
 
@@ -63,4 +64,5 @@ pub use keys::{
     RelinKey, SecretKey,
 };
 pub use params::CkksParams;
+pub use secret_rng::SecretRng;
 pub use types::{Ciphertext, Plaintext};

@@ -11,8 +11,11 @@
 //! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 //! - `soak [ROUNDS]`: the PMEM store's SIGKILL crash test at many points.
+//! - `fuzz [--minutes N | --runs N] [TARGET]`: the libFuzzer targets of
+//!   `fuzz/` (cargo-fuzz on stable; see `fuzz.rs`).
 
 mod firmware;
+mod fuzz;
 mod kat;
 mod regmap;
 mod rtl;
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Some("rtl") => rtl::run(&args[1..]),
         Some("synth") => synth::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
         None => Err(USAGE.to_string()),
     };
@@ -55,4 +59,6 @@ commands:
   rtl [test|kat|lint|cycles] RTL under Verilator: tests (default), KAT bench, lint, cycles
   synth [--log-n-max K] [--configs w32l4,...]
                             yosys synth_xilinx resource table of the RTL
-  soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)";
+  soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)
+  fuzz [--minutes N | --runs N] [TARGET] | --write-seeds
+                            the libFuzzer targets of fuzz/ (default 10 min each)";

@@ -2,8 +2,9 @@
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
 //! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, the `no_std` cross-builds for the RISC-V targets, and the
-//! firmware under qemu (`cargo xtask firmware`).
+//! tests, the `no_std` cross-builds for the RISC-V targets, the firmware
+//! under qemu (`cargo xtask firmware`), and a bounded run of every fuzz
+//! target (installs cargo-fuzz; `cargo xtask fuzz`).
 
 use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
 
@@ -96,6 +97,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ])?;
     // The firmware under qemu, compared with the host (installs qemu).
     crate::firmware::run_command(&[])?;
+    // Every fuzz target for a few seconds from its seeds (installs cargo-fuzz).
+    crate::fuzz::smoke()?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

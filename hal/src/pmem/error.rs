@@ -49,6 +49,10 @@ pub enum Error<E> {
         /// Bytes given.
         len: usize,
     },
+    /// The log's newest record has sequence number `u64::MAX`: no record
+    /// can follow it (compact into a new region, which restarts the
+    /// numbering).
+    SequenceExhausted,
 }
 
 impl<E: fmt::Debug> fmt::Display for Error<E> {
@@ -74,6 +78,10 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
                 write!(f, "buffer too small: the payload has {needed} bytes")
             }
             Error::TooLarge { len } => write!(f, "payload of {len} bytes exceeds 4 GiB"),
+            Error::SequenceExhausted => write!(
+                f,
+                "the log's sequence numbers are used up (compact into a new region)"
+            ),
         }
     }
 }

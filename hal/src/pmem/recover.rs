@@ -10,6 +10,16 @@
 //! Anything else is skipped 8 bytes at a time: a header without a commit word
 //! is a torn append; bytes skipped between accepted records are corruption.
 //! The log's tail is the end of the last accepted record.
+//!
+//! The next sequence number follows the last accepted record's, and only
+//! it: accepted numbers strictly increase along the log, so it is also the
+//! largest. A header that was not accepted (uncommitted, out of order, too
+//! long for the region, or a header-shaped pattern inside the payload of a
+//! record whose own header is damaged) never counts: it can never outrank a
+//! record appended after the tail, since a later scan accepts only numbers
+//! above the last accepted one. After `u64::MAX` there is no next number,
+//! and the store refuses new records ([`Error::SequenceExhausted`]) instead
+//! of wrapping to numbers that the next open would drop.
 
 use super::error::Error;
 use super::layout::{
@@ -70,7 +80,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             store_id: sb.store_id,
             capacity,
             tail: SUPER_BYTES,
-            next_seq: 1,
+            next_seq: Some(1),
             index: FnvIndexMap::new(),
         };
         let report = store.scan()?;
@@ -80,13 +90,12 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
 
     fn scan(&mut self) -> Result<RecoveryReport, P> {
         let mut report = RecoveryReport::default();
-        let (mut at, mut last_seq, mut max_seq) = (SUPER_BYTES, 0u64, 0u64);
+        let (mut at, mut last_seq) = (SUPER_BYTES, 0u64);
         let mut hbuf = [0u8; HEADER_BYTES as usize];
         let mut garbage_at: Option<u64> = None;
         while at + record_bytes(0) <= self.capacity {
             self.pm.read(at, &mut hbuf).map_err(Error::Memory)?;
             if let Some((h, _)) = Header::decode(&hbuf) {
-                max_seq = max_seq.max(h.seq);
                 let size = record_bytes(u64::from(h.len));
                 if h.seq > last_seq && at.checked_add(size).is_some_and(|e| e <= self.capacity) {
                     let mut cw = [0u8; 8];
@@ -109,7 +118,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             at += 8;
         }
         report.trailing_garbage = garbage_at.is_some_and(|g| g >= self.tail);
-        self.next_seq = max_seq + 1;
+        self.next_seq = last_seq.checked_add(1);
         report.tail = self.tail;
         Ok(report)
     }

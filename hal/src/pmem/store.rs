@@ -38,7 +38,8 @@ pub struct Store<P, const CAP: usize> {
     pub(crate) store_id: u64,
     pub(crate) capacity: u64,
     pub(crate) tail: u64,
-    pub(crate) next_seq: u64,
+    /// The next record's sequence number; `None` once `u64::MAX` is used.
+    pub(crate) next_seq: Option<u64>,
     pub(crate) index: FnvIndexMap<u64, Entry, CAP>,
 }
 
@@ -64,7 +65,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             store_id,
             capacity,
             tail: SUPER_BYTES,
-            next_seq: 1,
+            next_seq: Some(1),
             index: FnvIndexMap::new(),
         })
     }
@@ -72,7 +73,8 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
     /// Stores `payload` under `key`, replacing any previous record
     /// atomically: after a crash at any instant, recovery returns either the
     /// previous record or the new one, never a mix. When this returns `Ok`
-    /// the new record is durable.
+    /// the new record is durable. [`Error::SequenceExhausted`] once a record
+    /// with sequence number `u64::MAX` exists (compact to continue).
     pub fn put(&mut self, key: u64, kind: RecordKind, payload: &[u8]) -> Result<(), P> {
         let len =
             u32::try_from(payload.len()).map_err(|_| Error::TooLarge { len: payload.len() })?;
@@ -117,6 +119,8 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
     /// payload at the offset it is given and returns the payload's CRC-32C
     /// (a mismatch with `crc` aborts before the commit with
     /// [`Error::Corrupt`]); flush, fence; then the commit word, flush, fence.
+    /// [`Error::SequenceExhausted`] after a record of sequence number
+    /// `u64::MAX`.
     pub(crate) fn append_with(
         &mut self,
         key: u64,
@@ -131,8 +135,8 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         if size > free {
             return Err(Error::Full { needed: size, free });
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.next_seq.ok_or(Error::SequenceExhausted)?;
+        self.next_seq = seq.checked_add(1);
         let h = Header {
             kind,
             flags,

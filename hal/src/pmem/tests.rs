@@ -12,6 +12,7 @@
 mod bitflip;
 mod compact;
 mod crashmem;
+mod seq;
 
 use super::*;
 use crashmem::{CrashMem, Crashed};

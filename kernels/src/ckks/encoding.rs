@@ -43,6 +43,30 @@ use super::CkksError;
 /// Largest scale the encoder accepts (exclusive).
 pub const MAX_ENCODE_SCALE: f64 = 9_223_372_036_854_775_808.0; // 2^63
 
+/// Smallest scale a ciphertext or plaintext may carry (inclusive): the
+/// decoder's lower limit.
+pub const MIN_SCALE: f64 = 1.0;
+
+/// Largest scale a ciphertext or plaintext may carry (exclusive), 2^192:
+/// the decoder divides a 128-bit coefficient by `2^e`, `e = ⌊log2 Δ⌋`, by
+/// shifting right by `e − 64` into `64.64` fixed point, and a shift must be
+/// below 128. (Products of scales reach this only after several
+/// multiplications without a rescale, whose result no 128-bit coefficient
+/// could carry anyway.)
+pub const MAX_SCALE: f64 =
+    6_277_101_735_386_680_763_835_789_423_207_666_416_102_355_444_464_034_512_896.0; // 2^192
+
+/// Checks a scale from an untrusted source (a parsed ciphertext or
+/// plaintext) or one about to be decoded: finite and in
+/// `[MIN_SCALE, MAX_SCALE)`; else [`CkksError::ScaleOutOfRange`].
+pub fn check_scale(scale: f64) -> Result<f64, CkksError> {
+    if (MIN_SCALE..MAX_SCALE).contains(&scale) {
+        Ok(scale)
+    } else {
+        Err(CkksError::ScaleOutOfRange { scale })
+    }
+}
+
 /// The canonical-embedding encoder for one ring degree.
 #[derive(Debug, Clone)]
 pub struct Encoder {
@@ -136,7 +160,8 @@ impl Encoder {
     }
 
     /// Decodes centred integer coefficients `c_i` at `scale` into the `N/2`
-    /// complex slots. Requires `|c_i| / 2^⌊log2 Δ⌋ < 2^(62 − log2 N)`.
+    /// complex slots. Requires `|c_i| / 2^⌊log2 Δ⌋ < 2^(62 − log2 N)` and a
+    /// scale accepted by [`check_scale`].
     pub fn decode_complex(
         &self,
         coeffs: &[i128],
@@ -151,11 +176,10 @@ impl Encoder {
             }
             .into());
         }
-        if !(scale.is_finite() && scale >= 1.0) {
-            return Err(CkksError::InvalidScale);
-        }
-        // Δ = 2^e · f with f in [1, 2): divide by 2^e exactly in fixed point,
-        // by f in f64 at the very end (output only).
+        check_scale(scale)?;
+        // Δ = 2^e · f with f in [1, 2), 0 ≤ e < 192: divide by 2^e exactly in
+        // fixed point (a shift by e − 64 < 128), by f in f64 at the very end
+        // (output only).
         let e = ((scale.to_bits() >> 52) & 0x7ff) as i32 - 1023;
         let to_fixed_scaled = |c: i128| -> Result<I64F64, CkksError> {
             let bits = if e >= 64 {

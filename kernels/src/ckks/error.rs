@@ -62,6 +62,13 @@ pub enum CkksError {
     ValueOutOfRange,
     /// The scale is not finite, not positive or too large.
     InvalidScale,
+    /// A ciphertext's or plaintext's scale is outside what the decoder
+    /// handles: not finite, below 1 or at least 2^192
+    /// ([`super::encoding::check_scale`]).
+    ScaleOutOfRange {
+        /// The scale found.
+        scale: f64,
+    },
     /// The ciphertext is at level 0 and cannot be rescaled or dropped further.
     LevelExhausted,
     /// No Galois key for this automorphism.
@@ -98,6 +105,10 @@ pub enum CkksError {
         /// The preset's name.
         preset: &'static str,
     },
+    /// The ciphertext is marked as encrypted with seeded (reproducible)
+    /// randomness, which is insecure; only an explicit test mode reads it
+    /// (`Ciphertext::from_le_bytes_with_randomness`).
+    SeededCiphertext,
 }
 
 impl From<crate::Error> for CkksError {
@@ -137,6 +148,11 @@ impl fmt::Display for CkksError {
             }
             CkksError::ValueOutOfRange => write!(f, "value times scale is out of range"),
             CkksError::InvalidScale => write!(f, "scale must be finite, at least 1 and below 2^100"),
+            CkksError::ScaleOutOfRange { scale } => write!(
+                f,
+                "scale {scale:e} is outside [1, 2^192): not a ciphertext or plaintext this \
+                 decoder can read"
+            ),
             CkksError::LevelExhausted => write!(f, "ciphertext is at level 0"),
             CkksError::MissingGaloisKey { galois_element } => {
                 write!(f, "no Galois key for X -> X^{galois_element}")
@@ -159,6 +175,10 @@ impl fmt::Display for CkksError {
             CkksError::InsecurePreset { preset } => write!(
                 f,
                 "preset {preset} is below 128-bit security; use its insecure_for_tests constructor"
+            ),
+            CkksError::SeededCiphertext => write!(
+                f,
+                "ciphertext was encrypted with a seeded (insecure, test-only) generator"
             ),
         }
     }

@@ -17,7 +17,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use rand_core::Rng;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::sampling::{sample_error, sample_ternary, sample_uniform};
 use super::{CkksContext, CkksError};
@@ -47,7 +47,9 @@ impl<W: Word> Drop for SecretKey<W> {
 }
 
 impl<W: Word> SecretKey<W> {
-    /// Samples a ternary secret key.
+    /// Samples a ternary secret key. On an error (of the engine) every
+    /// buffer that held the key is wiped before it is freed. Draw `rng`
+    /// from [`super::SecretRng`] when it is seeded from secret material.
     pub fn generate<R: Rng + ?Sized, E: NttEngine<W>>(
         ctx: &CkksContext<W>,
         engine: &mut E,
@@ -55,8 +57,13 @@ impl<W: Word> SecretKey<W> {
     ) -> Result<Self, CkksError> {
         let mut coeffs = alloc::vec![0i8; ctx.degree()];
         sample_ternary(rng, &mut coeffs);
-        let ntt = small_to_ntt(ctx, engine, &coeffs, ctx.full_basis())?;
-        Ok(Self { coeffs, ntt })
+        match small_to_ntt(ctx, engine, &coeffs, ctx.full_basis()) {
+            Ok(ntt) => Ok(Self { coeffs, ntt }),
+            Err(e) => {
+                coeffs.zeroize();
+                Err(e)
+            }
+        }
     }
 
     /// Samples a sparse ternary secret key with exactly `hamming_weight`
@@ -200,11 +207,9 @@ impl<W: Word> RelinKey<W> {
         sk: &SecretKey<W>,
         rng: &mut R,
     ) -> Result<Self, CkksError> {
-        let mut s2 = sk.ntt.clone();
+        let mut s2 = Zeroizing::new(sk.ntt.clone());
         s2.mul_assign(ctx.ring(), &sk.ntt)?;
-        let k = KeySwitchKey::generate(ctx, engine, sk, &s2, rng);
-        s2.zeroize();
-        Ok(Self(k?))
+        Ok(Self(KeySwitchKey::generate(ctx, engine, sk, &s2, rng)?))
     }
 }
 
@@ -304,7 +309,8 @@ impl<W: Word> GaloisKeys<W> {
     }
 }
 
-/// Signed small coefficients → NTT domain over `basis`.
+/// Signed small coefficients → NTT domain over `basis`; on an error the
+/// partial result (secret when the coefficients are) is wiped.
 pub(crate) fn small_to_ntt<W: Word, E: NttEngine<W>>(
     ctx: &CkksContext<W>,
     engine: &mut E,
@@ -319,7 +325,10 @@ pub(crate) fn small_to_ntt<W: Word, E: NttEngine<W>>(
             *x = crate::rns::reduce_small(m, c as i64);
         }
     }
-    p.to_ntt(ring, engine)?;
+    if let Err(e) = p.to_ntt(ring, engine) {
+        p.zeroize();
+        return Err(e);
+    }
     Ok(p)
 }
 

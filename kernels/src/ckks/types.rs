@@ -25,6 +25,18 @@ impl<W: Word> Plaintext<W> {
     pub fn poly(&self) -> &RnsPoly<W> {
         &self.poly
     }
+    /// Checks a plaintext from an untrusted source against `ctx`: degree,
+    /// a chain basis (no special primes), domain, every residue, and the
+    /// scale ([`super::encoding::check_scale`]).
+    pub fn validate(&self, ctx: &super::CkksContext<W>) -> Result<(), super::CkksError> {
+        let basis = self.poly.basis();
+        if basis.p != 0 {
+            return Err(super::CkksError::Malformed("not a plaintext"));
+        }
+        super::encoding::check_scale(self.scale)?;
+        self.poly
+            .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)
+    }
 }
 
 /// A CKKS ciphertext `(c0, c1)` with `c0 + c1·s ≈ Δ·m`, both polynomials in
@@ -55,14 +67,16 @@ impl<W: Word> Ciphertext<W> {
         &self.c1
     }
     /// Checks a ciphertext from an untrusted source against `ctx`: degree,
-    /// basis, domain and every residue. The object does not record which
+    /// basis, domain, every residue and the scale
+    /// ([`super::encoding::check_scale`]). The object does not record which
     /// primes it was made with; the byte format does (use
     /// [`Ciphertext::from_le_bytes`] to also check the primes).
     pub fn validate(&self, ctx: &super::CkksContext<W>) -> Result<(), super::CkksError> {
         let basis = self.c0.basis();
-        if basis.p != 0 || !(self.scale.is_finite() && self.scale > 0.0) {
+        if basis.p != 0 {
             return Err(super::CkksError::Malformed("not a ciphertext"));
         }
+        super::encoding::check_scale(self.scale)?;
         self.c0
             .validate(ctx.ring(), basis, crate::poly::Domain::Ntt)?;
         self.c1

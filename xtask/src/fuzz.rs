@@ -1,0 +1,182 @@
+//! `cargo xtask fuzz`: the libFuzzer targets of `fuzz/` (see
+//! `fuzz/README.md`), through cargo-fuzz on the stable toolchain.
+//!
+//! cargo-fuzz passes `-Z` flags (sanitizer, sancov) to rustc; stable rustc
+//! takes them when `RUSTC_BOOTSTRAP=1`, which is set for the fuzz commands
+//! only. The toolchain ships the AddressSanitizer runtime, so targets run
+//! under ASan with debug assertions (overflow checks) on.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::tools::{cargo, root};
+
+/// The cargo-fuzz release `xtask` installs (`cargo install --locked`).
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// Seconds each target runs in `cargo xtask test`.
+pub const SMOKE_SECONDS: u32 = 20;
+
+/// libFuzzer options for every run: memory cap, per-input time-out (an
+/// input slower than this is a finding), final statistics (`execs`).
+const LIBFUZZER_OPTIONS: [&str; 3] = ["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"];
+
+fn fuzz_dir() -> PathBuf {
+    root().join("fuzz")
+}
+
+/// Runs `cargo <args>` in the root with `RUSTC_BOOTSTRAP=1`.
+fn cargo_fuzz(args: &[&str]) -> Result<(), String> {
+    eprintln!("\n==> RUSTC_BOOTSTRAP=1 cargo {}", args.join(" "));
+    let status = Command::new(cargo())
+        .args(args)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// Installs cargo-fuzz [`CARGO_FUZZ_VERSION`] unless that version is there.
+pub fn ensure_cargo_fuzz() -> Result<(), String> {
+    let have = Command::new(cargo())
+        .args(["fuzz", "--version"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION))
+        .unwrap_or(false);
+    if have {
+        return Ok(());
+    }
+    crate::tools::cargo_run(&[
+        "install",
+        "cargo-fuzz",
+        "--version",
+        CARGO_FUZZ_VERSION,
+        "--locked",
+    ])
+    .map_err(|e| {
+        format!("{e}\nfix: run `cargo install cargo-fuzz --version {CARGO_FUZZ_VERSION} --locked`")
+    })
+}
+
+/// The targets: the `[[bin]]` names of `fuzz/Cargo.toml`.
+pub fn targets() -> Result<Vec<String>, String> {
+    let path = fuzz_dir().join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let manifest: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bins = manifest
+        .get("bin")
+        .and_then(toml::Value::as_array)
+        .ok_or_else(|| format!("{}: no [[bin]] targets", path.display()))?;
+    Ok(bins
+        .iter()
+        .filter_map(|b| {
+            b.get("name")
+                .and_then(toml::Value::as_str)
+                .map(String::from)
+        })
+        .collect())
+}
+
+/// Fuzzes `target` from its committed seeds (and the local corpus that
+/// earlier runs grew), for `seconds` or `runs` executions.
+fn fuzz_one(target: &str, seconds: Option<u32>, runs: Option<u64>) -> Result<(), String> {
+    let corpus = format!("fuzz/corpus/{target}");
+    let seeds = format!("fuzz/seeds/{target}");
+    std::fs::create_dir_all(root().join(&corpus)).map_err(|e| format!("{corpus}: {e}"))?;
+    let mut args = vec!["fuzz", "run", target, &corpus, &seeds, "--"];
+    args.extend(LIBFUZZER_OPTIONS);
+    let time = seconds.map(|s| format!("-max_total_time={s}"));
+    let count = runs.map(|r| format!("-runs={r}"));
+    args.extend(time.iter().chain(&count).map(String::as_str));
+    cargo_fuzz(&args).map_err(|e| {
+        format!(
+            "{e}\nfuzz target `{target}` failed: the input is in fuzz/artifacts/{target}/; \
+             replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} <file>` and add it as a \
+             regression test of the crate it hits"
+        )
+    })
+}
+
+/// The bounded run inside `cargo xtask test`: the fuzz crate's own checks
+/// (format, lints, seeds current), then every target for
+/// [`SMOKE_SECONDS`].
+pub fn smoke() -> Result<(), String> {
+    ensure_cargo_fuzz()?;
+    let manifest = "fuzz/Cargo.toml";
+    crate::tools::cargo_run(&["fmt", "--manifest-path", manifest, "--", "--check"])
+        .map_err(|e| format!("{e}\nfix: run `cargo fmt --manifest-path {manifest}`"))?;
+    crate::tools::cargo_run(&[
+        "clippy",
+        "--manifest-path",
+        manifest,
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    crate::tools::cargo_run(&["test", "--manifest-path", manifest])?;
+    cargo_fuzz(&["fuzz", "build"])?;
+    for t in targets()? {
+        fuzz_one(&t, Some(SMOKE_SECONDS), None)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask fuzz [--minutes N | --runs N] [TARGET]` and
+/// `cargo xtask fuzz --write-seeds`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let (mut minutes, mut runs, mut target) = (None, None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--write-seeds" => return write_seeds(),
+            "--minutes" => minutes = Some(number(it.next(), "--minutes")?),
+            "--runs" => runs = Some(number(it.next(), "--runs")?),
+            t if !t.starts_with('-') && target.is_none() => target = Some(t.to_string()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let all = targets()?;
+    let chosen = match target {
+        Some(t) if all.contains(&t) => vec![t],
+        Some(t) => return Err(format!("no fuzz target `{t}`; targets: {}", all.join(", "))),
+        None => all,
+    };
+    let seconds = match (minutes, runs) {
+        (None, None) => Some(600),
+        (m, _) => m.map(|m| (m as u32).saturating_mul(60)),
+    };
+    ensure_cargo_fuzz()?;
+    for t in &chosen {
+        fuzz_one(t, seconds, runs)?;
+    }
+    Ok(())
+}
+
+fn number(v: Option<&String>, flag: &str) -> Result<u64, String> {
+    v.and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("`{flag}` needs a number\n{USAGE}"))
+}
+
+fn write_seeds() -> Result<(), String> {
+    crate::tools::cargo_run(&[
+        "run",
+        "--manifest-path",
+        "fuzz/Cargo.toml",
+        "--example",
+        "write_seeds",
+        "--",
+        "fuzz/seeds",
+    ])
+}
+
+const USAGE: &str = "usage: cargo xtask fuzz [--minutes N | --runs N] [TARGET]
+       cargo xtask fuzz --write-seeds
+  Runs every target (or TARGET) for N minutes each (default 10), or for N
+  executions; --write-seeds rewrites fuzz/seeds/ from fuzz/src/seeds.rs.";
