@@ -17,6 +17,7 @@
 //! message naming the file.
 
 use crate::error::{Error, Result};
+pub use crate::params::ParamsDesc;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zeroize::Zeroize;
@@ -52,19 +53,6 @@ impl Kind {
             .into_iter()
             .find(|k| *k as u8 == code)
     }
-}
-
-/// A CKKS parameter set by its defining numbers (primes follow from them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ParamsDesc {
-    /// `log2 N`.
-    pub log_n: u32,
-    /// Chain prime sizes, `q_0` first.
-    pub chain_bits: Vec<u32>,
-    /// Special prime sizes.
-    pub special_bits: Vec<u32>,
-    /// Scale bits (`Δ = 2^scale_bits`).
-    pub scale_bits: u32,
 }
 
 /// A secret key, stored as the 32-byte seed it is generated from
@@ -121,8 +109,10 @@ pub struct EvalKeyFile {
 
 /// Wraps a payload in the container.
 pub fn seal<T: Serialize>(kind: Kind, payload: &T) -> Result<Vec<u8>> {
-    let body = postcard::to_allocvec(payload)
-        .map_err(|e| Error::Invalid(format!("encoding {}: {e}", kind.name())))?;
+    let body = postcard::to_allocvec(payload).map_err(|cause| Error::Serialize {
+        what: kind.name(),
+        cause,
+    })?;
     let mut out = Vec::with_capacity(HEADER + body.len());
     out.extend(MAGIC);
     out.extend([kind as u8, VERSION, 0, 0]);
