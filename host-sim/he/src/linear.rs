@@ -293,6 +293,8 @@ mod tests {
         let sq = Geometry::of(64, Plan::Square);
         assert_eq!((sq.n, sq.baby, sq.giant), (64, 8, 8));
         assert_eq!(sq.rotations().len(), 14);
+        assert_eq!(sq.rotation_count(1), 14);
+        assert_eq!(Geometry::of(64, Plan::Chained).rotation_count(1), 18);
         let sq = Geometry::of(100, Plan::Square);
         assert_eq!((sq.n, sq.baby, sq.giant), (128, 16, 8));
         let ch = Geometry::of(100, Plan::Chained);
