@@ -165,7 +165,8 @@ mod tests {
 
     #[test]
     fn every_field_is_range_checked() {
-        let cases: [(&str, fn(&mut ParamsDesc)); 7] = [
+        type Case = (&'static str, fn(&mut ParamsDesc));
+        let cases: [Case; 7] = [
             ("log_n", |d| d.log_n = 40),
             ("log_n", |d| d.log_n = 3),
             ("number of chain primes", |d| d.chain_bits.clear()),

@@ -201,3 +201,94 @@ pub fn galois_from_bytes(ctx: &CkksContext<u64>, bytes: &[u8]) -> Result<GaloisK
     k.validate(ctx)?;
     Ok(k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> Meta {
+        let params = ParamsDesc {
+            log_n: 13,
+            chain_bits: vec![50, 39, 39, 39],
+            special_bits: vec![50],
+            scale_bits: 39,
+        }
+        .params()
+        .unwrap();
+        Meta::new(&params, 2, 16, geometry(16)).unwrap()
+    }
+
+    #[test]
+    fn a_sound_description_gives_its_parameters_and_geometry() {
+        let (p, geo) = good().check("m").unwrap();
+        assert!(p.is_secure());
+        assert_eq!((geo.n, geo.baby, geo.giant), (16, 4, 4));
+    }
+
+    #[test]
+    fn every_inconsistent_field_is_refused_by_name() {
+        type Case = (fn(&mut Meta), fn(&Error) -> bool);
+        let cases: [Case; 8] = [
+            (|m| m.format = 1, |e| matches!(e, Error::Stale { .. })),
+            (
+                |m| m.params.log_n = 40,
+                |e| matches!(e, Error::ParamRange { field: "log_n", .. }),
+            ),
+            (|m| m.chain[1] += 2, |e| matches!(e, Error::Record { .. })),
+            (
+                |m| m.layers = 0,
+                |e| {
+                    matches!(
+                        e,
+                        Error::ParamRange {
+                            field: "layers",
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
+                |m| m.layers = 3,
+                |e| {
+                    matches!(
+                        e,
+                        Error::DepthExceeded {
+                            needed: 5,
+                            available: 3
+                        }
+                    )
+                },
+            ),
+            (
+                |m| m.width = 0,
+                |e| matches!(e, Error::ParamRange { field: "width", .. }),
+            ),
+            (
+                |m| m.width = usize::MAX,
+                |e| {
+                    matches!(
+                        e,
+                        Error::ParamRange {
+                            field: "width",
+                            max: 4096,
+                            ..
+                        }
+                    )
+                },
+            ),
+            (|m| m.baby = 8, |e| matches!(e, Error::Stale { .. })),
+        ];
+        for (i, (break_it, expected)) in cases.into_iter().enumerate() {
+            let mut m = good();
+            break_it(&mut m);
+            let e = m.check("m").unwrap_err();
+            assert!(expected(&e), "case {i}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_description_round_trips_through_its_bytes() {
+        let m = good();
+        assert_eq!(meta_from_bytes(&to_bytes(&m).unwrap()).unwrap(), m);
+    }
+}
