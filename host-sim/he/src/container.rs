@@ -27,6 +27,7 @@
 //! message naming the file.
 
 use crate::error::{Error, Result};
+pub use crate::params::ParamsDesc;
 use hearth_nn::limits::{read_capped, MAX_CONTAINER_BYTES};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -67,19 +68,6 @@ impl Kind {
             .into_iter()
             .find(|k| *k as u8 == code)
     }
-}
-
-/// A CKKS parameter set by its defining numbers (primes follow from them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ParamsDesc {
-    /// `log2 N`.
-    pub log_n: u32,
-    /// Chain prime sizes, `q_0` first.
-    pub chain_bits: Vec<u32>,
-    /// Special prime sizes.
-    pub special_bits: Vec<u32>,
-    /// Scale bits (`Δ = 2^scale_bits`).
-    pub scale_bits: u32,
 }
 
 /// A secret key, stored as the 32-byte seed it is generated from
@@ -188,19 +176,20 @@ fn checksum(version: u8, header: &[u8], body: &[u8]) -> u32 {
 /// a secret key's seed is in them.
 pub fn seal<T: Payload>(payload: &T) -> Result<Zeroizing<Vec<u8>>> {
     let kind = T::KIND;
-    let body = Zeroizing::new(
-        postcard::to_allocvec(payload)
-            .map_err(|e| Error::Invalid(format!("encoding {}: {e}", kind.name())))?,
-    );
+    let body =
+        Zeroizing::new(
+            postcard::to_allocvec(payload).map_err(|cause| Error::Serialize {
+                what: kind.name(),
+                cause,
+            })?,
+        );
     let len = u32::try_from(body.len())
         .ok()
         .filter(|&l| HEADER as u64 + u64::from(l) <= MAX_CONTAINER_BYTES)
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{} of {} bytes exceeds the {MAX_CONTAINER_BYTES}-byte container limit",
-                kind.name(),
-                body.len()
-            ))
+        .ok_or_else(|| Error::TooMany {
+            values: body.len(),
+            room: MAX_CONTAINER_BYTES as usize,
+            unit: "bytes of container",
         })?;
     let flags = if payload.insecure() { FLAG_INSECURE } else { 0 };
     let mut out = Zeroizing::new(Vec::with_capacity(HEADER + body.len()));
@@ -307,9 +296,10 @@ pub fn write<T: Payload>(payload: &T, path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let bytes = seal(payload)?;
     let io = |e| Error::io(path, e);
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", path.display())))?;
+    let name = path.file_name().ok_or_else(|| Error::Container {
+        path: path.to_path_buf(),
+        message: "not a file name".into(),
+    })?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());

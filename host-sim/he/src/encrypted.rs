@@ -8,6 +8,7 @@
 //! the results cross PMEM back and the client decrypts.
 
 use crate::error::Result;
+use crate::linear::Geometry;
 use crate::options::{Packing, RunOptions};
 use crate::session::Session;
 use crate::transit::Transit;
@@ -73,7 +74,7 @@ fn run_with<E: NttEngine<u64>>(
     let std_rows: Vec<Vec<f64>> = rows.iter().map(|r| mlp.standardised(r)).collect();
     let calib = opts.calibration.as_deref().unwrap_or(rows);
     let ranges = hearth_nn::calibrate::ranges(mlp, calib);
-    let geo = latency::Geometry::of(mlp);
+    let geo = latency::geometry(mlp);
     let min_slots = if opts.packing == Packing::Latency {
         geo.n
     } else {
@@ -166,10 +167,10 @@ fn run_latency<E: NttEngine<u64>>(
     sess: &mut Session,
     engine: &mut Counting<E>,
     io: &mut Transit,
-    geo: latency::Geometry,
+    geo: Geometry,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<Logits> {
-    let mut cache = latency::Cache::default();
+    let mut weights = latency::Resident::new(mlp, geo);
     let mut logits = Vec::with_capacity(rows.len());
     let mut times = Vec::new();
     for x in rows {
@@ -178,7 +179,7 @@ fn run_latency<E: NttEngine<u64>>(
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
-            latency::evaluate(&mut ev, sess, mlp, geo, &mut cache, ct)?
+            latency::evaluate(&mut ev, sess, &mut weights, ct)?
         };
         times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);

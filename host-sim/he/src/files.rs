@@ -8,7 +8,7 @@ use super::params::Selection;
 use super::session::{rng_from, Session};
 use crate::error::{Error, Result};
 use hearth_device::Counting;
-use hearth_kernels::ckks::{Ciphertext, CkksParams};
+use hearth_kernels::ckks::Ciphertext;
 use hearth_kernels::ntt::SoftwareNtt;
 use hearth_nn::data::Dataset;
 use rand_chacha::rand_core::Rng;
@@ -26,29 +26,12 @@ pub fn default_params() -> ParamsDesc {
     }
 }
 
-/// The parameter set a description names (checked for 128-bit security).
+/// The parameter set a description names (range- and 128-bit-security
+/// checked, [`ParamsDesc::selection`]); an error names the file.
 pub fn selection(d: &ParamsDesc, path: &Path) -> Result<Selection> {
-    let params = CkksParams::new(
-        d.log_n,
-        &d.chain_bits,
-        &d.special_bits,
-        2f64.powi(d.scale_bits as i32),
-        d.chain_bits.len(),
-    )
-    .map_err(|e| Error::Container {
+    d.selection().map_err(|e| Error::Container {
         path: path.to_path_buf(),
         message: format!("parameters in the file are not usable: {e}"),
-    })?;
-    Ok(Selection {
-        params,
-        scale_bits: d.scale_bits,
-        headroom_bits: d
-            .chain_bits
-            .first()
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(d.scale_bits),
-        depth: d.chain_bits.len().saturating_sub(1),
     })
 }
 

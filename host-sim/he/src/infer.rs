@@ -13,14 +13,10 @@ use std::time::Instant;
 /// Checks that `data` fits `mlp` (feature count).
 pub fn check_fit(mlp: &Mlp, data: &Dataset) -> Result<()> {
     if data.num_features() != mlp.inputs() {
-        return Err(Error::Mismatch {
+        return Err(Error::FeatureCount {
             path: data.path.clone(),
-            message: format!(
-                "the data has {} feature columns but the model takes {} inputs; \
-                 use the CSV the model was trained on (a `label` column is not a feature)",
-                data.num_features(),
-                mlp.inputs()
-            ),
+            columns: data.num_features(),
+            inputs: mlp.inputs(),
         });
     }
     Ok(())

@@ -5,10 +5,14 @@
 //!   compared into a [`report::RunReport`]; [`encrypted`] is the encrypted
 //!   half, the whole client–server exchange on one machine.
 //! - [`params`] chooses CKKS parameters from a network's depth and value
-//!   ranges; [`session`] holds a context and its keys.
+//!   ranges, and [`params::ParamsDesc`] is their one serializable form;
+//!   [`session`] holds a context and its keys.
 //! - [`throughput`] (many samples per ciphertext) and [`latency`] (one
-//!   sample per ciphertext, diagonal products with baby-step giant-step
-//!   rotations) are the two packings; [`layers`] the shared steps.
+//!   sample per ciphertext) are the two packings; [`layers`] the shared
+//!   steps. [`linear`] is the one evaluator of dense layers on a packed
+//!   vector (diagonals, baby-step giant-step rotations) that the latency
+//!   packing and the encrypted stream share, fed by a weight source in
+//!   memory or in the PMEM store.
 //! - [`container`] and [`files`] are the key and ciphertext files of the
 //!   hospital/server split; [`server`] evaluates with public keys only.
 //! - [`stream`] runs a network whose encoded weights and keys live in the
@@ -28,6 +32,7 @@ pub mod files;
 pub mod infer;
 pub mod latency;
 pub mod layers;
+pub mod linear;
 pub mod options;
 pub mod params;
 pub mod report;

@@ -16,7 +16,10 @@
 //! `|v|·Δ < Q_(l−1)/2`, which the larger moduli above `q_0` give with room
 //! to spare once the logits fit (checked all the same).
 
+pub mod desc;
+
 use crate::error::{Error, Result};
+pub use desc::ParamsDesc;
 use hearth_kernels::ckks::params::max_log_qp;
 use hearth_kernels::ckks::CkksParams;
 use hearth_nn::Mlp;
@@ -114,8 +117,7 @@ pub fn select_for_depth(
         }
         let mut chain = vec![s + h];
         chain.extend(std::iter::repeat_n(s, d));
-        let params = CkksParams::new(log_n, &chain, &[s + h], 2f64.powi(s as i32), chain.len())
-            .map_err(|e| Error::Parameters(format!("CKKS parameters: {e}")))?;
+        let params = CkksParams::new(log_n, &chain, &[s + h], 2f64.powi(s as i32), chain.len())?;
         return Ok(Selection {
             params,
             scale_bits: s,
@@ -123,11 +125,12 @@ pub fn select_for_depth(
             depth: d,
         });
     }
-    Err(Error::Parameters(format!(
-        "no 128-bit-secure CKKS parameters up to N=2^15 hold this network: depth {d}, \
-         logits up to {logits:.1} (×{MARGIN} margin), {MIN_SCALE_BITS}+ bits of precision \
-         needed; retrain with more weight decay or a smaller activation to shrink the values"
-    )))
+    Err(Error::NoParameters {
+        depth: d,
+        logits,
+        margin: MARGIN,
+        min_scale_bits: MIN_SCALE_BITS,
+    })
 }
 
 fn post_activation(mlp: &Mlp, ranges: &[f64]) -> f64 {

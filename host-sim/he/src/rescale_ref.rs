@@ -39,9 +39,10 @@ pub(crate) fn rescale<E: NttEngine<u64>>(
 ) -> Result<Ct> {
     let level = ct.level();
     if level == 0 {
-        return Err(Error::Parameters(
-            "CKKS: no level left to rescale (the network is deeper than the parameters)".into(),
-        ));
+        return Err(Error::DepthExceeded {
+            needed: 1,
+            available: 0,
+        });
     }
     let ring = ctx.ring();
     let n = ring.degree();

@@ -32,24 +32,15 @@ pub fn params_for_model(mlp: &Mlp, calibration: &Dataset) -> Result<ParamsDesc> 
         .map(|r| mlp.standardised(r))
         .collect();
     let sel: Selection = params::select(mlp, &hearth_nn::calibrate::ranges(mlp, &rows), 1)?;
-    let p = &sel.params;
-    Ok(ParamsDesc {
-        log_n: p.log_degree(),
-        chain_bits: p.chain_bits().to_vec(),
-        special_bits: p.special_bits().to_vec(),
-        scale_bits: sel.scale_bits,
-    })
+    ParamsDesc::of(&sel.params)
 }
 
 fn check_features(mlp: &Mlp, data: &Dataset) -> Result<()> {
     if data.num_features() != mlp.inputs() {
-        return Err(Error::Mismatch {
+        return Err(Error::FeatureCount {
             path: data.path.clone(),
-            message: format!(
-                "{} feature columns, but the model takes {}",
-                data.num_features(),
-                mlp.inputs()
-            ),
+            columns: data.num_features(),
+            inputs: mlp.inputs(),
         });
     }
     Ok(())
@@ -77,8 +68,10 @@ pub fn evaluation_keys(key: &KeyFile, key_path: &Path) -> Result<EvalKeyFile> {
     Ok(EvalKeyFile {
         params: key.params.clone(),
         key_id: key_id(key),
-        relin: postcard::to_allocvec(s.relin()?)
-            .map_err(|e| Error::Invalid(format!("encoding the relinearization key: {e}")))?,
+        relin: postcard::to_allocvec(s.relin()?).map_err(|cause| Error::Serialize {
+            what: "the relinearization key",
+            cause,
+        })?,
         insecure: key.insecure,
     })
 }

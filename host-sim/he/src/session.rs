@@ -47,9 +47,7 @@ pub fn rng_from(seed: Option<u64>) -> Result<ChaCha20Rng> {
         Some(s) => Ok(ChaCha20Rng::seed_from_u64(s)),
         None => {
             let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| {
-                Error::Invalid(format!("operating-system entropy unavailable: {e}"))
-            })?;
+            getrandom::fill(&mut key).map_err(Error::Entropy)?;
             let rng = ChaCha20Rng::from_seed(key);
             key.zeroize();
             Ok(rng)
@@ -113,8 +111,8 @@ impl Session {
         engine: &mut E,
     ) -> Result<Self> {
         if ctx.params() != &selection.params {
-            return Err(Error::Invalid(
-                "the shared CKKS context has other parameters than the session".into(),
+            return Err(Error::Session(
+                "the shared CKKS context has other parameters than the session",
             ));
         }
         let mut krng = ChaCha20Rng::from_seed(*key_seed);
@@ -147,7 +145,7 @@ impl Session {
     pub fn relin(&self) -> Result<&RelinKey<u64>> {
         self.rk
             .as_ref()
-            .ok_or_else(|| Error::Invalid("this session has no evaluation keys".into()))
+            .ok_or(Error::Session("this session has no evaluation keys"))
     }
 
     /// Number of slots.

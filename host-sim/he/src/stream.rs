@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::layers::Ct;
 use crate::params::{select_for_depth, Selection};
 use crate::session::Session;
-use eval::Geometry;
+use eval::geometry;
 use hearth_kernels::ntt::NttEngine;
 use model::Ranges;
 
@@ -50,9 +50,9 @@ pub fn depth(layers: usize) -> usize {
 /// calibrated `ranges` (see [`crate::params`]).
 pub fn selection(layers: usize, width: usize, ranges: Ranges) -> Result<Selection> {
     if layers == 0 {
-        return Err(Error::Invalid("the network has no layers".into()));
+        return Err(Error::NoLayers);
     }
-    let geo = Geometry::of(width);
+    let geo = geometry(width);
     select_for_depth(depth(layers), ranges.logits, ranges.largest, geo.n)
 }
 
@@ -64,7 +64,7 @@ pub fn client<E: NttEngine<u64>>(
     seed: Option<u64>,
     engine: &mut E,
 ) -> Result<Session> {
-    Session::new(selection, seed, &Geometry::of(width).rotations(), engine)
+    Session::new(selection, seed, &geometry(width).rotations(), engine)
 }
 
 /// Encrypts one sample, zero-padded to the geometry and repeated across the
@@ -75,12 +75,13 @@ pub fn encrypt_input<E: NttEngine<u64>>(
     width: usize,
     x: &[f32],
 ) -> Result<Ct> {
-    let n = Geometry::of(width).n;
+    let n = geometry(width).n;
     if x.len() > n {
-        return Err(Error::Invalid(format!(
-            "a sample of {} values does not fit a {width}-wide network",
-            x.len()
-        )));
+        return Err(Error::TooMany {
+            values: x.len(),
+            room: width,
+            unit: "inputs of the network",
+        });
     }
     let v: Vec<f64> = (0..session.slots())
         .map(|j| x.get(j % n).map_or(0.0, |&a| f64::from(a)))

@@ -19,11 +19,11 @@ pub fn encrypt_batch<E: NttEngine<u64>>(
     features: usize,
 ) -> Result<Vec<Ct>> {
     if rows.len() > sess.slots() {
-        return Err(Error::Invalid(format!(
-            "batch of {} exceeds {} slots",
-            rows.len(),
-            sess.slots()
-        )));
+        return Err(Error::TooMany {
+            values: rows.len(),
+            room: sess.slots(),
+            unit: "slots of one ciphertext",
+        });
     }
     (0..features)
         .map(|k| {
@@ -52,19 +52,20 @@ pub fn evaluate_with<E: NttEngine<u64>>(
     inputs: Vec<Ct>,
 ) -> Result<Vec<Ct>> {
     let mut terms = Terms::input(inputs);
-    let last = mlp.layers.len() - 1;
+    let last = mlp.layers.len().checked_sub(1).ok_or(Error::NoLayers)?;
     for (i, layer) in mlp.layers.iter().enumerate() {
-        let h = linear(ev, layer, &mut terms)?;
+        let h = linear(ev, i, layer, &mut terms)?;
         if i == last {
             return Ok(h);
         }
         terms = activate(ev, rk, &mlp.activation, h)?;
     }
-    Err(Error::Invalid("the model has no layers".into()))
+    Err(Error::NoLayers)
 }
 
 fn linear<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
+    index: usize,
     layer: &Layer,
     terms: &mut Terms,
 ) -> Result<Vec<Ct>> {
@@ -83,7 +84,7 @@ fn linear<E: NttEngine<u64>>(
                 });
             }
         }
-        let acc = acc.ok_or_else(|| Error::Invalid("a layer with no inputs".into()))?;
+        let acc = acc.ok_or(Error::EmptyLayer { layer: index })?;
         let y = ev.rescale(&acc)?;
         let row_sum: f64 = (0..layer.inputs).map(|k| layer.w(o, k)).sum();
         out.push(ev.add_const(&y, layer.bias[o] + terms.constant * row_sum)?);

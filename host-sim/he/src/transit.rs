@@ -75,9 +75,10 @@ fn through_pmem(
             p.carry_stats(old);
             *pmem = Some(p);
         }
-        let p = pmem
-            .as_mut()
-            .ok_or_else(|| Error::Invalid("PMEM region unavailable".into()))?;
+        let p = pmem.as_mut().ok_or(Error::Worker {
+            what: "PMEM staging",
+            detail: "the region could not be mapped".into(),
+        })?;
         p.write(0, &bytes)?;
         p.flush(0, need)?;
         p.fence();

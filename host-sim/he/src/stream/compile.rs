@@ -11,16 +11,18 @@
 //! description is written last: a crash during compilation leaves no
 //! runnable model.
 
-use super::eval::{evaluate, Geometry, WeightSource};
+use super::eval::{evaluate, geometry};
 use super::model::load;
 use super::records::{bias_name, diagonal_name, name, to_bytes, Meta};
 use crate::error::{Error, Result};
 use crate::layers::Ct;
+use crate::linear::{diagonal_period, repeat, Diagonal, Geometry, WeightSource};
 use crate::session::Session;
 use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::stream::gen::Layer;
 use hearth_pmem::store::{ObjectStore, RecordKind};
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// What compilation wrote.
@@ -52,16 +54,20 @@ impl Encoder<'_> {
             self.layer = None;
             let layer = load(self.store, &self.model, l)?;
             if layer.out > self.geo.n {
-                return Err(Error::Invalid(format!(
-                    "layer {l} is wider than the compiled geometry"
-                )));
+                return Err(Error::LayerShape {
+                    model: self.model.clone(),
+                    layer: l,
+                    outputs: layer.out,
+                    inputs: layer.inp,
+                    need: format!("the compiled geometry holds {} rows", self.geo.n),
+                });
             }
             self.layer = Some((l, layer));
         }
         self.layer
             .as_ref()
             .map(|(_, layer)| layer)
-            .ok_or_else(|| Error::Invalid("layer cache is empty".into()))
+            .ok_or(Error::EmptyLayer { layer: l })
     }
 
     fn write<E: NttEngine<u64>>(
@@ -85,15 +91,12 @@ impl WeightSource for Encoder<'_> {
     fn diagonal<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
-        layer: usize,
-        g: usize,
-        b: usize,
+        at: Diagonal,
         level: usize,
         scale: f64,
-    ) -> Result<Plaintext<u64>> {
+    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
         let geo = self.geo;
-        let n = geo.n;
-        let l = self.layer(layer)?;
+        let l = self.layer(at.layer)?;
         let w = |r: usize, c: usize| {
             if r < l.out && c < l.inp {
                 f64::from(l.data[r * l.inp + c])
@@ -101,27 +104,20 @@ impl WeightSource for Encoder<'_> {
                 0.0
             }
         };
-        // p_{g,b}[j] = diag_{gB+b}[(j − gB) mod n], diag_k[r] = W[r][(r + k) mod n].
-        let (shift, k) = (g * geo.baby, g * geo.baby + b);
-        let period: Vec<f64> = (0..n)
-            .map(|j| {
-                let r = (j + n - shift % n) % n;
-                w(r, (r + k) % n)
-            })
-            .collect();
-        let slots = ev.context().degree() / 2;
-        let v: Vec<f64> = (0..slots).map(|j| period[j % n]).collect();
-        let record = diagonal_name(&self.model, layer, g, b);
-        self.write(ev, &record, &v, level, scale)
+        let period = diagonal_period(geo, at.g, at.b, at.coeff, w);
+        let v = repeat(&period, ev.context().degree() / 2);
+        let record = diagonal_name(&self.model, at.layer, at.g, at.b);
+        Ok(Some(Cow::Owned(self.write(ev, &record, &v, level, scale)?)))
     }
 
     fn bias<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
         layer: usize,
+        _constant: f64,
         level: usize,
         scale: f64,
-    ) -> Result<Plaintext<u64>> {
+    ) -> Result<Cow<'_, Plaintext<u64>>> {
         let n = self.geo.n;
         let l = self.layer(layer)?;
         let (out, inp) = (l.out, l.inp);
@@ -134,10 +130,9 @@ impl WeightSource for Encoder<'_> {
                 }
             })
             .collect();
-        let slots = ev.context().degree() / 2;
-        let v: Vec<f64> = (0..slots).map(|j| biases[j % n]).collect();
+        let v = repeat(&biases, ev.context().degree() / 2);
         let record = bias_name(&self.model, layer);
-        self.write(ev, &record, &v, level, scale)
+        Ok(Cow::Owned(self.write(ev, &record, &v, level, scale)?))
     }
 }
 
@@ -155,14 +150,14 @@ pub fn compile<E: NttEngine<u64>>(
     engine: &mut E,
 ) -> Result<(Ct, CompileReport)> {
     let t = Instant::now();
-    let geo = Geometry::of(width);
+    let geo = geometry(width);
     let ctx = &session.ctx;
     if geo.n > ctx.degree() / 2 {
-        return Err(Error::Invalid(format!(
-            "width {width} needs {} slots; the parameters have {}",
-            geo.n,
-            ctx.degree() / 2
-        )));
+        return Err(Error::TooMany {
+            values: geo.n,
+            room: ctx.degree() / 2,
+            unit: "slots (the padded width)",
+        });
     }
     let rk = session.relin()?;
     let mut key_bytes = 0u64;
@@ -192,21 +187,7 @@ pub fn compile<E: NttEngine<u64>>(
         input.clone(),
     )?;
     let (plaintexts, weight_bytes) = (source.written, source.bytes);
-    let p = ctx.params();
-    let meta = Meta {
-        log_n: p.log_degree(),
-        chain_bits: p.chain_bits().to_vec(),
-        special_bits: p.special_bits().to_vec(),
-        chain: p.chain().to_vec(),
-        scale: p.scale(),
-        dnum: p.dnum(),
-        secure: p.is_secure(),
-        layers,
-        width,
-        n: geo.n,
-        baby: geo.baby,
-        giant: geo.giant,
-    };
+    let meta = Meta::new(ctx.params(), layers, width, geo)?;
     store.put(&name(model, "meta"), RecordKind::Blob, &to_bytes(&meta)?)?;
     Ok((
         out,

@@ -47,14 +47,20 @@ pub fn generate(
     seed: u64,
     calibration: &[Vec<f32>],
 ) -> Result<Ranges> {
-    let fits = hearth_nn::stream::gen::layer_bytes(width, width)
-        .is_some_and(|b| b as u64 <= store.free_bytes());
-    if layers == 0 || width == 0 || calibration.is_empty() || !fits {
-        return Err(Error::Invalid(
-            "a generated network needs at least one layer, one neuron and one calibration row, \
-             and a width whose layer fits the store"
-                .into(),
-        ));
+    if layers == 0 || width == 0 || calibration.is_empty() {
+        return Err(Error::EmptyNetwork {
+            layers,
+            width,
+            rows: calibration.len(),
+        });
+    }
+    let layer = hearth_nn::stream::gen::layer_bytes(width, width);
+    if layer.is_none_or(|b| b as u64 > store.free_bytes()) {
+        return Err(Error::TooMany {
+            values: width,
+            room: store.free_bytes() as usize,
+            unit: "bytes of store for one layer",
+        });
     }
     let mut rng = Prng::new(seed);
     let mut x: Vec<Vec<f64>> = calibration
@@ -128,11 +134,13 @@ pub fn reference(
         let l = load(store, model, i)?;
         let wf: Vec<f64> = l.data.iter().map(|&a| f64::from(a)).collect();
         if l.inp != v.len() {
-            return Err(Error::Invalid(format!(
-                "layer {i} takes {} inputs, not {}",
-                l.inp,
-                v.len()
-            )));
+            return Err(Error::LayerShape {
+                model: model.to_string(),
+                layer: i,
+                outputs: l.out,
+                inputs: l.inp,
+                need: format!("the previous layer gives {} values", v.len()),
+            });
         }
         let z = affine(&wf, l.out, &v);
         v = if i + 1 == layers {
@@ -149,10 +157,13 @@ pub fn load(store: &mut ObjectStore, model: &str, i: usize) -> Result<Layer> {
     let name = layer_name(model, i);
     let l = decode(&name, &store.get(&name)?)?;
     if l.out != l.inp {
-        return Err(Error::Invalid(format!(
-            "layer {i} of `{model}` is {}×{}; the encrypted stream runs square layers",
-            l.out, l.inp
-        )));
+        return Err(Error::LayerShape {
+            model: model.to_string(),
+            layer: i,
+            outputs: l.out,
+            inputs: l.inp,
+            need: "the encrypted stream runs square layers".into(),
+        });
     }
     Ok(l)
 }

@@ -98,11 +98,11 @@ pub fn run_encrypted(
         .and_then(|b| (b as u64).checked_add(1024))
         .and_then(|b| b.checked_mul(layers as u64))
         .filter(|&b| b < 1 << 48 && layers > 0 && width > 0)
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{layers} layers of width {width}: both must be at least 1 and the \
-                 network must fit 2^48 bytes"
-            ))
+        .ok_or(Error::ParamRange {
+            field: "layers × width² (bytes of the generated network, at most 2^48)",
+            value: (layers as u64).saturating_mul((width as u64).saturating_mul(width as u64)),
+            min: 1,
+            max: 1 << 48,
         })?;
     let model = model_name(layers, width);
     let row = rows(1, width);
@@ -125,7 +125,7 @@ pub fn run_encrypted(
         p.chain().len() as u64,
         (p.chain().len() + p.special().len()) as u64,
     );
-    let geo = super::eval::Geometry::of(width);
+    let geo = super::eval::geometry(width);
     // postcard writes at most 9 bytes per word.
     let weights = layers as u64 * (geo.n as u64 + 1) * limbs * n * 9;
     let keys = 3 * p.dnum() as u64 * 2 * ext * n * 9;
@@ -151,8 +151,10 @@ pub fn run_encrypted(
     )?;
     drop(store);
 
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Invalid(format!("cannot find this program to re-run it: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| Error::Worker {
+        what: "cannot find this program to re-run it",
+        detail: e.to_string(),
+    })?;
     let out = Command::new(exe)
         .arg("stream")
         .arg("--serve-compiled")
@@ -164,15 +166,20 @@ pub fn run_encrypted(
         .arg("--engine")
         .arg(engine.as_arg())
         .output()
-        .map_err(|e| Error::Invalid(format!("cannot start the streaming server process: {e}")))?;
+        .map_err(|e| Error::Worker {
+            what: "cannot start the streaming server process",
+            detail: e.to_string(),
+        })?;
     if !out.status.success() {
-        return Err(Error::Invalid(format!(
-            "the streaming server process failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(Error::Worker {
+            what: "the streaming server process failed",
+            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
-    let server: ServerReport = serde_json::from_slice(&out.stdout)
-        .map_err(|e| Error::Invalid(format!("the streaming server's report: {e}")))?;
+    let server: ServerReport = serde_json::from_slice(&out.stdout).map_err(|e| Error::Worker {
+        what: "the streaming server's report",
+        detail: e.to_string(),
+    })?;
 
     let mut store = ObjectStore::open(store_path)?;
     let streamed = store.get(&name(&model, "output"))?;
@@ -221,8 +228,8 @@ pub fn serve_compiled(
         StreamEngine::Sim => {
             // Room for the largest batch the evaluation submits: one
             // polynomial over the extended basis.
-            let meta = super::run::read_meta(&mut store, model)?;
-            let words = (meta.chain_bits.len() + meta.special_bits.len()) << meta.log_n;
+            let (params, _) = super::run::read_meta(&mut store, model)?.check(model)?;
+            let words = (params.chain().len() + params.special().len()) * params.degree();
             let (mut e, dev) = device_engine(0, 0, 2, words)?;
             let (o, r, s) = run(store, model, &input, budget_bytes, &mut e)?;
             let a = dev.activity();

@@ -6,16 +6,18 @@
 //! whole run; every plaintext is dropped as soon as it has been multiplied
 //! in. Each record is read exactly once per inference.
 
-use super::eval::{evaluate, schedule, Geometry, WeightSource};
+use super::eval::{evaluate, schedule};
 use super::records::{
     check_plaintext, galois_from_bytes, meta_from_bytes, name, plaintext_from_bytes,
     relin_from_bytes, Meta,
 };
 use crate::error::{Error, Result};
+use crate::linear::{Diagonal, WeightSource};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, Evaluator, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_pmem::store::ObjectStore;
 use hearth_pmem::usage::{rss_anon_kb, PeakSampler};
+use std::borrow::Cow;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::time::Instant;
 
@@ -69,14 +71,13 @@ struct Streamed<'c> {
 impl Streamed<'_> {
     fn next(&mut self, want: &str, level: usize, scale: f64) -> Result<Plaintext<u64>> {
         let Ok((got, pt)) = self.rx.recv() else {
-            return Err(Error::Invalid(format!(
-                "the prefetch thread stopped before `{want}`"
-            )));
+            return Err(Error::record(want, "the prefetch thread stopped before it"));
         };
         if got != want {
-            return Err(Error::Invalid(format!(
-                "streamed `{got}` where the evaluation needs `{want}`"
-            )));
+            return Err(Error::record(
+                want,
+                format!("the prefetch thread streamed `{got}` in its place"),
+            ));
         }
         let pt = pt?;
         check_plaintext(self.ctx, want, &pt, level, scale)?;
@@ -88,25 +89,24 @@ impl WeightSource for Streamed<'_> {
     fn diagonal<E: NttEngine<u64>>(
         &mut self,
         _ev: &mut Evaluator<'_, u64, E>,
-        layer: usize,
-        g: usize,
-        b: usize,
+        at: Diagonal,
         level: usize,
         scale: f64,
-    ) -> Result<Plaintext<u64>> {
-        let want = super::records::diagonal_name(&self.model, layer, g, b);
-        self.next(&want, level, scale)
+    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+        let want = super::records::diagonal_name(&self.model, at.layer, at.g, at.b);
+        Ok(Some(Cow::Owned(self.next(&want, level, scale)?)))
     }
 
     fn bias<E: NttEngine<u64>>(
         &mut self,
         _ev: &mut Evaluator<'_, u64, E>,
         layer: usize,
+        _constant: f64,
         level: usize,
         scale: f64,
-    ) -> Result<Plaintext<u64>> {
+    ) -> Result<Cow<'_, Plaintext<u64>>> {
         let want = super::records::bias_name(&self.model, layer);
-        self.next(&want, level, scale)
+        Ok(Cow::Owned(self.next(&want, level, scale)?))
     }
 }
 
@@ -114,10 +114,11 @@ impl WeightSource for Streamed<'_> {
 pub fn read_meta(store: &mut ObjectStore, model: &str) -> Result<Meta> {
     let record = name(model, "meta");
     if !store.contains(&record) {
-        return Err(Error::Invalid(format!(
-            "`{model}` is not compiled for the encrypted stream (no `{record}` in {})",
-            store.path().display()
-        )));
+        return Err(Error::NotCompiled {
+            model: model.to_string(),
+            record,
+            store: store.path().to_path_buf(),
+        });
     }
     meta_from_bytes(&store.get(&record)?)
 }
@@ -131,10 +132,11 @@ pub fn read_meta(store: &mut ObjectStore, model: &str) -> Result<Meta> {
 /// stacks, the allocator's slack).
 #[must_use]
 pub fn working_set(meta: &Meta, largest_record: u64) -> u64 {
-    let n = 1u64 << meta.log_n;
-    let limbs = meta.chain_bits.len() as u64;
-    let ext = limbs + meta.special_bits.len() as u64;
-    let digits = meta.dnum as u64;
+    let p = &meta.params;
+    let n = 1u64 << p.log_n.min(63);
+    let limbs = p.chain_bits.len() as u64;
+    let ext = limbs + p.special_bits.len() as u64;
+    let digits = limbs;
     let key = digits * 2 * ext * n * 8;
     let ct = 2 * limbs * n * 8;
     let scratch = (digits + 2) * ext * n * 8;
@@ -161,30 +163,24 @@ pub fn run<E: NttEngine<u64>>(
 ) -> Result<(Vec<u8>, HeStreamReport, ObjectStore)> {
     let mut store = store;
     let meta = read_meta(&mut store, model)?;
-    let geo = Geometry::of(meta.width);
-    if (geo.n, geo.baby, geo.giant) != (meta.n, meta.baby, meta.giant) {
-        return Err(Error::Invalid(format!(
-            "`{model}` was compiled for a {}×{} evaluation; this version runs {}×{}; recompile it",
-            meta.baby, meta.giant, geo.baby, geo.giant
-        )));
-    }
-    let params = meta.params()?;
+    let (params, geo) = meta.check(model)?;
     let summary = format!(
-        "N=2^{}, {} chain primes + {} special, Δ=2^{:.0}",
-        meta.log_n,
-        meta.chain_bits.len(),
-        meta.special_bits.len(),
-        meta.scale.log2()
+        "N=2^{}, {} chain primes + {} special, Δ=2^{}",
+        meta.params.log_n,
+        meta.params.chain_bits.len(),
+        meta.params.special_bits.len(),
+        meta.params.scale_bits
     );
     let keys = [name(model, "key/relin"), name(model, "key/galois")];
     let plan = schedule(model, meta.layers, geo);
     let (mut key_bytes, mut weight_bytes, mut largest) = (0u64, 0u64, 0u64);
     for (i, r) in keys.iter().chain(&plan).enumerate() {
         if !store.contains(r) {
-            return Err(Error::Invalid(format!(
-                "record `{r}` of `{model}` is missing from {}; recompile the model",
-                store.path().display()
-            )));
+            return Err(Error::MissingRecord {
+                name: r.clone(),
+                model: model.to_string(),
+                store: store.path().to_path_buf(),
+            });
         }
         let len = store.get_len(r)?;
         if i < keys.len() {
@@ -196,14 +192,11 @@ pub fn run<E: NttEngine<u64>>(
     }
     let need = working_set(&meta, largest);
     if need > budget_bytes {
-        return Err(Error::Invalid(format!(
-            "--mem-budget {} MiB cannot hold the run's working set (two evaluation keys, {} live \
-             ciphertexts, key-switching scratch, three plaintexts in flight, NTT tables); \
-             raise it to at least {} MiB",
-            budget_bytes >> 20,
-            meta.giant + 5,
-            need.div_ceil(1 << 20)
-        )));
+        return Err(Error::Budget {
+            budget: budget_bytes,
+            need,
+            live: meta.giant + 5,
+        });
     }
     let ctx = CkksContext::<u64>::new(params)?;
     let input = Ciphertext::from_le_bytes(&ctx, input)?;
@@ -230,7 +223,10 @@ pub fn run<E: NttEngine<u64>>(
             }
             store
         })
-        .map_err(|e| Error::Invalid(format!("cannot start the prefetch thread: {e}")))?;
+        .map_err(|e| Error::Worker {
+            what: "cannot start the prefetch thread",
+            detail: e.to_string(),
+        })?;
     let mut source = Streamed {
         rx,
         model: model.to_string(),
@@ -239,9 +235,10 @@ pub fn run<E: NttEngine<u64>>(
     let mut ev = Evaluator::new(&ctx, engine);
     let out = evaluate(&mut ev, &rk, &gk, geo, meta.layers, &mut source, input);
     drop(source);
-    let store = reader
-        .join()
-        .map_err(|_| Error::Invalid("the prefetch thread panicked".into()))?;
+    let store = reader.join().map_err(|_| Error::Worker {
+        what: "the prefetch thread",
+        detail: "panicked".into(),
+    })?;
     let out = out?;
     let seconds = t.elapsed().as_secs_f64();
     let peak = sampler.stop().max(rss0);
