@@ -12,7 +12,7 @@
 
 use super::layers::Ct;
 use crate::error::{Error, Result};
-use hearth_kernels::ckks::{Ciphertext, CkksContext};
+use hearth_kernels::ckks::CkksContext;
 use hearth_kernels::ntt::NttEngine;
 
 fn mulmod(a: u64, b: u64, q: u64) -> u64 {
@@ -31,12 +31,15 @@ fn inverse(a: u64, q: u64) -> u64 {
     r
 }
 
-/// Divides `ct` by its last prime with rounding: level `l → l − 1`, scale `Δ → Δ/q_l`.
+/// Divides `ct` by its last prime with rounding: level `l → l − 1`, scale
+/// `Δ → Δ/q_l`. Returns the result in the kernels' ciphertext byte format
+/// (not parsed back: a chain rescaled to level 0 may leave a scale below 1,
+/// which the parser refuses as no ciphertext anyone would send).
 pub(crate) fn rescale<E: NttEngine<u64>>(
     ctx: &CkksContext<u64>,
     engine: &mut E,
     ct: &Ct,
-) -> Result<Ct> {
+) -> Result<Vec<u8>> {
     let level = ct.level();
     if level == 0 {
         return Err(Error::DepthExceeded {
@@ -87,5 +90,5 @@ pub(crate) fn rescale<E: NttEngine<u64>>(
             out.extend(p[i].iter().flat_map(|w| w.to_le_bytes()));
         }
     }
-    Ciphertext::from_le_bytes(ctx, &out).map_err(Error::Ckks)
+    Ok(out)
 }
