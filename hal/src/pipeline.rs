@@ -18,6 +18,7 @@
 //! [`DelayNs`] between status polls.
 
 mod caps;
+pub mod cycles;
 mod error;
 mod job;
 

@@ -81,9 +81,4 @@ pub use batch::{forward_limbs, inverse_limbs};
 pub use engine::{NttEngine, SoftwareNtt};
 #[cfg(feature = "alloc")]
 pub use plan::OwnedNttPlan;
-pub use plan::{bit_reverse, NttPlan};
-
-/// Smallest supported ring degree.
-pub const MIN_DEGREE: usize = 16;
-/// Largest supported ring degree.
-pub const MAX_DEGREE: usize = 1 << 17;
+pub use plan::{bit_reverse, NttPlan, MAX_DEGREE, MIN_DEGREE};

@@ -8,12 +8,12 @@
 //! `cargo test -p hearth-tests --features rtl --test sim_rtl_engine`.
 #![cfg(feature = "rtl")]
 
+use hearth_device::engine::SIM_WORD_BITS;
 use hearth_device::Engine;
-use hearth_device::{Params, SimDelay, SimDevice};
+use hearth_device::{Params, SimDelay, SimDevice, SIM_LANES};
 use hearth_hal::engine::PipelineEngine;
 use hearth_hal::NttEngine;
 use hearth_he::infer::run;
-use hearth_he::SIM_LANES;
 use hearth_he::{Packing, RunOptions};
 use hearth_kernels::arith::prime::ntt_primes;
 use hearth_kernels::ntt::{OwnedNttPlan, SoftwareNtt};
@@ -72,9 +72,9 @@ fn limbs(plans: &[&OwnedNttPlan<u64>], seed: u64) -> Vec<u64> {
 
 #[test]
 fn rtl_cycle_counters_equal_the_device_model_job_by_job() {
-    let (rtl_driver, mut tally) = hearth_he::rtl::probe().unwrap();
+    let (rtl_driver, mut tally) = hearth_device::rtl::probe(SIM_WORD_BITS, SIM_LANES).unwrap();
     let mut rtl = PipelineEngine::new(rtl_driver);
-    let dev = SimDevice::new(Params::new(64, SIM_LANES));
+    let dev = SimDevice::new(Params::new(SIM_WORD_BITS, SIM_LANES));
     let sim_driver = hearth_hal::Pipeline::probe(
         dev.clone(),
         dev.clone(),

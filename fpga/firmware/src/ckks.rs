@@ -6,7 +6,7 @@
 //! `result ckks mul-relin-rescale`, each with a `measure` line; key
 //! generation is measured apart (`ckks-keygen`).
 
-use crate::workloads::{measure, Tally};
+use crate::report::{measure, Tally};
 use hearth_firmware::ckks_kat::{mul_relin_rescale, values_x, values_x_iter, EncryptSetup};
 use hearth_firmware::digest::Digest;
 use hearth_firmware::lowmem;

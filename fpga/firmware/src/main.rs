@@ -14,6 +14,8 @@ mod ckks;
 #[cfg(target_os = "none")]
 mod pipeline;
 #[cfg(target_os = "none")]
+mod report;
+#[cfg(target_os = "none")]
 mod soc;
 #[cfg(target_os = "none")]
 mod workloads;

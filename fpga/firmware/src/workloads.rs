@@ -1,16 +1,9 @@
-//! The sequence of checks the firmware runs, and their report lines.
-//!
-//! Report lines (decoded by `defmt-print`, parsed by `cargo xtask firmware`):
-//!
-//! ```text
-//! result <kind> <name> <pass|fail> <sha256-hex>
-//! measure <name> instret=<n> cycles=<n> heap_base=<bytes> heap_peak=<bytes> heap_extent=<bytes> stack_peak=<bytes> static=<bytes>
-//! image text=<bytes> rodata=<bytes> static=<bytes>
-//! done <passed> <failed>
-//! ```
+//! The sequence of checks the firmware runs: the NTT known-answer vectors,
+//! the FPGA pipeline probe and (feature `ckks`) the CKKS workloads, each
+//! reported through [`crate::report`].
 
+use crate::report::{measure, Tally};
 use crate::{pipeline, soc};
-use hearth_firmware::digest::hex_str;
 use hearth_firmware::digest::words_digest;
 use hearth_firmware::kat::KATS;
 
@@ -41,53 +34,6 @@ fn main() -> ! {
     } else {
         soc::EXIT_FAILED
     })
-}
-
-/// Counts of passed and failed checks.
-#[derive(Default)]
-pub(crate) struct Tally {
-    passed: u32,
-    failed: u32,
-}
-
-impl Tally {
-    pub(crate) fn record(&mut self, kind: &str, name: &str, ok: bool, digest: &[u8; 32]) {
-        let mut buf = [0u8; 64];
-        let verdict = if ok { "pass" } else { "fail" };
-        defmt::println!(
-            "result {=str} {=str} {=str} {=str}",
-            kind,
-            name,
-            verdict,
-            hex_str(digest, &mut buf)
-        );
-        if ok {
-            self.passed += 1;
-        } else {
-            self.failed += 1;
-        }
-    }
-}
-
-/// A workload's cost, measured around `f`.
-pub(crate) fn measure<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    soc::paint_stack();
-    let heap_base = soc::heap_reset_peak();
-    let (i0, c0) = (soc::instret(), soc::cycles());
-    let out = f();
-    let (i1, c1) = (soc::instret(), soc::cycles());
-    defmt::println!(
-        "measure {=str} instret={=u64} cycles={=u64} heap_base={=usize} heap_peak={=usize} heap_extent={=usize} stack_peak={=usize} static={=usize}",
-        name,
-        i1 - i0,
-        c1 - c0,
-        heap_base,
-        soc::heap_peak(),
-        soc::heap_extent(),
-        soc::stack_peak(),
-        soc::static_ram()
-    );
-    out
 }
 
 fn run_kats(tally: &mut Tally) {

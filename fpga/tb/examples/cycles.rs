@@ -3,14 +3,14 @@
 //! `fpga/README.md`: the latency of one NTT, the cycles each further limb of
 //! a batch adds (the pipeline full), the ideal `k·N/(2L)`, and the butterfly
 //! utilisation `BUSY_CYCLES / CYCLES` of an 8-limb batch. Every measurement
-//! is checked against the cycle formula of `hearth_rtl::cycles` and every
+//! is checked against the cycle formula of `hearth_hal::pipeline::cycles` and every
 //! output against the kernels.
 //!
 //! Run with `cargo xtask rtl cycles`.
 
+use hearth_hal::pipeline::cycles::{ideal_cycles, job_cycles, JobShape};
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_rtl::cycles::{ideal_cycles, job_cycles, JobShape};
 use hearth_rtl::job::{run_batch, LimbParams};
 use hearth_rtl::{Rtl, MEM_LATENCY};
 
@@ -38,7 +38,7 @@ fn measure(rtl: &mut Rtl, plan: &OwnedNttPlan<u32>, batch: usize) -> (u64, u64) 
         desc: false,
         mem_latency: MEM_LATENCY as u64,
     };
-    assert_eq!(o.cycles, job_cycles(shape), "cycle formula");
+    assert_eq!(o.cycles, job_cycles(shape).total, "cycle formula");
     (o.cycles, o.busy_cycles)
 }
 

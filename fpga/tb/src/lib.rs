@@ -15,7 +15,6 @@
 //!   this crate is empty.
 #![cfg_attr(not(feature = "rtl"), allow(unused))]
 
-pub mod cycles;
 #[cfg(feature = "rtl")]
 pub mod device;
 #[cfg(feature = "rtl")]

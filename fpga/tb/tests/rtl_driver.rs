@@ -7,12 +7,12 @@
 #![cfg(feature = "rtl")]
 
 use hearth_hal::engine::{NttEngine, PipelineEngine, SoftwareNtt};
+use hearth_hal::pipeline::cycles::{job_cycles, JobShape};
 use hearth_hal::pipeline::{Config, Direction, Error, Limit, Pipeline, WaitMode};
 use hearth_hal::regmap::ErrorCode;
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_rtl::cycles::{job_cycles, JobShape};
 use hearth_rtl::{Rtl, RtlDevice, MEM_LATENCY};
 
 type Driver = Pipeline<RtlDevice, RtlDevice, RtlDevice>;
@@ -177,7 +177,10 @@ fn pipeline_engine_equals_software_and_counters_match_formula() {
         desc: false,
         mem_latency: u64::from(MEM_LATENCY),
     };
-    assert_eq!(c.cycles, job_cycles(shape));
+    assert_eq!((c.cycles, c.busy_cycles), {
+        let model = job_cycles(shape);
+        (model.total, model.busy)
+    });
     // The counters are the device's: read them raw as well.
     let raw = dev.with(|r| r.read_reg(hearth_rtl::job::regs::REG_CYCLES_LO));
     assert_eq!(u64::from(raw), c.cycles & 0xffff_ffff);

@@ -3,9 +3,9 @@
 //! memory, and leave the device ready for the next job.
 #![cfg(feature = "rtl")]
 
+use hearth_hal::pipeline::cycles::{refused_cycles, JobShape, Refusal};
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_rtl::cycles::prepass_refused_cycles;
 use hearth_rtl::job::regs::*;
 use hearth_rtl::job::{run_batch, run_regs, JobRegs, LimbParams, DST_BASE, SRC_BASE};
 use hearth_rtl::{Rtl, DEVMEM_WORDS, MEM_LATENCY};
@@ -182,17 +182,30 @@ fn input_range_names_the_limb() {
     assert_eq!(o.error(), Some((ERR_INPUT_RANGE, 1)));
 }
 
-/// `CYCLES` of refused jobs follows the documented formula.
+/// The shape of `job` on the 4-lane device of [`setup`].
+fn shape(job: &JobRegs) -> JobShape {
+    JobShape {
+        log_n: job.log_n,
+        lanes: 4,
+        batch: job.batch.into(),
+        desc: job.desc,
+        mem_latency: MEM_LATENCY.into(),
+    }
+}
+
+/// `CYCLES` of refused jobs follows the formula (`hearth_hal::pipeline::cycles`).
 #[test]
-fn refused_cycles() {
+fn refused_jobs_count_the_formulas_cycles() {
     let l = limb(50, 0);
     let mut rtl = setup(&l);
     let mut j = good(&l);
     j.log_n = 3;
-    assert_eq!(run_regs(&mut rtl, &j, 8).cycles, 1);
+    let o = run_regs(&mut rtl, &j, 8);
+    assert_eq!(o.cycles, refused_cycles(shape(&j), Refusal::JobWide));
     let mut j = good(&l);
     j.mu += 1;
-    assert_eq!(run_regs(&mut rtl, &j, 8).cycles, 2);
+    let o = run_regs(&mut rtl, &j, 8);
+    assert_eq!(o.cycles, refused_cycles(shape(&j), Refusal::Start));
     for bad in 0..3u64 {
         for i in 0..3u64 {
             let l = limb(50, i as usize);
@@ -204,6 +217,63 @@ fn refused_cycles() {
         (j.desc, j.batch) = (true, 3);
         let o = run_regs(&mut rtl, &j, 1);
         assert_eq!(o.error(), Some((ERR_BAD_MODULUS, bad as u32)));
-        assert_eq!(o.cycles, prepass_refused_cycles(4, MEM_LATENCY as u64, bad));
+        let limb = Refusal::Prepass { limb: bad };
+        assert_eq!(o.cycles, refused_cycles(shape(&j), limb), "limb {bad}");
+    }
+    // Descriptor mode, every descriptor good (twiddles at `tw[i]`): an
+    // ADDR_RANGE found after the pre-pass counts as a refusal at the last limb;
+    // the descriptor table out of range, as a register-mode check.
+    let end = DEVMEM_WORDS as u32;
+    let descs = |rtl: &mut Rtl, tw: [u64; 3]| {
+        for i in 0..3u64 {
+            let l = limb(50, i as usize);
+            let d = [l.q, l.mu, l.bits as u64, l.n_inv, tw[i as usize], 0, 0, 0];
+            rtl.mem_write(0x4000 + 8 * i, &d).unwrap();
+        }
+    };
+    let mut j = good(&l);
+    (j.desc, j.batch) = (true, 3);
+    let last = Refusal::Prepass { limb: 2 };
+    let cases: [(&str, [u64; 3], JobRegs, u32, Refusal); 4] = [
+        (
+            "source",
+            [0; 3],
+            JobRegs {
+                src: end - 8,
+                ..j.clone()
+            },
+            0,
+            last,
+        ),
+        (
+            "twiddles of limb 0",
+            [end as u64 - 8, 0, 0],
+            j.clone(),
+            0,
+            last,
+        ),
+        (
+            "twiddles of limb 1",
+            [0, end as u64 - 8, 0],
+            j.clone(),
+            1,
+            last,
+        ),
+        (
+            "descriptor table",
+            [0; 3],
+            JobRegs {
+                desc_addr: end - 4,
+                ..j.clone()
+            },
+            0,
+            Refusal::Start,
+        ),
+    ];
+    for (what, tw, job, err_limb, refusal) in cases {
+        descs(&mut rtl, tw);
+        let o = run_regs(&mut rtl, &job, 1);
+        assert_eq!(o.error(), Some((ERR_ADDR_RANGE, err_limb)), "{what}");
+        assert_eq!(o.cycles, refused_cycles(shape(&job), refusal), "{what}");
     }
 }

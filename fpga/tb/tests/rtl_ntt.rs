@@ -3,10 +3,10 @@
 //! WORD_BITS 32 and 64, LANES 1, 4 and 8 (plus 2 and 16 on 32-bit words).
 #![cfg(feature = "rtl")]
 
+use hearth_hal::pipeline::cycles::{job_cycles, JobShape};
 use hearth_kernels::arith::prime::NttPrimes;
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_rtl::cycles::{busy_cycles, job_cycles, JobShape};
 use hearth_rtl::job::{run_batch, LimbParams};
 use hearth_rtl::{Rtl, MEM_LATENCY};
 
@@ -72,14 +72,11 @@ fn check<W: Word>(rtl: &mut Rtl, plans: &[OwnedNttPlan<W>], inverse: bool, desc:
         desc,
         mem_latency: MEM_LATENCY as u64,
     };
+    let model = job_cycles(shape);
+    assert_eq!(outcome.cycles, model.total, "CYCLES vs formula {shape:?}");
     assert_eq!(
-        outcome.cycles,
-        job_cycles(shape),
-        "CYCLES vs formula {shape:?}"
-    );
-    assert_eq!(
-        outcome.busy_cycles,
-        busy_cycles(shape.log_n, shape.lanes, shape.batch)
+        outcome.busy_cycles, model.busy,
+        "BUSY_CYCLES vs formula {shape:?}"
     );
 }
 

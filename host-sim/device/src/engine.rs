@@ -96,7 +96,7 @@ pub fn build(kind: Engine) -> Result<AnyEngine> {
         }
         #[cfg(feature = "rtl")]
         Engine::Rtl => {
-            let (driver, bus) = crate::rtl::probe()?;
+            let (driver, bus) = crate::rtl::probe(SIM_WORD_BITS, SIM_LANES)?;
             Ok(AnyEngine::Rtl {
                 engine: Box::new(PipelineEngine::new(driver)),
                 bus,

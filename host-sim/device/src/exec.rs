@@ -76,7 +76,7 @@ pub fn validate(job: &Job, lim: &Limits, mem: &Memory) -> Result<Vec<LimbParams>
     }
     let limbs = if job.desc_en && lim.descriptors {
         let words = u64::from(descriptor::WORDS);
-        if !mem.contains(job.desc_addr, words * u64::from(job.batch)) {
+        if !descriptor_table_in_range(job, mem) {
             return Err((ErrorCode::AddrRange, 0));
         }
         (0..u64::from(job.batch))
@@ -116,6 +116,15 @@ pub fn validate(job: &Job, lim: &Limits, mem: &Memory) -> Result<Vec<LimbParams>
         return Err((ErrorCode::AddrRange, i as u32));
     }
     Ok(limbs)
+}
+
+/// Whether the job's descriptor table lies in device memory (checked before
+/// the descriptor pre-pass).
+pub fn descriptor_table_in_range(job: &Job, mem: &Memory) -> bool {
+    mem.contains(
+        job.desc_addr,
+        u64::from(descriptor::WORDS) * u64::from(job.batch),
+    )
 }
 
 /// The `BAD_MODULUS` checks.

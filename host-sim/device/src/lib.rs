@@ -4,9 +4,10 @@
 //! `hearth_hal::DeviceMemory` with the registers of `fpga/regmap.toml` (via
 //! the generated `hearth_hal::regmap`), the RTL's parameters ([`Params`]),
 //! the validation the RTL performs, the transform computed from device memory
-//! with the hardware's datapath ([`exec`]), and the cycle model the RTL's
-//! counters follow ([`cycles`]). Faults can be injected ([`Fault`]) so the
-//! driver's error paths run.
+//! with the hardware's datapath ([`exec`]), and the cycle counts the RTL's
+//! counters show (`hearth_hal::pipeline::cycles`, the one statement of the
+//! formula). Faults can be injected ([`Fault`]) so the driver's error paths
+//! run.
 //!
 //! Time: a started job stays `BUSY` for [`Params::busy_polls`] reads of
 //! `STATUS` or `IRQ_STATUS`, then completes (results written, `DONE` set).
@@ -25,7 +26,6 @@
 //!   (`fpga/tb`; needs `verilator`, and compiles the Verilated model).
 
 pub mod counting;
-pub mod cycles;
 pub mod engine;
 pub mod error;
 pub mod exec;

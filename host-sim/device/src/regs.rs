@@ -1,9 +1,9 @@
 //! The register file of the model and its side effects.
 
-use super::cycles::{job_cycles, prepass_refused_cycles, refused_cycles, JobShape};
 use super::exec::{self, Job, LimbParams, Limits, Refusal};
 use super::memory::Memory;
 use super::{Activity, Fault, Params};
+use hearth_hal::pipeline::cycles::{self, job_cycles, refused_cycles, JobShape};
 use hearth_hal::regmap::{self as r, ErrorCode};
 
 /// The device state behind a `SimDevice`.
@@ -247,18 +247,25 @@ impl Model {
         }
     }
 
-    /// `CYCLES` of a job refused at `START` (see [`super::cycles`]).
+    /// `CYCLES` of a job refused at `START` (see [`cycles`]): which of the
+    /// RTL's checks refused it. In descriptor mode the pre-pass refuses a bad
+    /// modulus at its limb; an address found out of range after it (source,
+    /// destination, a limb's twiddles) counts as a refusal at the last limb.
     fn refusal_cycles(&self, job: &Job, (code, limb): Refusal) -> u64 {
-        let desc = job.desc_en && self.params.descriptors;
-        match code {
-            ErrorCode::BadLogN | ErrorCode::BadBatch => refused_cycles(true),
-            ErrorCode::BadModulus | ErrorCode::AddrRange
-                if desc && (limb > 0 || code == ErrorCode::BadModulus) =>
+        let shape = self.shape(job, job.batch.into());
+        let refusal = match code {
+            ErrorCode::BadLogN | ErrorCode::BadBatch => cycles::Refusal::JobWide,
+            ErrorCode::BadModulus if shape.desc => cycles::Refusal::Prepass { limb: limb.into() },
+            ErrorCode::AddrRange
+                if shape.desc && exec::descriptor_table_in_range(job, &self.mem) =>
             {
-                prepass_refused_cycles(self.shape(job, job.batch.into()), limb.into())
+                cycles::Refusal::Prepass {
+                    limb: shape.batch.saturating_sub(1),
+                }
             }
-            _ => refused_cycles(false),
-        }
+            _ => cycles::Refusal::Start,
+        };
+        refused_cycles(shape, refusal)
     }
 
     /// One unit of time: a busy job gets closer to completion.

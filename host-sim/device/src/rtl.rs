@@ -1,9 +1,10 @@
 //! `--engine rtl`: every NTT through hal's `PipelineEngine` over the
 //! Verilated RTL of the pipeline (`hearth-rtl`, `fpga/tb`; feature `rtl`).
 //!
-//! The device is the `WORD_BITS = 64`, `LANES = `[`SIM_LANES`] model, the
-//! configuration the device model of `--engine sim` follows, so both engines
-//! report cycles of the same machine. Device cycles are the RTL's own
+//! [`crate::engine`] builds the `WORD_BITS = 64`,
+//! `LANES = `[`SIM_LANES`](crate::SIM_LANES) model, the configuration the
+//! device model of `--engine sim` follows, so both engines report cycles of
+//! the same machine. Device cycles are the RTL's own
 //! counters: `CYCLES` (`CYCLES_HI:CYCLES_LO`, the cycles of the last job from
 //! `START` to `DONE`/`ERROR`, cleared by `START` and `SOFT_RESET`) is read
 //! just before each `START` or `SOFT_RESET` that follows a job, and once
@@ -11,9 +12,8 @@
 //! model accumulates in `Activity::cycles`.
 //!
 //! Reference: the register map, `fpga/regmap.toml`; the cycle formula,
-//! `hearth_rtl::cycles`.
+//! `hearth_hal::pipeline::cycles`.
 
-use crate::engine::{SIM_LANES, SIM_WORD_BITS};
 use crate::error::{Error, Result};
 use hearth_hal::regmap;
 use hearth_hal::RegisterBus;
@@ -99,11 +99,12 @@ pub type RtlPipeline = hearth_hal::Pipeline<TallyBus, RtlDevice, RtlDevice>;
 /// hal's pipeline engine over the Verilated RTL.
 pub type RtlEngine = hearth_hal::PipelineEngine<TallyBus, RtlDevice, RtlDevice>;
 
-/// Instantiates the 64-bit, [`SIM_LANES`]-lane RTL model and probes it.
-/// Returns the driver and a handle on its bus for [`TallyBus::tally`].
-pub fn probe() -> Result<(RtlPipeline, TallyBus)> {
-    let rtl =
-        Rtl::new(SIM_WORD_BITS, SIM_LANES).map_err(|e| Error::Rtl(format!("no RTL model: {e}")))?;
+/// Instantiates the RTL model of `word_bits`-bit words and `lanes` lanes
+/// (one of `hearth_rtl::CONFIGS`; `--engine rtl` uses the machine of
+/// [`crate::engine`]) and probes it. Returns the driver and a handle on its
+/// bus for [`TallyBus::tally`].
+pub fn probe(word_bits: u32, lanes: u32) -> Result<(RtlPipeline, TallyBus)> {
+    let rtl = Rtl::new(word_bits, lanes).map_err(|e| Error::Rtl(format!("no RTL model: {e}")))?;
     let dev = RtlDevice::new(rtl);
     let bus = TallyBus::new(dev.clone());
     let driver =

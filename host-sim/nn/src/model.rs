@@ -10,7 +10,6 @@
 //! `logits = W_L·σ(…σ(W_1·x' + b_1)…) + b_L`; the class is the arg-max.
 
 use crate::error::{Error, Result};
-use safetensors::SafeTensors;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -252,11 +251,6 @@ impl Mlp {
         std::fs::write(path, self.to_bytes()?).map_err(|e| Error::io(path, e))
     }
 
-    /// Parses and validates model bytes; `name` names the source in errors.
-    pub fn from_bytes(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Self> {
-        super::model_load::from_bytes(name.as_ref(), bytes)
-    }
-
     /// `in→h→…→out activation`, e.g. `30→16→2 square`.
     pub fn describe(&self) -> String {
         let mut s = self.inputs().to_string();
@@ -267,13 +261,6 @@ impl Mlp {
             Activation::Square => s + " square",
             Activation::Poly(c) => s + &format!(" poly{c:?}"),
         }
-    }
-
-    /// Reads and validates a model file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = crate::limits::read_capped(path, crate::limits::MAX_MODEL_BYTES)?;
-        super::model_load::from_bytes(path, &bytes)
     }
 }
 
@@ -287,14 +274,3 @@ pub fn argmax(v: &[f64]) -> usize {
     }
     best
 }
-
-pub(crate) fn model_error(path: &Path, message: String, fix: &'static str) -> Error {
-    Error::Model {
-        path: path.to_path_buf(),
-        message,
-        fix,
-    }
-}
-
-pub(crate) use safetensors::tensor::TensorView as View;
-pub(crate) type Tensors<'a> = SafeTensors<'a>;

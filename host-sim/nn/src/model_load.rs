@@ -1,18 +1,42 @@
 //! Validating loader for `hearth-mlp-v1` files: every structural problem
 //! (not safetensors, truncated, wrong format tag, wrong dtype, missing or
 //! extra tensors, shapes that do not chain, non-finite values) becomes an
-//! [`Error::Model`] naming the file and the fix.
+//! [`Error::Model`] naming the file and the fix. The writer is
+//! [`Mlp::to_bytes`]; the format is described in [`crate::model`].
 
-use super::model::{model_error, Activation, Layer, Mlp, Tensors, View, FORMAT};
 use crate::error::{Error, Result};
-use safetensors::Dtype;
+use crate::model::{Activation, Layer, Mlp, FORMAT};
+use safetensors::tensor::TensorView as View;
+use safetensors::{Dtype, SafeTensors as Tensors};
 use std::path::Path;
 
 const FIX_FILE: &str = "re-create the file with `hearth train` or re-copy it; it may be truncated";
 const FIX_SHAPE: &str = "layer i's weight must be [out, in] with in = layer i−1's out, bias [out]";
 
+impl Mlp {
+    /// Parses and validates model bytes; `name` names the source in errors.
+    pub fn from_bytes(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Self> {
+        from_bytes(name.as_ref(), bytes)
+    }
+
+    /// Reads and validates a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = crate::limits::read_capped(path, crate::limits::MAX_MODEL_BYTES)?;
+        from_bytes(path, &bytes)
+    }
+}
+
+fn model_error(path: &Path, message: String, fix: &'static str) -> Error {
+    Error::Model {
+        path: path.to_path_buf(),
+        message,
+        fix,
+    }
+}
+
 /// Parses and validates model bytes; `path` names the file in messages.
-pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Mlp> {
+fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Mlp> {
     let err = |m: String, fix| model_error(path, m, fix);
     let (_, meta) = Tensors::read_metadata(bytes)
         .map_err(|e| err(format!("not a valid safetensors file: {e}"), FIX_FILE))?;

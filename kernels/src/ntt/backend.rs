@@ -62,9 +62,23 @@ impl Backend {
     }
 }
 
+/// Whether the SIMD backend `b` runs on this CPU for word `W` and
+/// `modulus_bits` (the x86_64 paths of `ntt/x86.rs` rely on this check).
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 fn simd_supported<W: Word>(b: Backend, modulus_bits: u32) -> bool {
-    super::x86::supported::<W>(b, modulus_bits)
+    use std::is_x86_feature_detected;
+    let avx512 = || is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq");
+    match b {
+        Backend::Portable => true,
+        Backend::Avx2 => W::BITS == 64 && is_x86_feature_detected!("avx2"),
+        Backend::Avx512 => avx512(),
+        Backend::Avx512Ifma => {
+            W::BITS == 64
+                && modulus_bits <= 50
+                && avx512()
+                && is_x86_feature_detected!("avx512ifma")
+        }
+    }
 }
 
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]

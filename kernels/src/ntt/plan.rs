@@ -5,6 +5,11 @@ use crate::arith::prime::smallest_primitive_root;
 use crate::arith::{Modulus, ShoupOperand, Word};
 use crate::error::Error;
 
+/// Smallest supported ring degree.
+pub const MIN_DEGREE: usize = 16;
+/// Largest supported ring degree.
+pub const MAX_DEGREE: usize = 1 << 17;
+
 /// Reverses the low `bits` bits of `x`.
 #[inline]
 pub const fn bit_reverse(x: usize, bits: u32) -> usize {
@@ -59,11 +64,11 @@ impl<W: Word, S: AsRef<[W]> + AsMut<[W]>> NttPlan<W, S> {
     /// [`Error::NotPrime`]; [`Error::NotNttFriendly`] if `q ≢ 1 (mod 2N)`;
     /// [`Error::LengthMismatch`] if `storage` is not `4·degree` long.
     pub fn new_in(q: W, degree: usize, mut storage: S) -> Result<Self, Error> {
-        if !degree.is_power_of_two() || !(super::MIN_DEGREE..=super::MAX_DEGREE).contains(&degree) {
+        if !degree.is_power_of_two() || !(MIN_DEGREE..=MAX_DEGREE).contains(&degree) {
             return Err(Error::InvalidDegree {
                 degree,
-                min: super::MIN_DEGREE,
-                max: super::MAX_DEGREE,
+                min: MIN_DEGREE,
+                max: MAX_DEGREE,
             });
         }
         let modulus = Modulus::new(q)?;

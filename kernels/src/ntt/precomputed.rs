@@ -29,7 +29,7 @@
 //! [`NttPlan::new`]'s, or the tables with [`NttPlan::forward_tables`], where
 //! that cost does not matter (on the host, in a test).
 
-use super::plan::{bit_reverse, NttPlan};
+use super::plan::{bit_reverse, NttPlan, MAX_DEGREE, MIN_DEGREE};
 use crate::arith::{Modulus, ShoupOperand, Word};
 use crate::error::Error;
 
@@ -44,11 +44,11 @@ impl<W: Word, S: AsRef<[W]>> NttPlan<W, S> {
     /// words), [`Error::InvalidTables`] (the tables are not those of a
     /// primitive `2N`-th root).
     pub fn from_forward_tables(q: W, degree: usize, tables: S) -> Result<Self, Error> {
-        if !degree.is_power_of_two() || !(super::MIN_DEGREE..=super::MAX_DEGREE).contains(&degree) {
+        if !degree.is_power_of_two() || !(MIN_DEGREE..=MAX_DEGREE).contains(&degree) {
             return Err(Error::InvalidDegree {
                 degree,
-                min: super::MIN_DEGREE,
-                max: super::MAX_DEGREE,
+                min: MIN_DEGREE,
+                max: MAX_DEGREE,
             });
         }
         let modulus = Modulus::new(q)?;

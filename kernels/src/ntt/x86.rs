@@ -6,6 +6,7 @@
 //! two registers of lanes (`N = 16` with `u32`) run the portable code.
 
 mod avx2;
+mod butterfly;
 mod lanes;
 mod radix4;
 mod simd;
@@ -14,32 +15,12 @@ use super::backend::Backend;
 use super::plan::NttPlan;
 use crate::arith::Word;
 use avx2::U64Avx2;
+use butterfly::Tables;
 use core::any::TypeId;
 use lanes::{Lanes, U64Ifma, U64Wide, U32};
-use simd::Tables;
-use std::is_x86_feature_detected;
-
-fn has_avx512() -> bool {
-    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")
-}
 
 fn is<W: Word, T: 'static>() -> bool {
     TypeId::of::<W>() == TypeId::of::<T>()
-}
-
-/// Whether backend `b` runs on this CPU for word `W` and `modulus_bits`.
-pub(super) fn supported<W: Word>(b: Backend, modulus_bits: u32) -> bool {
-    match b {
-        Backend::Portable => true,
-        Backend::Avx2 => is::<W, u64>() && is_x86_feature_detected!("avx2"),
-        Backend::Avx512 => has_avx512(),
-        Backend::Avx512Ifma => {
-            is::<W, u64>()
-                && modulus_bits <= 50
-                && has_avx512()
-                && is_x86_feature_detected!("avx512ifma")
-        }
-    }
 }
 
 /// Views `&mut [W]` as `&mut [T]` when `W` is `T`.
@@ -67,7 +48,7 @@ where
 }
 
 /// Runs the forward transform with the SIMD backend `b` (already checked
-/// with [`supported`]); returns `false` if `b` does not handle this plan,
+/// with `Backend::is_supported`); returns `false` if `b` does not handle this plan,
 /// leaving `a` untouched. `a.len() = N`.
 pub(super) fn forward<W: Word, S: AsRef<[W]>>(
     plan: &NttPlan<W, S>,
@@ -78,7 +59,7 @@ pub(super) fn forward<W: Word, S: AsRef<[W]>>(
     let (w, ws) = (plan.forward_twiddles(), plan.forward_twiddles_shoup());
     match b {
         Backend::Avx512Ifma => run_u64::<W, U64Ifma>(q, w, ws, a, |tb, a| {
-            // SAFETY: `supported` checked AVX-512F/DQ/IFMA and q < 2^50.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ/IFMA and q < 2^50.
             unsafe { forward_ifma(tb, a) }
         }),
         Backend::Avx512 if is::<W, u32>() => {
@@ -88,16 +69,16 @@ pub(super) fn forward<W: Word, S: AsRef<[W]>>(
             if a.len() < 2 * U32::LANES {
                 return false;
             }
-            // SAFETY: `supported` checked AVX-512F/DQ.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ.
             unsafe { forward_u32(&tb, a) };
             true
         }
         Backend::Avx512 => run_u64::<W, U64Wide>(q, w, ws, a, |tb, a| {
-            // SAFETY: `supported` checked AVX-512F/DQ.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ.
             unsafe { forward_wide(tb, a) }
         }),
         Backend::Avx2 => run_u64::<W, U64Avx2>(q, w, ws, a, |tb, a| {
-            // SAFETY: `supported` checked AVX2.
+            // SAFETY: `Backend::is_supported` checked AVX2.
             unsafe { forward_avx2(tb, a) }
         }),
         Backend::Portable => false,
@@ -132,7 +113,7 @@ pub(super) fn inverse<W: Word, S: AsRef<[W]>>(
     let q = m.value();
     match b {
         Backend::Avx512Ifma => inv_u64::<W, U64Ifma>(q, w, ws, a, ni, wn, |tb, a, x, y| {
-            // SAFETY: `supported` checked AVX-512F/DQ/IFMA and q < 2^50.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ/IFMA and q < 2^50.
             unsafe { inverse_ifma(tb, a, x, y) }
         }),
         Backend::Avx512 if is::<W, u32>() => {
@@ -145,16 +126,16 @@ pub(super) fn inverse<W: Word, S: AsRef<[W]>>(
             if a.len() < 2 * U32::LANES {
                 return false;
             }
-            // SAFETY: `supported` checked AVX-512F/DQ.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ.
             unsafe { inverse_u32(&tb, a, [ni[0], ni[1]], [wn[0], wn[1]]) };
             true
         }
         Backend::Avx512 => inv_u64::<W, U64Wide>(q, w, ws, a, ni, wn, |tb, a, x, y| {
-            // SAFETY: `supported` checked AVX-512F/DQ.
+            // SAFETY: `Backend::is_supported` checked AVX-512F/DQ.
             unsafe { inverse_wide(tb, a, x, y) }
         }),
         Backend::Avx2 => inv_u64::<W, U64Avx2>(q, w, ws, a, ni, wn, |tb, a, x, y| {
-            // SAFETY: `supported` checked AVX2.
+            // SAFETY: `Backend::is_supported` checked AVX2.
             unsafe { inverse_avx2(tb, a, x, y) }
         }),
         Backend::Portable => false,

@@ -4,10 +4,11 @@
 //! them in registers and stores them once, halving the loads and stores of
 //! the stages with half-blocks of at least two registers. The butterflies,
 //! twiddles and bounds are exactly those of two single stages
-//! ([`super::simd`]), so the words computed are the same.
+//! ([`super::simd`], both built from [`super::butterfly`]), so the words
+//! computed are the same.
 
+use super::butterfly::{fwd_bfly, inv_bfly, moduli, Tables};
 use super::lanes::Lanes;
-use super::simd::{fwd_bfly, inv_bfly, moduli, Tables};
 
 /// Forward stages with half-blocks `t` and `t/2` (`t/2 ≥ LANES`) over `a`:
 /// block `j` of `2t` words uses twiddle `base + j`, then its halves use

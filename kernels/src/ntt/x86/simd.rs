@@ -14,54 +14,12 @@
 //! sub-array of `L` words at position `c·L` therefore starts at entry
 //! `(N + c·L)/(2t)`.
 
+use super::butterfly::{fwd_bfly, inv_bfly, moduli, reduce, Tables};
 use super::lanes::Lanes;
 use super::radix4;
 
 /// Bytes per cache block (half of a 32 KiB L1 data cache).
 const BLOCK_BYTES: usize = 16 << 10;
-
-/// Plan data the kernels read.
-pub(crate) struct Tables<'a, S> {
-    pub q: u64,
-    pub w: &'a [S],
-    pub w_shoup: &'a [S],
-}
-
-/// `x mod m` for `x < 2m`.
-#[inline(always)]
-unsafe fn reduce<L: Lanes>(x: L::V, m: L::V) -> L::V {
-    // SAFETY: forwarded trait contract.
-    unsafe { L::min(x, L::sub(x, m)) }
-}
-
-/// Forward (Cooley–Tukey) Harvey butterfly: `x, y < 4q` in, `< 4q` out.
-#[inline(always)]
-pub(super) unsafe fn fwd_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
-    // SAFETY: forwarded trait contract.
-    unsafe {
-        let u = reduce::<L>(x, q[1]);
-        let v = L::lazy_mul(y, w[0], w[1], q[0]);
-        [L::add(u, v), L::sub(L::add(u, q[1]), v)]
-    }
-}
-
-/// Inverse (Gentleman–Sande) Harvey butterfly: `x, y < 2q` in, `< 2q` out.
-#[inline(always)]
-pub(super) unsafe fn inv_bfly<L: Lanes>(x: L::V, y: L::V, w: [L::V; 2], q: [L::V; 2]) -> [L::V; 2] {
-    // SAFETY: forwarded trait contract.
-    unsafe {
-        let s = reduce::<L>(L::add(x, y), q[1]);
-        let d = L::sub(L::add(x, q[1]), y);
-        [s, L::lazy_mul(d, w[0], w[1], q[0])]
-    }
-}
-
-/// `[q, 2q]` splatted.
-#[inline(always)]
-pub(super) unsafe fn moduli<L: Lanes>(q: u64) -> [L::V; 2] {
-    // SAFETY: forwarded trait contract.
-    unsafe { [L::splat(q), L::splat(2 * q)] }
-}
 
 /// One stage with half-blocks of `t ≥ LANES` words over `a`; block `j` uses
 /// twiddle `base + j`.
