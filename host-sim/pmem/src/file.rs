@@ -20,15 +20,32 @@ pub struct PmemFile {
     _lock: std::fs::File,
 }
 
-/// Takes an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`) on `file`:
-/// a second process (or a second open in this one) mapping the same store is
-/// refused instead of racing this one's writes or truncating the mapping
-/// under it (SIGBUS).
-pub(crate) fn lock(file: &std::fs::File, path: &Path) -> Result<()> {
+/// How a mapped file is shared with other processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// One writer: an exclusive advisory lock (`flock(LOCK_EX | LOCK_NB)`),
+    /// so a second process (or a second open in this one) mapping the same
+    /// store is refused instead of racing this one's writes or truncating the
+    /// mapping under it (SIGBUS).
+    Exclusive,
+    /// Several processes that serialize their writes through a lock of their
+    /// own (the network server's `STORE.lock`): a shared advisory lock, so
+    /// they exclude every [`Sharing::Exclusive`] opener (`hearth store
+    /// compact`, a benchmark) but not each other.
+    Coordinated,
+}
+
+/// Takes the advisory lock of `sharing` on `file` without waiting
+/// ([`Error::Locked`] when a conflicting holder has it).
+pub(crate) fn lock(file: &std::fs::File, path: &Path, sharing: Sharing) -> Result<()> {
     use std::os::fd::AsRawFd;
+    let op = match sharing {
+        Sharing::Exclusive => libc::LOCK_EX,
+        Sharing::Coordinated => libc::LOCK_SH,
+    };
     // SAFETY: `flock` on a file descriptor this function borrows, open for
     // the duration of the call; no memory is passed.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    let rc = unsafe { libc::flock(file.as_raw_fd(), op | libc::LOCK_NB) };
     if rc == 0 {
         return Ok(());
     }
@@ -45,17 +62,23 @@ impl PmemFile {
     /// Opens (creating or growing to `size` bytes) the file at `path`, and
     /// locks it ([`Error::Locked`] when another writer holds it).
     pub fn open(path: impl AsRef<Path>, size: u64) -> Result<Self> {
-        Self::open_with(path.as_ref(), size, false)
+        Self::open_with(path.as_ref(), size, false, Sharing::Exclusive)
+    }
+
+    /// Opens the file at `path` like [`PmemFile::open`], shared as `sharing`
+    /// says.
+    pub fn open_shared(path: impl AsRef<Path>, size: u64, sharing: Sharing) -> Result<Self> {
+        Self::open_with(path.as_ref(), size, false, sharing)
     }
 
     /// Creates a new file of `size` bytes at `path` and locks it; fails if
     /// anything (a file, a symbolic link) already exists there, so a
     /// predictable name cannot be redirected.
     pub fn create_new(path: impl AsRef<Path>, size: u64) -> Result<Self> {
-        Self::open_with(path.as_ref(), size, true)
+        Self::open_with(path.as_ref(), size, true, Sharing::Exclusive)
     }
 
-    fn open_with(path: &Path, size: u64, new: bool) -> Result<Self> {
+    fn open_with(path: &Path, size: u64, new: bool, sharing: Sharing) -> Result<Self> {
         let path = path.to_path_buf();
         let io = |e| Error::io(&path, e);
         let mut opts = OpenOptions::new();
@@ -66,7 +89,7 @@ impl PmemFile {
             opts.create(true).truncate(false);
         }
         let file = opts.open(&path).map_err(io)?;
-        lock(&file, &path)?;
+        lock(&file, &path, sharing)?;
         if file.metadata().map_err(io)?.len() < size {
             file.set_len(size).map_err(io)?;
         }
@@ -273,6 +296,21 @@ mod tests {
         // The temporary file is gone; a new one at the same path locks fine.
         let q = PmemFile::open(&path, 4096).unwrap();
         drop(q);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn coordinated_openers_share_and_exclude_an_exclusive_one() {
+        let path = std::env::temp_dir().join(format!("hearth-pmem-shared-{}", unique()));
+        let a = PmemFile::open_shared(&path, 4096, Sharing::Coordinated).unwrap();
+        let b = PmemFile::open_shared(&path, 4096, Sharing::Coordinated).unwrap();
+        let e = PmemFile::open(&path, 4096).unwrap_err();
+        assert!(matches!(e, Error::Locked { .. }), "{e}");
+        drop((a, b));
+        let x = PmemFile::open(&path, 4096).unwrap();
+        let e = PmemFile::open_shared(&path, 4096, Sharing::Coordinated).unwrap_err();
+        assert!(matches!(e, Error::Locked { .. }), "{e}");
+        drop(x);
         std::fs::remove_file(&path).unwrap();
     }
 

@@ -20,5 +20,5 @@ pub mod usage;
 
 pub use cost::{OptaneModel, PmemStats};
 pub use error::{Error, Result};
-pub use file::PmemFile;
+pub use file::{PmemFile, Sharing};
 pub use store::{ObjectStore, RecordKind};

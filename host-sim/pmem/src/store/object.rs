@@ -2,6 +2,7 @@
 
 use super::envelope::{self, key_of};
 use crate::error::{Error, Result};
+use crate::file::Sharing;
 use crate::PmemFile;
 use hearth_hal::pmem::{
     CompactReport, Error as StoreError, PersistentMemory, RecordKind, RecoveryReport, Store,
@@ -133,7 +134,7 @@ impl ObjectStore {
         // Held until the rename: the store being replaced is not in use.
         let _old = match std::fs::File::open(&path) {
             Ok(f) => {
-                crate::file::lock(&f, &path)?;
+                crate::file::lock(&f, &path, crate::file::Sharing::Exclusive)?;
                 Some(f)
             }
             Err(_) => None,
@@ -155,11 +156,21 @@ impl ObjectStore {
     /// Opens the store at `path`, recovering from any crash (torn records are
     /// dropped and counted in [`ObjectStore::recovery`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_shared(path, Sharing::Exclusive)
+    }
+
+    /// Opens the store at `path` like [`ObjectStore::open`], shared with
+    /// other processes as `sharing` says. With [`Sharing::Coordinated`] the
+    /// callers must serialize their writes themselves and re-open after
+    /// another process wrote (each process keeps its own index).
+    pub fn open_shared(path: impl AsRef<Path>, sharing: Sharing) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let size = std::fs::metadata(&path)
             .map_err(|e| Error::io(&path, e))?
             .len();
-        let pm = Shared(Arc::new(Mutex::new(PmemFile::open(&path, size)?)));
+        let pm = Shared(Arc::new(Mutex::new(PmemFile::open_shared(
+            &path, size, sharing,
+        )?)));
         let (inner, recovery) = Inner::open(pm.clone()).map_err(|e| store_err(&path, e))?;
         Ok(Self {
             path,
@@ -171,12 +182,21 @@ impl ObjectStore {
 
     /// Opens the store at `path`, or creates one of `size` bytes there.
     pub fn open_or_create(path: impl AsRef<Path>, size: u64) -> Result<Self> {
+        Self::open_or_create_shared(path, size, Sharing::Exclusive)
+    }
+
+    /// [`ObjectStore::open_or_create`], shared as `sharing` says (a store it
+    /// creates is formatted under the exclusive lock, then re-opened).
+    pub fn open_or_create_shared(
+        path: impl AsRef<Path>,
+        size: u64,
+        sharing: Sharing,
+    ) -> Result<Self> {
         let path = path.as_ref();
-        if path.exists() {
-            Self::open(path)
-        } else {
-            Self::create(path, size)
+        if !path.exists() {
+            drop(Self::create(path, size)?);
         }
+        Self::open_shared(path, sharing)
     }
 
     /// What recovery found when the store was opened.
