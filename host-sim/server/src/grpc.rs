@@ -22,8 +22,8 @@ pub mod pb {
 }
 
 use pb::grpc_inference_service_server::{GrpcInferenceService, GrpcInferenceServiceServer};
-use pb::model_metadata_response::TensorMetadata;
 use pb::model_infer_response::InferOutputTensor;
+use pb::model_metadata_response::TensorMetadata;
 
 /// The gRPC service over a [`Service`].
 #[derive(Debug, Clone)]

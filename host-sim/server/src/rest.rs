@@ -87,7 +87,11 @@ async fn live() -> Json<serde_json::Value> {
 }
 
 async fn ready(State(s): Shared) -> Response {
-    let status = if s.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if s.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(json!({ "ready": s.ready() }))).into_response()
 }
 
@@ -120,7 +124,11 @@ async fn model_metadata(State(s): Shared, Path(m): Path<String>, headers: Header
     .into_response())
 }
 
-async fn model_metadata_v(s: Shared, Path((m, _v)): Path<(String, String)>, h: HeaderMap) -> Answer {
+async fn model_metadata_v(
+    s: Shared,
+    Path((m, _v)): Path<(String, String)>,
+    h: HeaderMap,
+) -> Answer {
     model_metadata(s, Path(m), h).await
 }
 
@@ -138,7 +146,12 @@ async fn model_ready_v(s: Shared, Path((m, _v)): Path<(String, String)>, h: Head
 }
 
 /// Reads `body` up to `limit` bytes.
-async fn read_body(headers: &HeaderMap, body: Body, limit: u64, what: &'static str) -> Result<Bytes, Failure> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: u64,
+    what: &'static str,
+) -> Result<Bytes, Failure> {
     if let Some(len) = headers.get(header::CONTENT_LENGTH) {
         let len: u64 = len
             .to_str()
@@ -146,7 +159,12 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: u64, what: &'static s
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| Error::BadRequest("Content-Length is not a number".into()))?;
         if len > limit {
-            return Err(Error::TooLarge { what, actual: len, limit }.into());
+            return Err(Error::TooLarge {
+                what,
+                actual: len,
+                limit,
+            }
+            .into());
         }
     }
     let mut body = body;
@@ -158,7 +176,12 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: u64, what: &'static s
         if let Ok(data) = frame.into_data() {
             let total = buf.len() as u64 + data.len() as u64;
             if total > limit {
-                return Err(Error::TooLarge { what, actual: total, limit }.into());
+                return Err(Error::TooLarge {
+                    what,
+                    actual: total,
+                    limit,
+                }
+                .into());
             }
             buf.extend_from_slice(&data);
         }
@@ -168,7 +191,13 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: u64, what: &'static s
 
 async fn infer(State(s): Shared, Path(m): Path<String>, headers: HeaderMap, body: Body) -> Answer {
     let t = tenant(&s, &headers).await?;
-    let body = read_body(&headers, body, s.limits().max_request, "the inference request").await?;
+    let body = read_body(
+        &headers,
+        body,
+        s.limits().max_request,
+        "the inference request",
+    )
+    .await?;
     let header_len = match headers.get(HEADER_LENGTH) {
         None => None,
         Some(v) => Some(v.to_str().map_err(|_| {
@@ -184,20 +213,36 @@ async fn infer(State(s): Shared, Path(m): Path<String>, headers: HeaderMap, body
     match json_len {
         Some(n) => {
             h.insert(HEADER_LENGTH, HeaderValue::from(n));
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
         }
         None => {
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
     }
     Ok(r)
 }
 
-async fn infer_v(s: Shared, Path((m, _v)): Path<(String, String)>, h: HeaderMap, body: Body) -> Answer {
+async fn infer_v(
+    s: Shared,
+    Path((m, _v)): Path<(String, String)>,
+    h: HeaderMap,
+    body: Body,
+) -> Answer {
     infer(s, Path(m), h, body).await
 }
 
-async fn put_keys(State(s): Shared, Path(t): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+async fn put_keys(
+    State(s): Shared,
+    Path(t): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
     let me = tenant(&s, &headers).await?;
     if me.name != t {
         return Err(Error::Forbidden.into());

@@ -179,7 +179,12 @@ impl Service {
 
     /// Runs `model` on every element of the request's input with the
     /// tenant's evaluation keys; one output element per input element.
-    pub async fn infer(self: &Arc<Self>, tenant: &Tenant, model: &str, req: Request) -> Result<Output> {
+    pub async fn infer(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        model: &str,
+        req: Request,
+    ) -> Result<Output> {
         self.check_running()?;
         Self::check_request(&req)?;
         let _place = self.admission.admit(&tenant.name)?;
@@ -247,7 +252,12 @@ impl Service {
 
     /// Stores `keys` as `tenant`'s evaluation keys (after the evaluator
     /// checked them), replacing earlier ones; durable when it returns.
-    pub async fn put_keys(self: &Arc<Self>, tenant: &Tenant, path_tenant: &str, keys: Bytes) -> Result<KeyInfo> {
+    pub async fn put_keys(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        path_tenant: &str,
+        keys: Bytes,
+    ) -> Result<KeyInfo> {
         self.check_running()?;
         Self::owner(tenant, path_tenant)?;
         let _place = self.admission.admit(&tenant.name)?;
@@ -276,7 +286,9 @@ impl Service {
         let _place = self.admission.admit(&tenant.name)?;
         let (me, t, n) = (self.clone(), tenant.name.clone(), name.to_string());
         blocking(move || {
-            me.evaluator.check_model(&model).map_err(Error::BadRequest)?;
+            me.evaluator
+                .check_model(&model)
+                .map_err(Error::BadRequest)?;
             me.records
                 .put(&model_record(&t, &n), &model)
                 .map_err(store_failure)

@@ -95,8 +95,11 @@ fn bad(m: String) -> Error {
 pub fn element_count(name: &str, shape: &[i64]) -> Result<usize> {
     let mut n: u64 = 1;
     for &d in shape {
-        let d = u64::try_from(d)
-            .map_err(|_| bad(format!("input `{name}` has a negative dimension in {shape:?}")))?;
+        let d = u64::try_from(d).map_err(|_| {
+            bad(format!(
+                "input `{name}` has a negative dimension in {shape:?}"
+            ))
+        })?;
         n = n.saturating_mul(d);
     }
     if n > MAX_ELEMENTS {
@@ -267,7 +270,10 @@ pub fn decode(body: Bytes, header_length: Option<&str>) -> Result<Request> {
         )));
     }
     let binary_output = flag(&req.parameters, "binary_data_output")
-        || req.outputs.iter().any(|o| flag(&o.parameters, "binary_data"));
+        || req
+            .outputs
+            .iter()
+            .any(|o| flag(&o.parameters, "binary_data"));
     Ok(Request {
         id: req.id,
         inputs,

@@ -24,7 +24,10 @@ fn binary_elements_are_split_by_their_lengths() {
     assert_eq!(r.outputs, vec!["logits".to_string()]);
     let e = &r.inputs[0].elements;
     assert_eq!(e.len(), 3);
-    assert_eq!((&e[0][..], e[1].len(), &e[2][..]), (&b"abc"[..], 0, &[0xff; 300][..]));
+    assert_eq!(
+        (&e[0][..], e[1].len(), &e[2][..]),
+        (&b"abc"[..], 0, &[0xff; 300][..])
+    );
 }
 
 #[test]
@@ -33,7 +36,10 @@ fn json_elements_are_base64() {
     let r = decode(Bytes::from(body), None).unwrap();
     assert_eq!(r.id.as_deref(), Some("7"));
     assert!(!r.binary_output);
-    assert_eq!(r.inputs[0].elements, vec![Bytes::from("hi"), Bytes::from(vec![0u8, 1, 2])]);
+    assert_eq!(
+        r.inputs[0].elements,
+        vec![Bytes::from("hi"), Bytes::from(vec![0u8, 1, 2])]
+    );
 }
 
 #[test]
@@ -70,13 +76,34 @@ fn lying_lengths_are_refused_with_their_reason() {
 #[test]
 fn wrong_shape_datatype_and_base64_are_named() {
     let cases = [
-        (r#"{"inputs":[{"name":"c","shape":[2],"datatype":"BYTES","data":["aGk="]}]}"#, "carries 1"),
-        (r#"{"inputs":[{"name":"c","shape":[1],"datatype":"FP32","data":[1.0]}]}"#, "datatype FP32"),
-        (r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES","data":["not base64!"]}]}"#, "not base64"),
-        (r#"{"inputs":[{"name":"c","shape":[-1],"datatype":"BYTES","data":[]}]}"#, "negative"),
-        (r#"{"inputs":[{"name":"c","shape":[100000],"datatype":"BYTES","data":[]}]}"#, "more than"),
-        (r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES"}]}"#, "neither"),
-        (r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES","data":[3]}]}"#, "base64 strings"),
+        (
+            r#"{"inputs":[{"name":"c","shape":[2],"datatype":"BYTES","data":["aGk="]}]}"#,
+            "carries 1",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[1],"datatype":"FP32","data":[1.0]}]}"#,
+            "datatype FP32",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES","data":["not base64!"]}]}"#,
+            "not base64",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[-1],"datatype":"BYTES","data":[]}]}"#,
+            "negative",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[100000],"datatype":"BYTES","data":[]}]}"#,
+            "more than",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES"}]}"#,
+            "neither",
+        ),
+        (
+            r#"{"inputs":[{"name":"c","shape":[1],"datatype":"BYTES","data":[3]}]}"#,
+            "base64 strings",
+        ),
         (r#"{"inputs": 5}"#, "does not parse"),
     ];
     for (body, want) in cases {
@@ -97,9 +124,19 @@ fn answers_round_trip_through_the_decoder() {
     let n = n.unwrap();
     let head: Value = serde_json::from_slice(&body[..n]).unwrap();
     assert_eq!(head["id"], "id1");
-    assert_eq!(head["outputs"][0]["parameters"]["binary_data_size"], 4 * 3 + 73);
+    assert_eq!(
+        head["outputs"][0]["parameters"]["binary_data_size"],
+        4 * 3 + 73
+    );
     let back = split_bytes("logits", &Bytes::from(body[n..].to_vec())).unwrap();
-    assert_eq!(back, outs[0].elements.iter().map(|e| Bytes::from(e.clone())).collect::<Vec<_>>());
+    assert_eq!(
+        back,
+        outs[0]
+            .elements
+            .iter()
+            .map(|e| Bytes::from(e.clone()))
+            .collect::<Vec<_>>()
+    );
     // JSON: base64 strings.
     let (body, n) = encode("m", None, &outs, false).unwrap();
     assert!(n.is_none());
