@@ -22,8 +22,10 @@
 pub mod backend;
 pub mod error;
 pub mod grpc;
+pub mod ckks;
 pub mod limits;
 pub mod memory;
+pub mod pmem;
 pub mod rest;
 pub mod serve;
 pub mod service;
