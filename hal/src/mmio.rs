@@ -42,7 +42,7 @@ impl Mmio {
     }
 
     fn check(&self, offset: u64, bytes: u64) -> Result<usize, OutOfRange> {
-        if offset % 4 != 0 || offset.saturating_add(bytes) > u64::from(self.len) {
+        if !offset.is_multiple_of(4) || offset.saturating_add(bytes) > u64::from(self.len) {
             return Err(OutOfRange { offset });
         }
         Ok((offset / 4) as usize)

@@ -5,6 +5,10 @@ mod bench_prod;
 mod files;
 mod infer;
 mod kat;
+mod progress;
+mod serve;
+mod store;
+mod stream;
 mod table;
 mod train;
 
@@ -42,11 +46,11 @@ enum Command {
     /// Server side: run a model on a ciphertext file with evaluation keys only.
     Evaluate(files::EvaluateArgs),
     /// Inspect and maintain the PMEM object store (list, verify, compact).
-    Store(hearth_sim::store::cli::StoreArgs),
+    Store(store::StoreArgs),
     /// Run a generated network larger than --mem-budget layer by layer from PMEM.
-    Stream(hearth_sim::stream::cli::StreamArgs),
+    Stream(stream::StreamArgs),
     /// Serve many tenants' models at once, each under its own keys, and measure.
-    Serve(hearth_sim::serve::cli::ServeArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Runs one command.
@@ -62,8 +66,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Decrypt(a) => files::decrypt(a),
         Command::Evalkeys(a) => files::evalkeys(a),
         Command::Evaluate(a) => files::evaluate(a),
-        Command::Store(a) => hearth_sim::store::cli::run(a),
-        Command::Stream(a) => hearth_sim::stream::cli::run(a),
-        Command::Serve(a) => hearth_sim::serve::cli::run(a),
+        Command::Store(a) => store::run(a),
+        Command::Stream(a) => stream::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }

@@ -59,5 +59,6 @@ pub mod ntt;
 pub mod poly;
 #[cfg(feature = "alloc")]
 pub mod rns;
+pub mod splitmix;
 
 pub use error::Error;

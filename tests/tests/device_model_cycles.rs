@@ -3,11 +3,11 @@
 //! `hearth_rtl::cycles` is the RTL's cycle formula, which the RTL tests
 //! (`fpga/tb/tests/rtl_ntt.rs`, `rtl_errors.rs`) check exactly against the
 //! `CYCLES` and `BUSY_CYCLES` counters of the Verilated pipeline. Here the
-//! simulator's device model (`hearth_sim::device::cycles`) must give the same
+//! simulator's device model (`hearth_device::cycles`) must give the same
 //! numbers for every job shape the pipeline accepts.
 
+use hearth_device::cycles as sim;
 use hearth_rtl::cycles as rtl;
-use hearth_sim::device::cycles as sim;
 
 fn shapes() -> impl Iterator<Item = (u32, u32, u64, bool, u64)> {
     (4..=14u32).flat_map(|log_n| {

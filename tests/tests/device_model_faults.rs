@@ -2,6 +2,7 @@
 //! codes (injected, and found by the device's own validation), flipped
 //! output bits, and the fallback engine's retries and software fallback.
 
+use hearth_device::{Fault, Params, SimDelay, SimDevice};
 use hearth_hal::engine::{FallbackEngine, PipelineEngine, SoftEngine};
 use hearth_hal::pipeline::{Config, Direction, Error, Pipeline, WaitMode};
 use hearth_hal::regmap::{self as r, ErrorCode};
@@ -9,7 +10,6 @@ use hearth_hal::{DeviceMemory, NttEngine, RegisterBus};
 use hearth_kernels::arith::prime::ntt_primes;
 use hearth_kernels::error::EngineFailure;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_sim::device::{Fault, Params, SimDelay, SimDevice};
 
 const N: usize = 64;
 

@@ -3,14 +3,14 @@
 //! of different primes, u32 and u64 words, the committed KATs), cycle
 //! counters equal to the documented model, and every fault path typed.
 
+use hearth_device::cycles::{job_cycles, JobShape};
+use hearth_device::{Params, SimDelay, SimDevice};
 use hearth_hal::engine::{PipelineEngine, SoftEngine};
 use hearth_hal::pipeline::{Config, Direction, Error, Limit, Pipeline};
 use hearth_hal::NttEngine;
 use hearth_kernels::arith::prime::ntt_primes;
 use hearth_kernels::arith::Word;
 use hearth_kernels::ntt::OwnedNttPlan;
-use hearth_sim::device::cycles::{job_cycles, JobShape};
-use hearth_sim::device::{Params, SimDelay, SimDevice};
 
 type Driver = Pipeline<SimDevice, SimDevice, SimDelay>;
 

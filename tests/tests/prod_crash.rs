@@ -18,8 +18,8 @@
 //! Kill points: 200 by default; `HEARTH_CRASH_ROUNDS` sets more (the soak run,
 //! `cargo xtask soak`).
 
-use hearth_sim::rng::splitmix64 as splitmix;
-use hearth_sim::store::{ObjectStore, RecordKind};
+use hearth_kernels::splitmix::splitmix64 as splitmix;
+use hearth_pmem::store::{ObjectStore, RecordKind};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -5,10 +5,10 @@
 
 mod prod_common;
 
+use hearth_device::factory::{device_engine, reliability};
 use hearth_kernels::ntt::SoftwareNtt;
-use hearth_sim::nn::model::argmax;
-use hearth_sim::serve::device::{device_engine, reliability};
-use hearth_sim::serve::tenant::Tenant;
+use hearth_nn::model::argmax;
+use hearth_serve::tenant::Tenant;
 
 const SEED: u64 = 7;
 

@@ -8,12 +8,12 @@ mod prod_common;
 use hearth_hal::pipeline::Direction;
 use hearth_kernels::error::EngineFailure;
 use hearth_kernels::ntt::{NttEngine, OwnedNttPlan, SoftwareNtt};
-use hearth_sim::nn::model::argmax;
-use hearth_sim::serve::bench::{pool, run_all};
-use hearth_sim::serve::scheduler::{
+use hearth_nn::model::argmax;
+use hearth_serve::bench::{pool, run_all};
+use hearth_serve::scheduler::{
     DeviceScheduler, SchedulerConfig, SchedulerReport, DEVICE_GONE, PSI_MISMATCH,
 };
-use hearth_sim::serve::tenant::{Tenant, TenantCt};
+use hearth_serve::tenant::{Tenant, TenantCt};
 
 const TENANTS: usize = 4;
 

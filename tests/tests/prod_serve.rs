@@ -4,7 +4,7 @@
 
 mod prod_common;
 
-use hearth_sim::serve::bench::{serve, EngineKind, ServeOptions};
+use hearth_serve::bench::{serve, EngineKind, ServeOptions};
 
 #[test]
 fn three_tenants_served_through_the_device_scheduler_agree_with_plaintext() {

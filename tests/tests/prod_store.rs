@@ -1,7 +1,7 @@
 //! The PMEM object store: list, verify and compact, with a flipped byte in
 //! one record's payload on the file.
 
-use hearth_sim::store::{ObjectStore, RecordKind};
+use hearth_pmem::store::{ObjectStore, RecordKind};
 
 fn body(i: u8) -> Vec<u8> {
     (0..1000u32)

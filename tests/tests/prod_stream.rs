@@ -3,9 +3,9 @@
 //! once (traffic within 1.2x of the minimum), and a budget too small for the
 //! prefetch is refused.
 
-use hearth_sim::store::ObjectStore;
-use hearth_sim::stream::gen::{generate, layer_name};
-use hearth_sim::stream::run;
+use hearth_nn::stream::gen::{generate, layer_name};
+use hearth_nn::stream::run;
+use hearth_pmem::store::ObjectStore;
 
 fn reference(store: &mut ObjectStore, model: &str, layers: usize, x: &[f64]) -> Vec<f64> {
     let mut x = x.to_vec();

@@ -7,18 +7,18 @@
 //! truncated input and missing or stale records are refused with errors
 //! that name them.
 
+use hearth_he::layers::Ct;
+use hearth_he::session::Session;
+use hearth_he::stream::compile::{compile, CompileReport};
+use hearth_he::stream::model::{generate, rows};
+use hearth_he::stream::process::{serve_compiled, ServerReport, StreamEngine};
+use hearth_he::stream::records::{bias_name, diagonal_name, name};
+use hearth_he::stream::run::run;
+use hearth_he::stream::{client, decrypt_output, encrypt_input, selection};
 use hearth_kernels::ckks::Ciphertext;
 use hearth_kernels::ntt::SoftwareNtt;
-use hearth_sim::he::layers::Ct;
-use hearth_sim::he::session::Session;
-use hearth_sim::store::{ObjectStore, RecordKind};
-use hearth_sim::stream::gen::layer_name;
-use hearth_sim::stream::he::cli::{serve_compiled, ServerReport, StreamEngine};
-use hearth_sim::stream::he::compile::{compile, CompileReport};
-use hearth_sim::stream::he::model::{generate, rows};
-use hearth_sim::stream::he::records::{bias_name, diagonal_name, name};
-use hearth_sim::stream::he::run::run;
-use hearth_sim::stream::he::{client, decrypt_output, encrypt_input, selection};
+use hearth_nn::stream::gen::layer_name;
+use hearth_pmem::store::{ObjectStore, RecordKind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,8 +5,8 @@
 mod prod_common;
 
 use hearth_kernels::ntt::SoftwareNtt;
-use hearth_sim::serve::tenant::{Tenant, TenantError};
-use hearth_sim::store::{ObjectStore, RecordKind};
+use hearth_pmem::store::{ObjectStore, RecordKind};
+use hearth_serve::tenant::{Tenant, TenantError};
 
 #[test]
 fn tenants_cannot_mix_ciphertexts() {

@@ -5,11 +5,13 @@
 //! each (one ciphertext per sample is slow unoptimised); `hearth demo` runs
 //! the full splits in release.
 
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
-use hearth_sim::infer::{run, Engine, Packing, RunOptions};
-use hearth_sim::nn::{Activation, Mlp};
-use hearth_sim::report::RunReport;
+use hearth_device::Engine;
+use hearth_he::infer::run;
+use hearth_he::report::RunReport;
+use hearth_he::{Packing, RunOptions};
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
+use hearth_nn::{Activation, Mlp};
 use std::path::Path;
 
 fn case(i: usize) -> (Mlp, Dataset, Dataset) {
@@ -25,7 +27,6 @@ fn opts(packing: Packing, train: &Dataset, seed: u64) -> RunOptions {
         engine: Engine::Soft,
         packing,
         seed: Some(seed),
-        progress: false,
         calibration: Some(train.rows.clone()),
     }
 }
@@ -47,7 +48,14 @@ fn check(r: &RunReport, name: &str) {
 fn throughput_packing_matches_plaintext_on_full_test_splits() {
     for (i, c) in CASES.iter().enumerate() {
         let (mlp, train, test) = case(i);
-        let r = run(&mlp, c.name, &test, &opts(Packing::Throughput, &train, 1)).unwrap();
+        let r = run(
+            &mlp,
+            c.name,
+            &test,
+            &opts(Packing::Throughput, &train, 1),
+            &mut |_| {},
+        )
+        .unwrap();
         check(&r, c.name);
         assert!(r.max_logit_diff < 1e-3, "{}", r.max_logit_diff);
     }
@@ -58,7 +66,14 @@ fn latency_packing_matches_plaintext_on_a_subset() {
     for (i, c) in CASES.iter().enumerate() {
         let (mlp, train, test) = case(i);
         let sub = test.subset(&(0..6).collect::<Vec<_>>());
-        let r = run(&mlp, c.name, &sub, &opts(Packing::Latency, &train, 2)).unwrap();
+        let r = run(
+            &mlp,
+            c.name,
+            &sub,
+            &opts(Packing::Latency, &train, 2),
+            &mut |_| {},
+        )
+        .unwrap();
         check(&r, c.name);
         assert!(r.max_logit_diff < 1e-3, "{}", r.max_logit_diff);
     }
@@ -68,9 +83,30 @@ fn latency_packing_matches_plaintext_on_a_subset() {
 fn seeded_runs_give_identical_ciphertexts_and_other_seeds_do_not() {
     let (mlp, train, test) = case(0);
     let sub = test.subset(&(0..20).collect::<Vec<_>>());
-    let a = run(&mlp, "bc", &sub, &opts(Packing::Throughput, &train, 7)).unwrap();
-    let b = run(&mlp, "bc", &sub, &opts(Packing::Throughput, &train, 7)).unwrap();
-    let c = run(&mlp, "bc", &sub, &opts(Packing::Throughput, &train, 8)).unwrap();
+    let a = run(
+        &mlp,
+        "bc",
+        &sub,
+        &opts(Packing::Throughput, &train, 7),
+        &mut |_| {},
+    )
+    .unwrap();
+    let b = run(
+        &mlp,
+        "bc",
+        &sub,
+        &opts(Packing::Throughput, &train, 7),
+        &mut |_| {},
+    )
+    .unwrap();
+    let c = run(
+        &mlp,
+        "bc",
+        &sub,
+        &opts(Packing::Throughput, &train, 8),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(a.ciphertext_sha256.is_some());
     assert_eq!(a.ciphertext_sha256, b.ciphertext_sha256);
     assert_ne!(a.ciphertext_sha256, c.ciphertext_sha256);
@@ -80,18 +116,32 @@ fn seeded_runs_give_identical_ciphertexts_and_other_seeds_do_not() {
 fn cubic_and_affine_activations_run_encrypted() {
     let (_, train, test) = case(0);
     for act in ["[0.0, 0.5, 0.1, 0.01]", "[0.25, 1.0, 0.125]"] {
-        let cfg = hearth_sim::nn::train::TrainConfig {
+        let cfg = hearth_nn::train::TrainConfig {
             hidden: vec![8],
             activation: Activation::parse(act).unwrap(),
             epochs: 10,
             ..Default::default()
         };
-        let mlp = hearth_sim::nn::train::train(&train, &cfg).unwrap();
+        let mlp = hearth_nn::train::train(&train, &cfg).unwrap();
         let sub = test.subset(&(0..40).collect::<Vec<_>>());
-        let r = run(&mlp, act, &sub, &opts(Packing::Throughput, &train, 3)).unwrap();
+        let r = run(
+            &mlp,
+            act,
+            &sub,
+            &opts(Packing::Throughput, &train, 3),
+            &mut |_| {},
+        )
+        .unwrap();
         check(&r, act);
         let sub = test.subset(&(0..2).collect::<Vec<_>>());
-        let r = run(&mlp, act, &sub, &opts(Packing::Latency, &train, 3)).unwrap();
+        let r = run(
+            &mlp,
+            act,
+            &sub,
+            &opts(Packing::Latency, &train, 3),
+            &mut |_| {},
+        )
+        .unwrap();
         check(&r, act);
     }
 }
@@ -102,7 +152,14 @@ fn values_the_parameters_cannot_hold_are_refused() {
     for w in &mut mlp.layers[1].weight {
         *w *= 1e12;
     }
-    let e = run(&mlp, "huge", &test, &opts(Packing::Throughput, &train, 1)).unwrap_err();
+    let e = run(
+        &mlp,
+        "huge",
+        &test,
+        &opts(Packing::Throughput, &train, 1),
+        &mut |_| {},
+    )
+    .unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("no 128-bit-secure CKKS parameters"), "{msg}");
 }
@@ -113,9 +170,9 @@ fn soft_and_sim_engines_give_identical_ciphertexts() {
     let sub = test.subset(&(0..10).collect::<Vec<_>>());
     for packing in [Packing::Throughput, Packing::Latency] {
         let mut o = opts(packing, &train, 11);
-        let soft = run(&mlp, "bc", &sub, &o).unwrap();
+        let soft = run(&mlp, "bc", &sub, &o, &mut |_| {}).unwrap();
         o.engine = Engine::Sim;
-        let sim = run(&mlp, "bc", &sub, &o).unwrap();
+        let sim = run(&mlp, "bc", &sub, &o, &mut |_| {}).unwrap();
         assert_eq!(soft.ciphertext_sha256, sim.ciphertext_sha256, "{packing:?}");
         assert_eq!(soft.predictions, sim.predictions);
         assert_eq!(soft.ntts, sim.ntts);
@@ -127,7 +184,9 @@ fn soft_and_sim_engines_give_identical_ciphertexts() {
     {
         let mut o = opts(Packing::Throughput, &train, 11);
         o.engine = Engine::Rtl;
-        let e = run(&mlp, "bc", &sub, &o).unwrap_err().to_string();
+        let e = run(&mlp, "bc", &sub, &o, &mut |_| {})
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--features rtl"), "{e}");
     }
 }

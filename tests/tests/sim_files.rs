@@ -1,11 +1,13 @@
 //! Truncated, corrupted and mismatched model, data, key and ciphertext files
 //! each give a clear error naming the file, never a panic.
 
-use hearth_sim::data::Dataset;
-use hearth_sim::he::files;
-use hearth_sim::infer::{run, Engine, Packing, RunOptions};
-use hearth_sim::nn::Mlp;
-use hearth_sim::Error;
+use hearth_device::Engine;
+use hearth_he::files;
+use hearth_he::infer::run;
+use hearth_he::{Packing, RunOptions};
+use hearth_nn::data::Dataset;
+use hearth_nn::Error;
+use hearth_nn::Mlp;
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> PathBuf {
@@ -15,7 +17,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn bundled_model() -> Vec<u8> {
-    hearth_sim::bundled::CASES[0].model.to_vec()
+    hearth_nn::bundled::CASES[0].model.to_vec()
 }
 
 #[test]
@@ -55,10 +57,11 @@ fn data_files() {
         engine: Engine::Soft,
         packing: Packing::Throughput,
         seed: Some(1),
-        progress: false,
         calibration: None,
     };
-    let e = run(&mlp, "bc", &data, &o).unwrap_err().to_string();
+    let e = run(&mlp, "bc", &data, &o, &mut |_| {})
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("2 feature columns but the model takes 30"),
         "{e}"
@@ -96,7 +99,10 @@ fn key_and_ciphertext_files() {
     for cut in [0, 5, 19, 20, bytes.len() / 2, bytes.len() - 1] {
         std::fs::write(&cp, &bytes[..cut]).unwrap();
         let e = files::load_ciphertexts(&cp).unwrap_err();
-        assert!(matches!(e, Error::Container { .. }), "{cut}: {e}");
+        assert!(
+            matches!(e, hearth_he::Error::Container { .. }),
+            "{cut}: {e}"
+        );
     }
     let mut bad = bytes.clone();
     let n = bad.len();

@@ -1,8 +1,8 @@
 //! `hearth kat`: the committed NTT known-answer vectors replay on the
 //! software engine and the simulated device; a tampered vector is refused.
 
-use hearth_sim::infer::Engine;
-use hearth_sim::kat::replay;
+use hearth_device::kat::replay;
+use hearth_device::Engine;
 use std::path::PathBuf;
 
 fn kats() -> Vec<PathBuf> {

@@ -8,16 +8,18 @@
 //! `cargo test -p hearth-tests --features rtl --test sim_rtl_engine`.
 #![cfg(feature = "rtl")]
 
+use hearth_device::Engine;
+use hearth_device::{Params, SimDelay, SimDevice};
 use hearth_hal::engine::PipelineEngine;
 use hearth_hal::NttEngine;
+use hearth_he::infer::run;
+use hearth_he::SIM_LANES;
+use hearth_he::{Packing, RunOptions};
 use hearth_kernels::arith::prime::ntt_primes;
 use hearth_kernels::ntt::{OwnedNttPlan, SoftwareNtt};
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
-use hearth_sim::device::{Params, SimDelay, SimDevice};
-use hearth_sim::he::SIM_LANES;
-use hearth_sim::infer::{run, Engine, Packing, RunOptions};
-use hearth_sim::nn::Mlp;
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
+use hearth_nn::Mlp;
 use std::path::Path;
 
 #[test]
@@ -33,10 +35,9 @@ fn seeded_inference_is_identical_on_soft_sim_and_rtl() {
             engine,
             packing: Packing::Throughput,
             seed: Some(11),
-            progress: false,
             calibration: Some(train.rows.clone()),
         };
-        run(&mlp, c.name, &sub, &opts).unwrap()
+        run(&mlp, c.name, &sub, &opts, &mut |_| {}).unwrap()
     };
     let (soft, sim, rtl) = (go(Engine::Soft), go(Engine::Sim), go(Engine::Rtl));
     eprintln!(
@@ -71,7 +72,7 @@ fn limbs(plans: &[&OwnedNttPlan<u64>], seed: u64) -> Vec<u64> {
 
 #[test]
 fn rtl_cycle_counters_equal_the_device_model_job_by_job() {
-    let (rtl_driver, mut tally) = hearth_sim::he::rtl::probe().unwrap();
+    let (rtl_driver, mut tally) = hearth_he::rtl::probe().unwrap();
     let mut rtl = PipelineEngine::new(rtl_driver);
     let dev = SimDevice::new(Params::new(64, SIM_LANES));
     let sim_driver = hearth_hal::Pipeline::probe(

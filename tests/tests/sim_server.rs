@@ -4,16 +4,16 @@
 //! plaintext model's. Keys of another key set, a model of another shape, a
 //! chain too short for the model and a corrupted key file are refused.
 
-use hearth_kernels::ntt::SoftwareNtt;
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
-use hearth_sim::he::container::{EvalKeyFile, ParamsDesc};
-use hearth_sim::he::files::{decrypt, encrypt, keygen};
-use hearth_sim::he::server::{
+use hearth_he::container::{EvalKeyFile, ParamsDesc};
+use hearth_he::files::{decrypt, encrypt, keygen};
+use hearth_he::server::{
     evaluate, evaluation_keys, load_eval_keys, params_for_model, save_eval_keys, standardised,
 };
-use hearth_sim::nn::model::argmax;
-use hearth_sim::nn::Mlp;
+use hearth_kernels::ntt::SoftwareNtt;
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
+use hearth_nn::model::argmax;
+use hearth_nn::Mlp;
 use std::path::Path;
 
 fn case(i: usize, rows: usize) -> (Mlp, Dataset) {

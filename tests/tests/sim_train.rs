@@ -1,9 +1,9 @@
 //! The bundled models are exactly what `hearth train` produces from the
-//! bundled data with the documented commands (`hearth_sim::bundled`).
+//! bundled data with the documented commands (`hearth_nn::bundled`).
 
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
-use hearth_sim::nn::train::{accuracy, train, TrainConfig};
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
+use hearth_nn::train::{accuracy, train, TrainConfig};
 use std::path::Path;
 
 #[test]

@@ -12,10 +12,10 @@
 //! tenant's lane gets its deficit-round-robin share.
 
 use crate::backend::{EvalError, Evaluator, KeyInfo};
-use hearth_sim::he::container::{self, CiphertextFile, EvalKeyFile, Kind};
-use hearth_sim::he::server;
-use hearth_sim::nn::Mlp;
-use hearth_sim::serve::scheduler::DeviceScheduler;
+use hearth_he::container::{self, CiphertextFile, EvalKeyFile, Kind};
+use hearth_he::server;
+use hearth_nn::Mlp;
+use hearth_serve::scheduler::DeviceScheduler;
 use std::path::Path;
 
 /// Where the NTTs run.
@@ -47,7 +47,7 @@ const INPUT: &str = "ciphertext";
 fn eval_keys(bytes: &[u8]) -> Result<EvalKeyFile, String> {
     let k: EvalKeyFile =
         container::open(Path::new(KEYS), Kind::EvalKeys, bytes).map_err(|e| e.to_string())?;
-    hearth_sim::he::files::selection(&k.params, Path::new(KEYS)).map_err(|e| e.to_string())?;
+    hearth_he::files::selection(&k.params, Path::new(KEYS)).map_err(|e| e.to_string())?;
     Ok(k)
 }
 
@@ -103,7 +103,7 @@ impl Evaluator for CkksEvaluator {
             ),
         }
         .map_err(|e| match e {
-            hearth_sim::Error::Kernels(k) => EvalError::Internal(k.to_string()),
+            hearth_he::Error::Kernels(k) => EvalError::Internal(k.to_string()),
             other => EvalError::Mismatch(other.to_string()),
         })?;
         container::seal(Kind::Ciphertexts, &out).map_err(|e| EvalError::Internal(e.to_string()))

@@ -13,7 +13,7 @@
 //! it once per foreign write, never per read.
 
 use crate::backend::{Records, StoreError};
-use hearth_sim::store::{ObjectStore, RecordKind};
+use hearth_pmem::{ObjectStore, RecordKind};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;

@@ -4,8 +4,8 @@
 //! parameters (`host-sim/bench/tenseal_compare.py`).
 
 use anyhow::{bail, Context};
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,9 +3,9 @@
 //! the server runs).
 
 use anyhow::Context;
-use hearth_sim::data::Dataset;
-use hearth_sim::he::{files, server};
-use hearth_sim::nn::Mlp;
+use hearth_he::{files, server};
+use hearth_nn::data::Dataset;
+use hearth_nn::Mlp;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -1,10 +1,12 @@
 //! `hearth demo` and `hearth infer`.
 
 use anyhow::Context;
-use hearth_sim::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
-use hearth_sim::data::Dataset;
-use hearth_sim::infer::{run, Engine, Packing, RunOptions};
-use hearth_sim::nn::Mlp;
+use hearth_device::Engine;
+use hearth_he::infer::run;
+use hearth_he::{Packing, RunOptions};
+use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::data::Dataset;
+use hearth_nn::Mlp;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `hearth demo`.
@@ -60,7 +62,6 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
             engine: a.engine,
             packing: a.packing,
             seed: a.seed,
-            progress: !a.json,
             calibration: Some(train.rows),
         };
         if !a.json {
@@ -71,8 +72,12 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
                 test.len()
             );
         }
-        let r = run(&mlp, &mlp.describe(), &test, &opts)
-            .with_context(|| format!("running the bundled {} model", case.name))?;
+        let bar = super::progress::samples(!a.json, test.len());
+        let r = run(&mlp, &mlp.describe(), &test, &opts, &mut |n| {
+            bar.inc(n as u64)
+        })
+        .with_context(|| format!("running the bundled {} model", case.name))?;
+        bar.finish_and_clear();
         reports.push(r);
         names.push(case.name.to_string());
     }
@@ -80,7 +85,6 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
         super::table::print(&reports, &names);
-        note_plaintext(&reports);
     }
     Ok(())
 }
@@ -93,10 +97,17 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
         engine: a.engine,
         packing: a.packing,
         seed: a.seed,
-        progress: !a.json,
         calibration: None,
     };
-    let r = run(&mlp, &a.model.display().to_string(), &data, &opts)?;
+    let bar = super::progress::samples(!a.json, data.len());
+    let r = run(
+        &mlp,
+        &a.model.display().to_string(),
+        &data,
+        &opts,
+        &mut |n| bar.inc(n as u64),
+    )?;
+    bar.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
@@ -105,16 +116,6 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
             .file_name()
             .map_or("data".into(), |n| n.to_string_lossy().into_owned());
         super::table::print(std::slice::from_ref(&r), &[name]);
-        note_plaintext(std::slice::from_ref(&r));
     }
     Ok(())
-}
-
-fn note_plaintext(reports: &[hearth_sim::report::RunReport]) {
-    if reports.iter().any(|r| !r.encrypted) {
-        println!(
-            "\nNOTE: this build has no CKKS back end; the figures above are the plaintext \
-             reference model only, nothing was encrypted."
-        );
-    }
 }

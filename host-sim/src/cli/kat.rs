@@ -1,6 +1,6 @@
 //! `hearth kat`.
 
-use hearth_sim::infer::Engine;
+use hearth_device::Engine;
 use std::path::PathBuf;
 
 /// Arguments of `hearth kat`.
@@ -33,7 +33,7 @@ pub fn run(a: KatArgs) -> anyhow::Result<()> {
         anyhow::bail!("no KAT files given or found; write some with `cargo xtask kat ntt`");
     }
     for f in &files {
-        let n = hearth_sim::kat::replay(f, a.engine)?;
+        let n = hearth_device::kat::replay(f, a.engine)?;
         println!("ok  {} (N = {n}, engine {})", f.display(), a.engine.name());
     }
     println!("{} known-answer vectors reproduced", files.len());

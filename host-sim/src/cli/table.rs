@@ -1,6 +1,6 @@
 //! The summary table of `hearth demo` and `hearth infer`.
 
-use hearth_sim::report::RunReport;
+use hearth_he::report::RunReport;
 
 type Cell = Box<dyn Fn(&RunReport) -> String>;
 

@@ -1,9 +1,9 @@
 //! `hearth train`.
 
 use anyhow::Context;
-use hearth_sim::data::Dataset;
-use hearth_sim::nn::model::Activation;
-use hearth_sim::nn::train::{accuracy, train, TrainConfig};
+use hearth_nn::data::Dataset;
+use hearth_nn::model::Activation;
+use hearth_nn::train::{accuracy, train, TrainConfig};
 use std::path::PathBuf;
 
 /// Arguments of `hearth train`.
@@ -37,10 +37,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Fraction of rows held out for testing.
-    #[arg(long, default_value_t = hearth_sim::bundled::TEST_FRACTION)]
+    #[arg(long, default_value_t = hearth_nn::bundled::TEST_FRACTION)]
     test_fraction: f64,
     /// Seed of the train/test split.
-    #[arg(long, default_value_t = hearth_sim::bundled::SPLIT_SEED)]
+    #[arg(long, default_value_t = hearth_nn::bundled::SPLIT_SEED)]
     split_seed: u64,
 }
 
@@ -71,7 +71,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<()> {
         te.len(),
         a.out.display()
     );
-    let ranges = hearth_sim::nn::calibrate::ranges(&mlp, &tr.rows);
+    let ranges = hearth_nn::calibrate::ranges(&mlp, &tr.rows);
     println!("largest |value| per stage (input, each layer's output): {ranges:.2?}");
     Ok(())
 }

@@ -37,6 +37,27 @@ pub trait NttEngine<W: Word> {
     ) -> Result<(), Error>;
 }
 
+/// A mutable borrow of an engine is an engine (as `embedded-hal` does for
+/// `&mut T`), so an evaluator that owns its engine can be lent one for a
+/// while and the caller keeps it afterwards.
+impl<W: Word, E: NttEngine<W> + ?Sized> NttEngine<W> for &mut E {
+    fn forward<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error> {
+        (**self).forward(plans, limbs)
+    }
+
+    fn inverse<S: AsRef<[W]>>(
+        &mut self,
+        plans: &[&NttPlan<W, S>],
+        limbs: &mut [W],
+    ) -> Result<(), Error> {
+        (**self).inverse(plans, limbs)
+    }
+}
+
 /// The kernels' own NTT on the local CPU: the reference engine.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SoftwareNtt;

@@ -1,8 +1,8 @@
 //! The bundled breast-cancer model and a few of its rows, for the production tests.
 
-use hearth_sim::bundled::CASES;
-use hearth_sim::data::Dataset;
-use hearth_sim::nn::Mlp;
+use hearth_nn::bundled::CASES;
+use hearth_nn::data::Dataset;
+use hearth_nn::Mlp;
 use std::path::Path;
 
 /// The breast-cancer model and its first `rows` data rows.

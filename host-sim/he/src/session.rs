@@ -1,0 +1,182 @@
+//! An HE session: a CKKS context for the chosen parameters, the client's
+//! secret key and the evaluation keys (relinearization, rotations), and the
+//! random generator that encrypts.
+//!
+//! Randomness: ChaCha20 seeded from the operating system (`getrandom`) by
+//! default, or from a caller's 64-bit seed for reproducible runs (the
+//! kernels sample keys and noise in a fixed order from it, so a seeded
+//! session reproduces keys and ciphertexts byte for byte on every engine).
+//! The secret key is zeroized on drop by the kernels; the seed material here
+//! is zeroized after use.
+
+use super::params::Selection;
+use crate::error::{Error, Result};
+use hearth_kernels::ckks::{
+    rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
+};
+use hearth_kernels::ntt::NttEngine;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use std::sync::Arc;
+use zeroize::Zeroize;
+
+/// Keys and context of one client.
+pub struct Session {
+    /// The chosen parameters.
+    pub selection: Selection,
+    /// The CKKS context (shared by sessions of the same parameters).
+    pub ctx: Arc<CkksContext<u64>>,
+    /// The secret key (client side).
+    pub sk: SecretKey<u64>,
+    /// Relinearization key (server side; absent in encrypt/decrypt-only sessions).
+    pub rk: Option<RelinKey<u64>>,
+    /// Rotation keys (server side; empty for throughput packing).
+    pub gk: GaloisKeys<u64>,
+    rng: ChaCha20Rng,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Session({})", self.selection.summary())
+    }
+}
+
+/// A ChaCha20 generator from `seed`, or from OS entropy when `None`.
+pub fn rng_from(seed: Option<u64>) -> Result<ChaCha20Rng> {
+    match seed {
+        Some(s) => Ok(ChaCha20Rng::seed_from_u64(s)),
+        None => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| {
+                Error::Invalid(format!("operating-system entropy unavailable: {e}"))
+            })?;
+            let rng = ChaCha20Rng::from_seed(key);
+            key.zeroize();
+            Ok(rng)
+        }
+    }
+}
+
+impl Session {
+    /// Generates keys for `selection` with rotation keys for `rotations`
+    /// (left steps). The key seed is the first 32 bytes of the generator
+    /// ([`rng_from`]); encryption randomness continues from it.
+    pub fn new<E: NttEngine<u64>>(
+        selection: Selection,
+        seed: Option<u64>,
+        rotations: &[i64],
+        engine: &mut E,
+    ) -> Result<Self> {
+        let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone())?);
+        Self::new_in(ctx, selection, seed, rotations, engine)
+    }
+
+    /// [`Session::new`] over an existing context of the same parameters.
+    pub fn new_in<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        seed: Option<u64>,
+        rotations: &[i64],
+        engine: &mut E,
+    ) -> Result<Self> {
+        let mut rng = rng_from(seed)?;
+        let mut key_seed = [0u8; 32];
+        rng.fill_bytes(&mut key_seed);
+        let s = Self::from_key_seed_in(ctx, selection, &key_seed, Some(rotations), rng, engine);
+        key_seed.zeroize();
+        s
+    }
+
+    /// Keys from a 32-byte key seed: the secret key, then (when `eval` is
+    /// given) the relinearization key and the rotation keys for `eval`'s
+    /// steps, all drawn from ChaCha20 seeded with `key_seed`. `rng` encrypts.
+    pub fn from_key_seed<E: NttEngine<u64>>(
+        selection: Selection,
+        key_seed: &[u8; 32],
+        eval: Option<&[i64]>,
+        rng: ChaCha20Rng,
+        engine: &mut E,
+    ) -> Result<Self> {
+        let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone())?);
+        Self::from_key_seed_in(ctx, selection, key_seed, eval, rng, engine)
+    }
+
+    /// [`Session::from_key_seed`] over an existing context of the same
+    /// parameters (many tenants share one: its NTT tables and encoder are
+    /// most of a session's memory).
+    pub fn from_key_seed_in<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        key_seed: &[u8; 32],
+        eval: Option<&[i64]>,
+        rng: ChaCha20Rng,
+        engine: &mut E,
+    ) -> Result<Self> {
+        if ctx.params() != &selection.params {
+            return Err(Error::Invalid(
+                "the shared CKKS context has other parameters than the session".into(),
+            ));
+        }
+        let mut krng = ChaCha20Rng::from_seed(*key_seed);
+        let sk = SecretKey::generate(&ctx, engine, &mut krng)?;
+        let (rk, gk) = match eval {
+            Some(rotations) => {
+                let rk = RelinKey::generate(&ctx, engine, &sk, &mut krng)?;
+                let mut elements: Vec<usize> = rotations
+                    .iter()
+                    .map(|&r| rotation_galois_element(ctx.degree(), r))
+                    .collect();
+                elements.sort_unstable();
+                elements.dedup();
+                let gk = GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut krng)?;
+                (Some(rk), gk)
+            }
+            None => (None, GaloisKeys::default()),
+        };
+        Ok(Session {
+            selection,
+            ctx,
+            sk,
+            rk,
+            gk,
+            rng,
+        })
+    }
+
+    /// The relinearization key.
+    pub fn relin(&self) -> Result<&RelinKey<u64>> {
+        self.rk
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("this session has no evaluation keys".into()))
+    }
+
+    /// Number of slots.
+    pub fn slots(&self) -> usize {
+        self.ctx.degree() / 2
+    }
+
+    /// Encodes `values` (zero-padded) at the top level and scale `Δ`, and
+    /// encrypts them under the secret key.
+    pub fn encrypt<E: NttEngine<u64>>(
+        &mut self,
+        engine: &mut E,
+        values: &[f64],
+    ) -> Result<Ciphertext<u64>> {
+        let enc = Encryptor::new(&self.ctx);
+        let level = self.ctx.max_level();
+        let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
+        enc.encrypt_sk(engine, &self.sk, &pt, &mut self.rng)
+            .map_err(Error::Ckks)
+    }
+
+    /// Decrypts and decodes all slots.
+    pub fn decrypt<E: NttEngine<u64>>(
+        &self,
+        engine: &mut E,
+        ct: &Ciphertext<u64>,
+    ) -> Result<Vec<f64>> {
+        let enc = Encryptor::new(&self.ctx);
+        let pt = enc.decrypt(&self.sk, ct)?;
+        enc.decode_real(engine, &pt).map_err(Error::Ckks)
+    }
+}

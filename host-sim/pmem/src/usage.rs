@@ -1,0 +1,105 @@
+//! Anonymous resident memory of this process (`RssAnon` in
+//! `/proc/self/status`, proc(5)): the heap and stacks, not the file-backed
+//! pages of a mapped store; the peak resident set; this thread's CPU time.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A `kB` field of `/proc/self/status` (`field` with its colon, e.g.
+/// `"VmHWM:"`), if the kernel reports it.
+#[must_use]
+pub fn status_kb(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// `RssAnon` of this process in KiB, if the kernel reports it.
+#[must_use]
+pub fn rss_anon_kb() -> Option<u64> {
+    status_kb("RssAnon:")
+}
+
+/// Makes freed large buffers go back to the operating system at once, so
+/// `RssAnon` follows the memory actually live.
+///
+/// glibc serves allocations above its mmap threshold (128 KiB) with `mmap`,
+/// but after the first such block is freed it raises the threshold to that
+/// block's size (up to 32 MiB): from then on multi-megabyte buffers — a
+/// layer, a key, a plaintext — come from the heap arenas, and once freed
+/// they stay resident, in whichever thread's arena they were allocated.
+/// Setting the threshold explicitly (`mallopt(M_MMAP_THRESHOLD)`, mallopt(3))
+/// turns that adjustment off. Elsewhere this does nothing. Returns whether
+/// the setting took.
+pub fn return_freed_buffers() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only changes allocator tuning; any value is valid.
+        unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10) == 1 }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
+/// A thread that samples [`rss_anon_kb`] every millisecond and keeps the
+/// largest value, so a short-lived peak inside a computation is seen.
+#[derive(Debug)]
+pub struct PeakSampler {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<u64>>,
+}
+
+impl PeakSampler {
+    /// Starts sampling (if the thread cannot start, [`PeakSampler::stop`]
+    /// reports one sample taken then).
+    #[must_use]
+    pub fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("rss-sampler".into())
+            .stack_size(64 << 10)
+            .spawn(move || {
+                let mut peak = 0;
+                while !flag.load(Ordering::Relaxed) {
+                    peak = peak.max(rss_anon_kb().unwrap_or(0));
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                peak.max(rss_anon_kb().unwrap_or(0))
+            })
+            .ok();
+        Self { stop, thread }
+    }
+
+    /// Stops sampling; returns the peak in KiB.
+    pub fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        let now = rss_anon_kb().unwrap_or(0);
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or(0)
+            .max(now)
+    }
+}
+
+/// Peak resident set size of this process in kB, from `/proc/self/status`.
+#[must_use]
+pub fn peak_rss_kb() -> Option<u64> {
+    status_kb("VmHWM:")
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`).
+#[must_use]
+pub fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
