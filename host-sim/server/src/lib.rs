@@ -20,9 +20,9 @@
 //!   store) and [`backend::Evaluator`] (CKKS evaluation on the device).
 
 pub mod backend;
+pub mod ckks;
 pub mod error;
 pub mod grpc;
-pub mod ckks;
 pub mod limits;
 pub mod memory;
 pub mod pmem;

@@ -50,7 +50,11 @@ impl Locked {
             .truncate(false)
             .open(path)
             .map_err(|e| err(&path.display().to_string(), e))?;
-        let op = if exclusive { libc::LOCK_EX } else { libc::LOCK_SH };
+        let op = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_SH
+        };
         // SAFETY: `flock` on a file descriptor this `File` owns and keeps
         // open for the lock's lifetime; it touches no memory.
         let rc = unsafe { libc::flock(f.as_raw_fd(), op) };
@@ -70,7 +74,8 @@ impl Locked {
     fn bump(&mut self, g: u64) -> Result<(), StoreError> {
         let f = &mut self.0;
         f.set_len(0).map_err(|e| err("lock file", e))?;
-        f.seek(SeekFrom::Start(0)).map_err(|e| err("lock file", e))?;
+        f.seek(SeekFrom::Start(0))
+            .map_err(|e| err("lock file", e))?;
         f.write_all(format!("{g}\n").as_bytes())
             .map_err(|e| err("lock file", e))?;
         f.sync_data().map_err(|e| err("lock file", e))
