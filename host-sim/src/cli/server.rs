@@ -73,8 +73,10 @@ enum TenantAction {
     /// Create a tenant and print its bearer token (shown once; the store
     /// keeps only its SHA-256).
     Add {
-        /// The tenant's name.
-        name: String,
+        /// The tenants' names (one token each; with several names each line
+        /// is `NAME TOKEN`).
+        #[arg(required = true)]
+        names: Vec<String>,
         /// The store file; created if absent.
         #[arg(long)]
         store: PathBuf,
@@ -111,15 +113,22 @@ fn open(store: &PathBuf, mib: u64) -> anyhow::Result<Arc<PmemRecords>> {
 pub fn run(a: ServerArgs) -> anyhow::Result<()> {
     match a.action {
         Some(Action::Tenant(TenantAction::Add {
-            name,
+            names,
             store,
             store_mib,
         })) => {
             let r = open(&store, store_mib)?;
-            let token = hearth_server::tenants::add_tenant(r.as_ref(), &name)?;
-            println!("{token}");
+            for name in &names {
+                let token = hearth_server::tenants::add_tenant(r.as_ref(), name)?;
+                if names.len() == 1 {
+                    println!("{token}");
+                } else {
+                    println!("{name} {token}");
+                }
+            }
             eprintln!(
-                "tenant `{name}` added; its token is shown once (the store keeps its SHA-256)"
+                "{} tenant(s) added; each token is shown once (the store keeps its SHA-256)",
+                names.len()
             );
             Ok(())
         }

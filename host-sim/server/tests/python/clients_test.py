@@ -164,19 +164,24 @@ class Clients(unittest.TestCase):
 
     def test_kserve_rest_client(self):
         from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
+        from kserve.protocol.infer_type import RequestedOutput
 
         async def run(binary):
+            # Inputs in binary or JSON; outputs always as JSON (base64):
+            # kserve's client turns binary BYTES outputs into UTF-8 text,
+            # which a ciphertext is not.
             client = InferenceRESTClient(RESTConfig(protocol="v2", timeout=300))
             ct = self.bob.ct.read_bytes()
             data = ct if binary else base64.b64encode(ct).decode()
             inp = InferInput("ciphertexts", [1], "BYTES")
             inp.set_data_from_numpy(np.array([data], dtype=np.object_), binary_data=binary)
+            out = RequestedOutput("logits", parameters={"binary_data": False})
             req = InferRequest(model_name="breast_cancer", infer_inputs=[inp],
-                               request_id="k1", use_binary_outputs=binary)
+                               request_id="k1", request_outputs=[out])
             r = await client.infer(self.server.url(), req, model_name="breast_cancer",
                                    headers=self.bob.headers())
-            got = r.outputs[0].as_numpy()[0]
-            return got if binary else base64.b64decode(got)
+            self.assertEqual(r.id, "k1")
+            return base64.b64decode(r.outputs[0].data[0])
 
         for binary in (True, False):
             self.assertEqual(asyncio.run(run(binary)), self.bob.reference, f"binary={binary}")
