@@ -32,6 +32,13 @@ pub struct PmemRecords {
 struct State {
     store: ObjectStore,
     generation: u64,
+    /// Every record's name (listing the store reads every record, so it
+    /// is done once per open, not per call).
+    names: std::collections::BTreeSet<String>,
+}
+
+fn names_of(store: &mut ObjectStore) -> std::collections::BTreeSet<String> {
+    store.list().into_iter().filter_map(|o| o.name).collect()
 }
 
 fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -98,12 +105,17 @@ impl PmemRecords {
         let path = path.as_ref().to_path_buf();
         let lock_path = path.with_extension("lock");
         let mut lock = Locked::take(&lock_path, true)?;
-        let store = ObjectStore::open_or_create(&path, size).map_err(|e| err("store", e))?;
+        let mut store = ObjectStore::open_or_create(&path, size).map_err(|e| err("store", e))?;
         let generation = lock.generation();
+        let names = names_of(&mut store);
         Ok(Self {
             path,
             lock_path,
-            state: Mutex::new(State { store, generation }),
+            state: Mutex::new(State {
+                store,
+                generation,
+                names,
+            }),
         })
     }
 
@@ -117,6 +129,7 @@ impl PmemRecords {
         if st.generation != generation {
             st.store = ObjectStore::open(&self.path).map_err(|e| err("store", e))?;
             st.generation = generation;
+            st.names = names_of(&mut st.store);
         }
         Ok(())
     }
@@ -134,6 +147,7 @@ impl Records for PmemRecords {
         st.store
             .put(name, RecordKind::Blob, body)
             .map_err(|e| err("put", e))?;
+        st.names.insert(name.to_string());
         lock.bump(st.generation)
     }
 
@@ -156,11 +170,37 @@ impl Records for PmemRecords {
         self.refresh(&mut st, g)?;
         drop(lock);
         Ok(st
-            .store
-            .list()
-            .into_iter()
-            .filter_map(|o| o.name)
+            .names
+            .iter()
             .filter(|n| n.starts_with(prefix))
+            .cloned()
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_openers_see_each_other_s_records_and_a_reopen_keeps_them() {
+        let dir = std::env::temp_dir().join(format!("hearth-pmem-records-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.pmem");
+        let a = PmemRecords::open(&path, 1 << 20).unwrap();
+        let b = PmemRecords::open(&path, 1 << 20).unwrap();
+        a.put("tenants/x", b"one").unwrap();
+        assert_eq!(b.get("tenants/x").unwrap().as_deref(), Some(&b"one"[..]));
+        b.put("tenants/y", b"two").unwrap();
+        b.put("tenants/x", b"three").unwrap();
+        assert_eq!(a.get("tenants/x").unwrap().as_deref(), Some(&b"three"[..]));
+        assert_eq!(a.names("tenants/").unwrap(), vec!["tenants/x", "tenants/y"]);
+        assert_eq!(a.get("nope").unwrap(), None);
+        drop((a, b));
+        let c = PmemRecords::open(&path, 1 << 20).unwrap();
+        assert_eq!(c.get("tenants/y").unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(c.get("tenants/x").unwrap().as_deref(), Some(&b"three"[..]));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
