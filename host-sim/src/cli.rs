@@ -2,11 +2,13 @@
 
 mod bench;
 mod bench_prod;
+mod client;
 mod files;
 mod infer;
 mod kat;
 mod progress;
 mod serve;
+mod server;
 mod store;
 mod stream;
 mod table;
@@ -51,6 +53,12 @@ enum Command {
     Stream(stream::StreamArgs),
     /// Serve many tenants' models at once, each under its own keys, and measure.
     Serve(serve::ServeArgs),
+    /// The network server: Open Inference Protocol v2 (REST, gRPC) for
+    /// tenants' ciphertexts; `tenant add` and `model add` administer it.
+    Server(server::ServerArgs),
+    /// The hospital's side of `hearth server`: upload evaluation keys,
+    /// encrypt, infer, decrypt.
+    Client(client::ClientArgs),
 }
 
 /// Runs one command.
@@ -69,5 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store(a) => store::run(a),
         Command::Stream(a) => stream::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Server(a) => server::run(a),
+        Command::Client(a) => client::run(a),
     }
 }

@@ -2,17 +2,23 @@
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
 //! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, the `no_std` cross-builds for the RISC-V targets, the firmware
-//! under qemu (`cargo xtask firmware`), and a bounded run of every fuzz
-//! target (installs cargo-fuzz; `cargo xtask fuzz`).
+//! tests, `hearth server` driven by the Python clients `tritonclient` and
+//! `kserve` (in a venv it creates), the `no_std` cross-builds for the
+//! RISC-V targets, the firmware under qemu (`cargo xtask firmware`), and a
+//! bounded run of every fuzz target (installs cargo-fuzz; `cargo xtask
+//! fuzz`).
 
-use crate::tools::{cargo_run, ensure_debian_tools, ensure_rust_targets};
+use crate::tools::{cargo_run, ensure_debian_tools, ensure_python_venv, ensure_rust_targets, root};
 
 /// The soft-core targets every `no_std` crate must build for.
 pub const RISCV_TARGETS: [&str; 2] = ["riscv32imac-unknown-none-elf", "riscv64gc-unknown-none-elf"];
 
 /// Debian packages the tests need: `(binary, package)`.
 const DEBIAN_TOOLS: &[(&str, &str)] = &[];
+
+/// The real Open Inference Protocol clients the server tests drive, from
+/// PyPI, pinned (installed into a venv under `target/`).
+const PYTHON_CLIENTS: &[&str] = &["tritonclient[http]==2.73.0", "kserve==0.21.0", "numpy<3"];
 
 /// Crates that must build without `std` for the soft-core.
 const NO_STD_CRATES: [&str; 2] = ["hearth-kernels", "hearth-hal"];
@@ -35,6 +41,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "warnings",
     ])?;
     cargo_run(&["test", "--workspace"])?;
+    // `hearth server` driven by tritonclient and the kserve client (the
+    // tests are `#[ignore]`d without the venv this step makes).
+    let venv = ensure_python_venv(&root().join("target").join("py-clients"), PYTHON_CLIENTS)?;
+    std::env::set_var("HEARTH_PYTHON", &venv);
+    cargo_run(&[
+        "test",
+        "-p",
+        "hearth-sim",
+        "--test",
+        "server_clients",
+        "--",
+        "--ignored",
+    ])?;
     crate::rtl::test()?;
     // `--engine rtl`: soft, sim and the Verilated RTL agree (ciphertexts, cycles).
     cargo_run(&[

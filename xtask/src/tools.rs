@@ -111,3 +111,46 @@ fn is_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+/// A Python virtual environment at `dir` holding exactly `packages` (pip
+/// requirement strings, pinned): created with `python3 -m venv` (installing
+/// Debian's `python3-venv` when the interpreter lacks it) and filled with
+/// pip from PyPI. A stamp file records the package list, so a second run
+/// installs nothing. Returns the environment's `python`.
+pub fn ensure_python_venv(dir: &std::path::Path, packages: &[&str]) -> Result<PathBuf, String> {
+    let python = dir.join("bin").join("python");
+    let stamp = dir.join("hearth-requirements.txt");
+    let want = packages.join("\n");
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
+        return Ok(python);
+    }
+    if !have("python3") {
+        ensure_debian_tools(&[("python3", "python3")])?;
+    }
+    let venv_ok = Command::new("python3")
+        .args(["-m", "venv", "--help"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !venv_ok {
+        ensure_debian_tools(&[("pip3", "python3-pip")])?;
+        ensure_debian_tools(&[("python3", "python3-venv")])?;
+    }
+    let d = dir.to_string_lossy().to_string();
+    if !python.exists() {
+        run("python3", &["-m", "venv", &d]).map_err(|e| {
+            format!("{e}\nfix: `apt-get install -y python3-venv`, then run the tests again")
+        })?;
+    }
+    let py = python.to_string_lossy().to_string();
+    let mut args = vec!["-m", "pip", "install", "--disable-pip-version-check", "-q"];
+    args.extend(packages);
+    run(&py, &args).map_err(|e| {
+        format!(
+            "{e}\nfix: check that PyPI is reachable (pip install {})",
+            packages.join(" ")
+        )
+    })?;
+    std::fs::write(&stamp, want).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    Ok(python)
+}
