@@ -68,7 +68,10 @@ impl Oracle {
         let out = self.plan.run(tvec!(input.into())).map_err(fail)?;
         let view = out
             .first()
-            .ok_or_else(|| fail(format_err!("the model has no output")))?
+            .ok_or_else(|| Error::NotOnnx {
+                path: self.path.clone(),
+                message: "tract: the model has no output".into(),
+            })?
             .to_plain_array_view::<f32>()
             .map_err(fail)?;
         Ok(view.iter().map(|&v| f64::from(v)).collect())
