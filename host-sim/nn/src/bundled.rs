@@ -44,3 +44,42 @@ pub const CASES: [Bundled; 2] = [
 pub const BREAST_CANCER_TRAIN: &str = "hearth train --data host-sim/data/breast_cancer.csv --out host-sim/models/breast_cancer.safetensors --hidden 16 --epochs 60 --seed 1";
 /// Rebuilds `models/digits.safetensors`.
 pub const DIGITS_TRAIN: &str = "hearth train --data host-sim/data/digits.csv --out host-sim/models/digits.safetensors --hidden 32 --epochs 60 --seed 1";
+
+/// One bundled MNIST network (ONNX, trained by
+/// `host-sim/models/scripts/train_mnist.py` on `host-sim/data/mnist_train.csv.gz`).
+#[derive(Debug, Clone, Copy)]
+pub struct BundledOnnx {
+    /// Short name (`mnist_a`, …).
+    pub name: &'static str,
+    /// The layers, in words.
+    pub description: &'static str,
+    /// The ONNX bytes.
+    pub model: &'static [u8],
+    /// The plaintext test accuracy the training script reported, in percent.
+    pub accuracy: f64,
+}
+
+/// The MNIST test split (2,004 images, `p0 … p783,label`), gzip'd CSV.
+pub const MNIST_TEST_CSV_GZ: &[u8] = include_bytes!("../../data/mnist_test.csv.gz");
+
+/// The three bundled MNIST networks.
+pub const MNIST: [BundledOnnx; 3] = [
+    BundledOnnx {
+        name: "mnist_a",
+        description: "TenSEAL Tutorial 4: conv 1→4 7×7 stride 3, x², dense 256→64, x², dense 64→10",
+        model: include_bytes!("../../models/mnist_a.onnx"),
+        accuracy: 97.16,
+    },
+    BundledOnnx {
+        name: "mnist_b",
+        description: "CryptoNets/LoLa class: conv 1→5 5×5 stride 2 pad 1, x², dense 845→100, x², dense 100→10",
+        model: include_bytes!("../../models/mnist_b.onnx"),
+        accuracy: 97.90,
+    },
+    BundledOnnx {
+        name: "mnist_c",
+        description: "conv 1→8 3×3, poly3, avgpool 2, conv 8→16 3×3, poly3, avgpool 2, dense 784→64, batch norm, poly3, dense 64→10",
+        model: include_bytes!("../../models/mnist_c.onnx"),
+        accuracy: 98.95,
+    },
+];

@@ -1,6 +1,9 @@
 //! Tabular data: CSV files with a header row, numeric feature columns and an
 //! optional integer `label` column (`docs/architecture.md`, "Data
-//! and model formats"), and a deterministic seeded train/test split.
+//! and model formats"), plain or gzip-compressed (`.gz`), and a deterministic
+//! seeded train/test split. Images are rows too: [`Dataset::check_shape`]
+//! checks that each row holds one sample of a network's input shape (784
+//! pixels `p0 … p783` for `[1, 28, 28]`, row-major).
 
 use crate::error::{Error, Result};
 use crate::limits::{read_capped, MAX_CLASSES, MAX_CSV_BYTES};
@@ -21,12 +24,41 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Reads a CSV file of at most [`MAX_CSV_BYTES`]. Every cell must parse
-    /// as a finite number; labels must be integers below [`MAX_CLASSES`].
+    /// Reads a CSV file of at most [`MAX_CSV_BYTES`], gunzipped first when
+    /// its name ends in `.gz`. Every cell must parse as a finite number;
+    /// labels must be integers below [`MAX_CLASSES`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = read_capped(path, MAX_CSV_BYTES)?;
+        if path.extension().is_some_and(|e| e == "gz") {
+            return Self::parse_gz(path, &text);
+        }
         Self::parse(path, &text)
+    }
+
+    /// Parses gzip-compressed CSV bytes; `path` is used in messages only.
+    pub fn parse_gz(path: &Path, bytes: &[u8]) -> Result<Self> {
+        Self::parse(path, &gunzip(path, bytes)?)
+    }
+
+    /// Ok when each row holds exactly one sample of `shape` (a network's
+    /// per-sample input shape); otherwise a [`Error::Csv`] naming the header
+    /// line (every data row has the header's length, or parsing failed at
+    /// its line already).
+    pub fn check_shape(&self, shape: &[usize]) -> Result<()> {
+        let need: usize = shape.iter().product();
+        if self.num_features() == need {
+            return Ok(());
+        }
+        Err(Error::Csv {
+            path: self.path.clone(),
+            line: 1,
+            message: format!(
+                "each row has {} value columns but the model's input shape {shape:?} holds {need}",
+                self.num_features()
+            ),
+            fix: "give one column per input value (e.g. p0 … p783 for a 28×28 image, row-major) and `label`",
+        })
     }
 
     /// Parses CSV bytes; `path` is used in messages only.
@@ -175,6 +207,28 @@ pub fn split_indices(len: usize, test_fraction: f64, seed: u64) -> (Vec<usize>, 
     let test = idx[..n_test].to_vec();
     let train = idx[n_test..].to_vec();
     (train, test)
+}
+
+/// The most a `.gz` data file may expand to.
+const MAX_GUNZIPPED: u64 = 1 << 30;
+
+/// The decompressed bytes of a gzip file, refused past [`MAX_GUNZIPPED`].
+fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(MAX_GUNZIPPED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(path, e))?;
+    if out.len() as u64 > MAX_GUNZIPPED {
+        return Err(Error::Csv {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!("the file expands to more than {MAX_GUNZIPPED} bytes"),
+            fix: "split the data into smaller files",
+        });
+    }
+    Ok(out)
 }
 
 const HEADER_FIX: &str =

@@ -91,6 +91,65 @@ pub enum Error {
     /// A worker thread could not start or stopped early.
     #[error("{0}")]
     Thread(&'static str),
+    /// A network is malformed (a node that does not fit its inputs) or is
+    /// given an input of the wrong size.
+    #[error("network: {0}")]
+    Network(String),
+    /// The file is not an ONNX model (not protobuf, truncated, no graph).
+    #[error("{path}: not a readable ONNX model: {message} (fix: re-export the model, e.g. with torch.onnx.export; the file may be truncated)")]
+    NotOnnx {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        message: String,
+    },
+    /// The model declares an opset outside the supported range.
+    #[error("{path}: opset {version} of the default ONNX domain is not supported (fix: export with an opset from 13 to 21, e.g. torch.onnx.export(..., opset_version=17))")]
+    Opset {
+        /// The file.
+        path: PathBuf,
+        /// The declared version.
+        version: i64,
+    },
+    /// An ONNX node uses an operator hearth cannot evaluate.
+    #[error("{path}: node `{node}`: operator `{op}` is not supported (supported: {supported})")]
+    UnsupportedOp {
+        /// The file.
+        path: PathBuf,
+        /// The node's name (or its first output when unnamed).
+        node: String,
+        /// The operator type, with its domain when not the default one.
+        op: String,
+        /// The operators that are supported.
+        supported: &'static str,
+    },
+    /// The model's input shape has a dimension the input does not fix.
+    #[error("{path}: input `{input}` has shape {shape}: every dimension but the batch axis must be a fixed number (fix: export with a fixed input size, e.g. torch.onnx.export without dynamic_axes on the image dimensions)")]
+    DynamicShape {
+        /// The file.
+        path: PathBuf,
+        /// The input's name.
+        input: String,
+        /// The shape as declared, symbolic dimensions by name.
+        shape: String,
+    },
+    /// An ONNX node is malformed or uses its operator in a way hearth does
+    /// not support (an attribute value, a non-constant weight).
+    #[error("{path}: node `{node}`: {message}")]
+    OnnxNode {
+        /// The file.
+        path: PathBuf,
+        /// The node's name.
+        node: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A ReLU: encryption evaluates polynomials only.
+    #[error("node `{node}` is a ReLU, which encryption cannot evaluate (fix: replace each ReLU by a polynomial fitted on the data's range with `--relu poly:DEGREE`, e.g. `--relu poly:4`, or train with a polynomial activation)")]
+    Relu {
+        /// The node's name.
+        node: String,
+    },
     /// An error of the PMEM object store.
     #[error(transparent)]
     Pmem(#[from] hearth_pmem::Error),
