@@ -25,7 +25,7 @@ pub mod source;
 
 pub use bench::{run_bench, BenchOptions, BenchReport, Preset};
 pub use keys::{generate_into_store, KeySetInfo};
-pub use source::{bootstrap_streamed, PmemKeySource, StreamStats};
+pub use source::{bootstrap_streamed, working_set, PmemKeySource, StreamStats};
 
 #[cfg(test)]
 mod tests;

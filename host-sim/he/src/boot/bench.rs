@@ -20,8 +20,8 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use super::keys::{self, galois_record, relin_record, RecordHeader};
-use super::source::{bootstrap_streamed, PmemKeySource, StreamStats};
-use crate::error::Result;
+use super::source::{bootstrap_streamed, working_set, PmemKeySource, StreamStats};
+use crate::error::{Error, Result};
 
 /// A bootstrapping preset by its command-line name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -178,6 +178,12 @@ pub fn run_bench(opts: &BenchOptions) -> Result<BenchReport> {
     let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
     let sk = SecretKey::generate_sparse(&ctx, soft, preset.hamming_weight, &mut rng)?;
     let pk = PublicKey::generate(&ctx, soft, &sk, &mut rng)?;
+    // Refuse a budget too small before the (long) key generation.
+    let budget = opts.mem_budget.unwrap_or(u64::MAX);
+    let needed = working_set(&ctx, &boot);
+    if needed > budget {
+        return Err(Error::MemBudget { needed, budget });
+    }
     let mut store = ObjectStore::create(&opts.store, store_size(&ctx, &boot))?;
     let set = "boot";
     let t = Instant::now();
@@ -197,7 +203,6 @@ pub fn run_bench(opts: &BenchOptions) -> Result<BenchReport> {
     let pt = enc.encode_real(soft, &full, preset.boot.input_scale, 0)?;
     let ct = enc.encrypt_pk(soft, &pk, &pt, &mut rng)?;
 
-    let budget = opts.mem_budget.unwrap_or(u64::MAX);
     let before = store.pmem_stats();
     let mut source = PmemKeySource::open(&mut store, &ctx, &boot, set, budget)?;
     let mut ev = Evaluator::new(&ctx, Counting::new(build(opts.engine)?));

@@ -57,6 +57,19 @@ fn decoded(len: u64) -> u64 {
     len.saturating_sub(keys::HEADER_BYTES as u64)
 }
 
+/// Bytes a [`PmemKeySource`] for `boot` needs resident at most: the
+/// relinearization key, the largest Galois key and the record it is
+/// decoded from.
+pub fn working_set(ctx: &CkksContext<u64>, boot: &Bootstrapper<u64>) -> u64 {
+    let relin = keys::RecordHeader::expected(ctx, 0, keys::relin_level(boot)).record_bytes();
+    let largest = keys::galois_uses(boot)
+        .into_iter()
+        .map(|(e, l)| keys::RecordHeader::expected(ctx, e, l).record_bytes())
+        .max()
+        .unwrap_or(0);
+    decoded(relin) + largest + decoded(largest)
+}
+
 impl<'s> PmemKeySource<'s> {
     /// Opens the key set `set` in `store` for `boot`: checks that every
     /// record the bootstrap needs is present with its expected length
@@ -72,19 +85,12 @@ impl<'s> PmemKeySource<'s> {
         mem_budget: u64,
     ) -> Result<Self> {
         let relin_level = keys::relin_level(boot);
-        let relin_len = check_record(store, ctx, &relin_record(set, relin_level), 0, relin_level)?;
-        let mut largest = 0;
+        check_record(store, ctx, &relin_record(set, relin_level), 0, relin_level)?;
         for (element, level) in keys::galois_uses(boot) {
-            let len = check_record(
-                store,
-                ctx,
-                &galois_record(set, element, level),
-                element,
-                level,
-            )?;
-            largest = largest.max(len);
+            let name = galois_record(set, element, level);
+            check_record(store, ctx, &name, element, level)?;
         }
-        let needed = decoded(relin_len) + largest + decoded(largest);
+        let needed = working_set(ctx, boot);
         if needed > mem_budget {
             return Err(Error::MemBudget {
                 needed,
