@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod bench;
+mod bench_boot;
 mod bench_prod;
 mod client;
 mod files;

@@ -25,6 +25,7 @@
 //! # Features
 //! - `rtl`: `Engine::Rtl` (the Verilated RTL; needs `verilator`).
 
+pub mod boot;
 pub mod container;
 pub mod encrypted;
 mod error;

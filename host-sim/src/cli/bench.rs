@@ -29,6 +29,12 @@ pub struct BenchArgs {
     /// The numbers of models `--production` serves.
     #[arg(long, default_value = "1,16,128,256")]
     models: String,
+    /// Benchmark one CKKS bootstrap instead (keys streamed from PMEM).
+    #[arg(long)]
+    bootstrap: bool,
+    /// Options of `--bootstrap`.
+    #[command(flatten)]
+    boot: super::bench_boot::BootArgs,
 }
 
 fn write_csv(d: &Dataset, path: &Path) -> anyhow::Result<()> {
@@ -62,6 +68,9 @@ fn json_of(mut cmd: Command) -> anyhow::Result<Value> {
 
 /// Runs `hearth bench`.
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    if a.bootstrap {
+        return super::bench_boot::run(&a.boot);
+    }
     let dir = std::env::temp_dir().join(format!("hearth-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let exe = std::env::current_exe()?;

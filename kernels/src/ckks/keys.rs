@@ -192,6 +192,65 @@ impl<W: Word> KeySwitchKey<W> {
     pub fn digits(&self) -> &[(RnsPoly<W>, RnsPoly<W>)] {
         &self.digits
     }
+
+    /// The highest ciphertext level this key can switch: `L` for a whole
+    /// key, `l` for one [`Self::truncated`] to `l`.
+    pub fn level(&self) -> usize {
+        self.digits
+            .first()
+            .map_or(0, |(b, _)| b.basis().q.saturating_sub(1))
+    }
+
+    /// The part of the key a switch at `level` reads: the digits covering
+    /// `q_0..q_level`, each over `q_0..q_level ∪ P`. A switch at `level`
+    /// (or below) with it gives the same bytes as with the whole key.
+    /// Errors with [`CkksError::ParameterMismatch`] if `level` is above
+    /// [`Self::level`].
+    pub fn truncated(&self, ctx: &CkksContext<W>, level: usize) -> Result<Self, CkksError> {
+        if level > self.level() {
+            return Err(CkksError::ParameterMismatch);
+        }
+        let ring = ctx.ring();
+        let ext = ctx.extended_basis(level);
+        let n = ctx.degree();
+        let digits = (level + 1).div_ceil(ctx.params().alpha());
+        let cut = |p: &RnsPoly<W>| -> Result<RnsPoly<W>, CkksError> {
+            let mut data = Vec::with_capacity(ext.len() * n);
+            let pq = p.basis().q;
+            for i in 0..ext.len() {
+                let src = if i < ext.q { i } else { pq + (i - ext.q) };
+                data.extend_from_slice(p.limb(src));
+            }
+            RnsPoly::from_limbs(ring, ext, Domain::Ntt, data)
+        };
+        let mut out = Vec::with_capacity(digits);
+        for (b, a) in self.digits.iter().take(digits) {
+            out.push((cut(b)?, cut(a)?));
+        }
+        Ok(Self { digits: out })
+    }
+
+    /// A key from its `(b_j, a_j)` pairs, checked against `ctx` as from an
+    /// untrusted source: every polynomial over the same extended basis
+    /// `q_0..q_l ∪ P` in the NTT domain, exactly the digits covering
+    /// `q_0..q_l` (a whole key, `l = L`, or a [`Self::truncated`] one).
+    pub fn from_digits(
+        ctx: &CkksContext<W>,
+        digits: Vec<(RnsPoly<W>, RnsPoly<W>)>,
+    ) -> Result<Self, CkksError> {
+        let key = Self { digits };
+        let level = key.level();
+        if level > ctx.max_level() || key.digits.len() != (level + 1).div_ceil(ctx.params().alpha())
+        {
+            return Err(CkksError::ParameterMismatch);
+        }
+        let ext = ctx.extended_basis(level);
+        for (b, a) in &key.digits {
+            b.validate(ctx.ring(), ext, Domain::Ntt)?;
+            a.validate(ctx.ring(), ext, Domain::Ntt)?;
+        }
+        Ok(key)
+    }
 }
 
 /// The relinearization key (switches from `s²` to `s`).

@@ -68,7 +68,7 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
     let l1 = basis.q;
     let alpha = ctx.params().alpha();
     let ext = ctx.extended_basis(l1 - 1);
-    if key.digits.len() * alpha < l1 {
+    if key.digits.len() * alpha < l1 || key.level() + 1 < l1 {
         return Err(CkksError::ParameterMismatch);
     }
     let KeySwitchScratch {
@@ -163,8 +163,11 @@ fn accumulate<'d, W: Word>(
 ) {
     let ring = ctx.ring();
     let n = ring.degree();
+    // The key may be truncated ([`KeySwitchKey::truncated`]): its special
+    // limbs follow its own chain limbs.
+    let key_q = kb.basis().q;
     for i in 0..ext.len() {
-        let idx = ring.prime_index(ext, i);
+        let idx = if i < ext.q { i } else { key_q + (i - ext.q) };
         let x = digit(i);
         let (b, a) = (kb.limb(idx), ka.limb(idx));
         let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
@@ -256,7 +259,7 @@ pub fn key_switch_decomposed<W: Word, E: NttEngine<W>>(
     let n = ring.degree();
     let l1 = dec.l1;
     let ext = ctx.extended_basis(l1 - 1);
-    if key.digits.len() < dec.digits.len() {
+    if key.digits.len() < dec.digits.len() || key.level() + 1 < l1 {
         return Err(CkksError::ParameterMismatch);
     }
     let len = ext.len() * n;

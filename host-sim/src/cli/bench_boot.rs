@@ -1,0 +1,177 @@
+//! `hearth bench --bootstrap`: one CKKS bootstrap with its keys generated
+//! into a PMEM object store and streamed from it under `--mem-budget`,
+//! printed beside OpenFHE 1.5.1's figures on this machine kind.
+
+use hearth_device::Engine;
+use hearth_he::boot::{run_bench, BenchOptions, BenchReport, Preset};
+
+/// OpenFHE 1.5.1, N = 2^16, 2^15 slots, 128-bit, 1 thread, StC first
+/// (`shared/peers/openfhe-bootstrap/README.md`).
+const OPENFHE: Peer = Peer {
+    seconds: 34.0,
+    bits_mean: 17.4,
+    bits_worst: 14.5,
+    keys_gib: 7.65,
+    peak_rss_gib: 12.2,
+};
+
+struct Peer {
+    seconds: f64,
+    bits_mean: f64,
+    bits_worst: f64,
+    keys_gib: f64,
+    peak_rss_gib: f64,
+}
+
+/// Options of the bootstrap benchmark.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BootArgs {
+    /// The bootstrapping preset.
+    #[arg(long, value_enum, default_value = "toy-n10")]
+    pub preset: Preset,
+    /// Threads: `1`, or `all` (the kernels are single-threaded, so a
+    /// bootstrap runs on one thread either way).
+    #[arg(long, default_value = "1")]
+    pub threads: String,
+    /// MiB the streamed bootstrapping keys may occupy (default: no limit).
+    #[arg(long = "mem-budget")]
+    pub mem_budget: Option<u64>,
+    /// The NTT engine of the bootstrap.
+    #[arg(long, value_enum, default_value = "soft")]
+    pub engine: Engine,
+    /// The PMEM store file for the keys (replaced; default: a temporary file).
+    #[arg(long)]
+    pub key_store: Option<std::path::PathBuf>,
+}
+
+const MIB: f64 = (1u64 << 20) as f64;
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Runs and prints the benchmark.
+pub fn run(a: &BootArgs) -> anyhow::Result<()> {
+    if a.threads != "1" && a.threads != "all" {
+        anyhow::bail!("--threads is 1 or all");
+    }
+    let (store, temporary) = match &a.key_store {
+        Some(p) => (p.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("hearth-bootkeys-{}.pmem", std::process::id())),
+            true,
+        ),
+    };
+    let opts = BenchOptions {
+        preset: a.preset,
+        mem_budget: a.mem_budget.map(|m| m << 20),
+        engine: a.engine,
+        store: store.clone(),
+        seed: 1,
+    };
+    eprintln!(
+        "bench --bootstrap: generating the key set of {} into {}",
+        a.preset.preset().name,
+        store.display()
+    );
+    let r = run_bench(&opts);
+    if temporary {
+        let _ = std::fs::remove_file(&store);
+    }
+    let r = r?;
+    print(&r, a);
+    Ok(())
+}
+
+fn print(r: &BenchReport, a: &BootArgs) {
+    if a.threads == "all" {
+        println!("note: the kernels are single-threaded; the bootstrap ran on 1 thread");
+    }
+    println!(
+        "preset {} (N = 2^{}, 2^{} slots, log2 QP = {}), engine {}, {} thread",
+        r.preset, r.log_n, r.log_slots, r.log_qp, r.engine, r.threads
+    );
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "time per bootstrap (wall / CPU)",
+            format!("{:.2} s / {:.2} s", r.seconds, r.cpu_seconds),
+        ),
+        (
+            "precision (mean / worst bits)",
+            format!("{:.2} / {:.2}", r.bits_mean, r.bits_worst),
+        ),
+        (
+            "key set (Galois + relin, whole keys)",
+            format!(
+                "{} + 1 keys, {:.2} GiB",
+                r.galois_keys,
+                r.key_set_bytes as f64 / GIB
+            ),
+        ),
+        (
+            "key store on PMEM (with truncated copies)",
+            format!("{:.2} GiB", r.store_bytes as f64 / GIB),
+        ),
+        (
+            "key generation into the store",
+            format!("{:.1} s", r.keygen_seconds),
+        ),
+        (
+            "memory budget",
+            r.mem_budget
+                .map_or("none".into(), |b| format!("{:.0} MiB", b as f64 / MIB)),
+        ),
+        (
+            "resident keys (peak) / fraction of set",
+            format!(
+                "{:.1} MiB / {:.1} %",
+                r.stream.peak_resident as f64 / MIB,
+                100.0 * r.resident_fraction()
+            ),
+        ),
+        (
+            "PMEM read / key bytes used",
+            format!(
+                "{:.1} MiB / {:.1} MiB = {:.3}",
+                r.stream.bytes_read as f64 / MIB,
+                r.stream.key_bytes_used as f64 / MIB,
+                r.read_ratio()
+            ),
+        ),
+        (
+            "PMEM traffic (media read, modelled time)",
+            format!(
+                "{:.1} MiB, {:.3} s",
+                r.pmem.media_bytes_read as f64 / MIB,
+                r.pmem.modelled_ns * 1e-9
+            ),
+        ),
+        (
+            "peak RSS (anon, bootstrap / process)",
+            format!(
+                "{:.2} GiB / {:.2} GiB",
+                r.peak_rss_anon as f64 / GIB,
+                r.peak_rss as f64 / GIB
+            ),
+        ),
+        (
+            "NTTs / device cycles",
+            format!("{} / {}", r.ntts, r.device_cycles),
+        ),
+    ];
+    let w = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in &rows {
+        println!("  {k:<w$}  {v}");
+    }
+    if r.log_n == 16 && r.log_slots == 15 {
+        let p = &OPENFHE;
+        println!(
+            "OpenFHE 1.5.1 (same machine kind, 1 thread): {} s, {} / {} bits, rotation keys {} GiB, peak RSS {} GiB",
+            p.seconds, p.bits_mean, p.bits_worst, p.keys_gib, p.peak_rss_gib
+        );
+        println!(
+            "hearth / OpenFHE: time {:.2} (CPU {:.2}), key set {:.2}, peak RSS {:.2}",
+            r.seconds / p.seconds,
+            r.cpu_seconds / p.seconds,
+            r.key_set_bytes as f64 / GIB / p.keys_gib,
+            r.peak_rss as f64 / GIB / p.peak_rss_gib
+        );
+    }
+}
