@@ -131,10 +131,12 @@ pub fn encode_record(
     level: usize,
 ) -> Result<Vec<u8>> {
     if level > key.level() {
-        return Err(Error::Invalid(format!(
-            "a key of level {} cannot be stored at level {level}",
-            key.level()
-        )));
+        return Err(Error::ParamRange {
+            field: "level of a stored bootstrapping key",
+            value: level as u64,
+            min: 0,
+            max: key.level() as u64,
+        });
     }
     let h = RecordHeader::expected(ctx, element, level);
     let mut out = Vec::with_capacity(h.record_bytes() as usize);
@@ -302,9 +304,10 @@ pub fn generate_into_store<E: NttEngine<u64>, R: Rng + ?Sized>(
     let uses = galois_uses(boot);
     for element in boot.galois_elements() {
         let gk = GaloisKeys::generate(ctx, engine, sk, &[element], rng)?;
-        let key = gk.get(element).ok_or(Error::Invalid(format!(
-            "Galois key {element} was not generated"
-        )))?;
+        let key = gk.get(element).ok_or_else(|| Error::BootKey {
+            record: galois_record(set, element, 0),
+            message: "the kernels did not generate this Galois key".into(),
+        })?;
         for &(_, level) in uses.iter().filter(|u| u.0 == element) {
             let body = encode_record(ctx, key, element, level)?;
             put(store, &galois_record(set, element, level), body)?;

@@ -152,8 +152,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
         b.swap(col, p);
         for r in col + 1..n {
             let f = a[r][col] / a[col][col];
-            for k in col..n {
-                a[r][k] -= f * a[col][k];
+            let pivot = a[col].clone();
+            for (x, p) in a[r].iter_mut().zip(&pivot).skip(col) {
+                *x -= f * p;
             }
             b[r] -= f * b[col];
         }

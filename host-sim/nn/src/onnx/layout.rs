@@ -100,7 +100,7 @@ pub fn reshape<'a>(imp: &mut Importer<'a>, node: &'a NodeProto) -> Result<Sym> {
     }
     if let Some(i) = infer {
         let known: usize = out.iter().product();
-        if known == 0 || n % known != 0 {
+        if known == 0 || !n.is_multiple_of(known) {
             return Err(imp.err(
                 node,
                 format!("cannot reshape [batch, {shape:?}] to {dims:?}"),

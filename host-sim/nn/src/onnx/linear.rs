@@ -221,6 +221,9 @@ pub fn matmul<'a>(imp: &mut Importer<'a>, node: &'a NodeProto) -> Result<Sym> {
     )?))
 }
 
+/// A window's kernel `(h, w)`, strides `(h, w)` and pads `[top, left, bottom, right]`.
+pub type Window = ((usize, usize), (usize, usize), [usize; 4]);
+
 /// Reads a window op's `kernel_shape`, `strides`, `pads` / `auto_pad`
 /// (and rejects dilations other than 1) for an input of `[C, h, w]`.
 pub fn window(
@@ -228,7 +231,7 @@ pub fn window(
     node: &NodeProto,
     kernel: Option<(usize, usize)>,
     input: &[usize],
-) -> Result<((usize, usize), (usize, usize), [usize; 4])> {
+) -> Result<Window> {
     let pair = |name: &str, v: Option<Vec<i64>>| -> Result<Option<(usize, usize)>> {
         match v.as_deref() {
             None => Ok(None),
