@@ -2,6 +2,7 @@
 //! PMEM object store.
 
 use hearth_pmem::store::ObjectStore;
+use hearth_pmem::Sharing;
 use std::path::PathBuf;
 
 /// Arguments of `hearth store`.
@@ -53,7 +54,8 @@ fn recovery_line(s: &ObjectStore) -> String {
 pub fn run(args: StoreArgs) -> anyhow::Result<()> {
     match args.action {
         Action::List(f) => {
-            let mut s = ObjectStore::open(&f.file)?;
+            // Reading only: shares the store with coordinated servers.
+            let mut s = ObjectStore::open_shared(&f.file, Sharing::Coordinated)?;
             let list = s.list();
             if f.json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
@@ -73,7 +75,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<()> {
             );
         }
         Action::Verify(f) => {
-            let mut s = ObjectStore::open(&f.file)?;
+            let mut s = ObjectStore::open_shared(&f.file, Sharing::Coordinated)?;
             let v = s.verify();
             if f.json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
