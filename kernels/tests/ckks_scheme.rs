@@ -269,3 +269,44 @@ fn security_check_names_the_limit() {
     assert!(CkksParams::new(13, &[49, 40, 40, 40], &[49], 2f64.powi(40), 4).is_ok());
     assert!(CkksParams::new(10, &[30], &[30], 2f64.powi(20), 1).is_err());
 }
+
+fn check_mul_const_sum<W: Word>(mut s: Setup<W>) {
+    // 40 terms: three lazy blocks; constants of both signs and a zero.
+    let cts: Vec<Ciphertext<W>> = (0..40)
+        .map(|i| {
+            let v = values(s.ctx.params().slots(), 100 + i);
+            encrypt(&mut s, &v)
+        })
+        .collect();
+    let consts: Vec<f64> = (0..40).map(|i| (i as f64 - 17.0) * 0.37).collect();
+    let ctx = &s.ctx;
+    let ev = Evaluator::new(ctx, SoftwareNtt);
+    let target = ctx.params().scale() * ctx.ring().modulus(ctx.max_level()).value().to_u64() as f64;
+    let terms: Vec<(&Ciphertext<W>, f64)> = cts.iter().zip(consts.iter().copied()).collect();
+    let fused = ev.mul_const_sum(&terms, target).unwrap();
+    let mut slow = ev
+        .mul_const(&cts[0], consts[0], target / cts[0].scale())
+        .unwrap();
+    for (c, k) in cts.iter().zip(&consts).skip(1) {
+        let p = ev.mul_const(c, *k, target / c.scale()).unwrap();
+        slow = ev.add(&slow, &p).unwrap();
+    }
+    assert_eq!(fused, slow);
+    assert_eq!(fused.scale(), target);
+    assert!(ev.mul_const_sum(&[], target).is_err());
+    let dropped = ev.drop_to_level(&cts[1], ctx.max_level() - 1).unwrap();
+    assert!(matches!(
+        ev.mul_const_sum(&[(&cts[0], 1.0), (&dropped, 1.0)], target),
+        Err(CkksError::LevelMismatch { .. })
+    ));
+}
+
+#[test]
+fn mul_const_sum_is_the_term_by_term_sum_bit_for_bit() {
+    check_mul_const_sum(setup::<u64>(params_u64(), 21));
+    check_mul_const_sum(setup::<u32>(params_u32(), 22));
+    // Primes below 2^31 take the single-word path (several blocks at 30
+    // bits), the 38-bit ones the double-word path.
+    let mixed = CkksParams::insecure_for_tests(10, &[38, 28, 30], &[38], 2f64.powi(28), 3).unwrap();
+    check_mul_const_sum(setup::<u64>(mixed, 23));
+}

@@ -68,11 +68,12 @@ impl Compiled {
     }
 }
 
-/// Runs `net` over every row of `data`, encrypted; `reference` gives the
-/// plaintext logits each row is compared with; `on_rows` is told how many
-/// rows each batch finished.
+/// Runs `net`, compiled as `compiled`, over every row of `data`,
+/// encrypted; `reference` gives the plaintext logits each row is compared
+/// with; `on_rows` is told how many rows each batch finished.
 pub fn run(
     net: &Network,
+    compiled: &Compiled,
     model_name: &str,
     data: &Dataset,
     reference: &dyn Fn(&[f64]) -> hearth_nn::Result<Vec<f64>>,
@@ -90,11 +91,9 @@ pub fn run(
         .iter()
         .map(|r| reference(r))
         .collect::<hearth_nn::Result<_>>()?;
-    let calibration = opts.calibration.as_deref().unwrap_or(&data.rows);
-    let compiled = Compiled::new(net, calibration)?;
     let start = Instant::now();
     let cpu0 = thread_cpu_ns();
-    let he = run_encrypted(&compiled, &data.rows, opts, on_rows)?;
+    let he = run_encrypted(compiled, &data.rows, opts, on_rows)?;
     let cpu_seconds = thread_cpu_ns()
         .zip(cpu0)
         .map(|(b, a)| b.saturating_sub(a) as f64 * 1e-9);
@@ -193,11 +192,7 @@ fn run_with<E: NttEngine<u64>>(
         device_cycles: 0,
         device_seconds: 0.0,
         pmem: io.pmem_stats(),
-        parameters: Some(format!(
-            "{}; {}",
-            compiled.selection.summary(),
-            compiled.summary()
-        )),
+        parameters: Some(compiled.selection.summary()),
         ciphertext_sha256: io.digest_hex(),
     })
 }

@@ -3,9 +3,15 @@
 use anyhow::Context;
 use hearth_device::Engine;
 use hearth_he::infer::run;
+use hearth_he::network::{self, Compiled};
+use hearth_he::report::RunReport;
 use hearth_he::{Packing, RunOptions};
-use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::bundled::{CASES, MNIST, MNIST_TEST_CSV_GZ, SPLIT_SEED, TEST_FRACTION};
 use hearth_nn::data::Dataset;
+use hearth_nn::ir::relu::ReluFit;
+use hearth_nn::model::argmax;
+use hearth_nn::onnx::{self, ImportOptions, ReluPolicy};
+use hearth_nn::oracle::Oracle;
 use hearth_nn::Mlp;
 use std::path::{Path, PathBuf};
 
@@ -29,9 +35,17 @@ pub struct DemoArgs {
 /// Arguments of `hearth infer`.
 #[derive(Debug, clap::Args)]
 pub struct InferArgs {
-    /// A `hearth-mlp-v1` safetensors model.
+    /// A `hearth-mlp-v1` safetensors model, or an ONNX model (`.onnx`).
     #[arg(long)]
     model: PathBuf,
+    /// ONNX models: replace each ReLU by a least-squares polynomial of this
+    /// degree fitted on the range the data reaches there (`poly:DEGREE`,
+    /// degree 2–31); without it a ReLU is refused.
+    #[arg(long, value_parser = parse_relu)]
+    relu: Option<usize>,
+    /// Run only the first N rows of the data.
+    #[arg(long)]
+    limit: Option<usize>,
     /// CSV data: header row, the model's feature columns, optional `label`.
     #[arg(long)]
     data: PathBuf,
@@ -81,6 +95,15 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         reports.push(r);
         names.push(case.name.to_string());
     }
+    if a.packing == Packing::Throughput {
+        reports.push(demo_mnist(&a)?);
+        names.push(MNIST_DEMO.name.to_string());
+    } else {
+        eprintln!(
+            "{}: convolutional networks run in the throughput packing only; not run",
+            MNIST_DEMO.name
+        );
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
@@ -89,10 +112,70 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's convolutional network: CryptoNets/LoLa-class `mnist_b`.
+const MNIST_DEMO: &hearth_nn::bundled::BundledOnnx = &MNIST[1];
+
+/// `mnist_b`, imported from its ONNX file, on the bundled MNIST test images,
+/// compared with tract running the file.
+fn demo_mnist(a: &DemoArgs) -> anyhow::Result<RunReport> {
+    let m = MNIST_DEMO;
+    let net = onnx::import_bytes(m.name, m.model, ImportOptions::default())?.network;
+    let data = Dataset::parse_gz(Path::new("bundled mnist_test.csv.gz"), MNIST_TEST_CSV_GZ)?;
+    let oracle = Oracle::from_bytes(m.name, m.model, net.input_shape())?;
+    let compiled = Compiled::new(&net, &data.rows)?;
+    if !a.json {
+        eprintln!(
+            "{}: {} — {} test images\ncompiled: {}",
+            m.name,
+            m.description,
+            data.len(),
+            compiled.summary()
+        );
+    }
+    let opts = RunOptions {
+        engine: a.engine,
+        packing: a.packing,
+        seed: a.seed,
+        calibration: None,
+    };
+    let bar = super::progress::samples(!a.json, data.len());
+    let r = network::run(
+        &net,
+        &compiled,
+        &format!("{}.onnx", m.name),
+        &data,
+        &|x| oracle.run(x),
+        &opts,
+        &mut |n| bar.inc(n as u64),
+    )
+    .with_context(|| format!("running the bundled {} network", m.name))?;
+    bar.finish_and_clear();
+    Ok(r)
+}
+
+/// `poly:DEGREE` → the degree.
+fn parse_relu(s: &str) -> Result<usize, String> {
+    s.strip_prefix("poly:")
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| format!("`{s}`: expected poly:DEGREE, e.g. poly:4"))
+}
+
 /// Runs `hearth infer`.
 pub fn infer(a: InferArgs) -> anyhow::Result<()> {
+    let mut data = Dataset::load(&a.data)?;
+    if let Some(n) = a.limit {
+        data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
+    }
+    if a.model.extension().is_some_and(|e| e == "onnx") {
+        return infer_onnx(a, data);
+    }
+    if a.relu.is_some() {
+        anyhow::bail!(
+            "--relu applies to ONNX models; {} is not one",
+            a.model.display()
+        );
+    }
     let mlp = Mlp::load(&a.model)?;
-    let data = Dataset::load(&a.data)?;
     let opts = RunOptions {
         engine: a.engine,
         packing: a.packing,
@@ -108,14 +191,112 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
         &mut |n| bar.inc(n as u64),
     )?;
     bar.finish_and_clear();
+    print_report(&a, &r)
+}
+
+fn print_report(a: &InferArgs, r: &RunReport) -> anyhow::Result<()> {
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        println!("{}", serde_json::to_string_pretty(r)?);
     } else {
         let name = a
             .data
             .file_name()
             .map_or("data".into(), |n| n.to_string_lossy().into_owned());
-        super::table::print(std::slice::from_ref(&r), &[name]);
+        super::table::print(std::slice::from_ref(r), &[name]);
+    }
+    Ok(())
+}
+
+/// The ReLU fits are sized on at most this many rows.
+const RELU_CALIBRATION_ROWS: usize = 512;
+
+/// `hearth infer` of an ONNX model: imported into the IR, compared with
+/// tract running the file.
+fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
+    let relu = if a.relu.is_some() {
+        ReluPolicy::Keep
+    } else {
+        ReluPolicy::Refuse
+    };
+    let imported = onnx::import(&a.model, ImportOptions { relu })?;
+    let mut net = imported.network;
+    data.check_shape(net.input_shape())?;
+    let oracle = Oracle::load(&a.model, net.input_shape())?;
+    if let Some(degree) = a.relu {
+        let calib = &data.rows[..data.len().min(RELU_CALIBRATION_ROWS)];
+        let fits = net.approximate_relu(degree, calib)?;
+        report_relu_fits(&a, &net, &oracle, &data, &fits)?;
+    }
+    let compiled = Compiled::new(&net, &data.rows)?;
+    if !a.json {
+        eprintln!("{}: {}", a.model.display(), net.describe());
+        eprintln!("compiled: {}", compiled.summary());
+    }
+    let opts = RunOptions {
+        engine: a.engine,
+        packing: a.packing,
+        seed: a.seed,
+        calibration: None,
+    };
+    let bar = super::progress::samples(!a.json, data.len());
+    let r = network::run(
+        &net,
+        &compiled,
+        &a.model.display().to_string(),
+        &data,
+        &|x| oracle.run(x),
+        &opts,
+        &mut |n| bar.inc(n as u64),
+    )?;
+    bar.finish_and_clear();
+    print_report(&a, &r)
+}
+
+/// Prints each ReLU's replacement and what it changes in plaintext: the
+/// accuracy (labelled data) and the agreement with the ReLU network.
+fn report_relu_fits(
+    a: &InferArgs,
+    net: &hearth_nn::ir::Network,
+    oracle: &Oracle,
+    data: &Dataset,
+    fits: &[ReluFit],
+) -> anyhow::Result<()> {
+    if a.json {
+        return Ok(());
+    }
+    for f in fits {
+        eprintln!(
+            "ReLU `{}` → degree-{} polynomial on [−{:.3}, {:.3}]: max error {:.3e}, RMS {:.3e}",
+            f.node,
+            f.polynomial.degree(),
+            f.range,
+            f.range,
+            f.max_error,
+            f.rms_error
+        );
+    }
+    let (mut agree, mut right_poly, mut right_relu) = (0usize, 0usize, 0usize);
+    for (i, x) in data.rows.iter().enumerate() {
+        let p = argmax(&net.forward(x)?);
+        let r = argmax(&oracle.run(x)?);
+        agree += usize::from(p == r);
+        if let Some(l) = data.labels.as_ref().and_then(|l| l.get(i)) {
+            right_poly += usize::from(p == *l);
+            right_relu += usize::from(r == *l);
+        }
+    }
+    let n = data.len().max(1) as f64;
+    eprintln!(
+        "plaintext, polynomial vs ReLU network: {agree}/{} predictions agree",
+        data.len()
+    );
+    if data.labels.is_some() {
+        eprintln!(
+            "plaintext accuracy: ReLU {:.2} %, polynomial {:.2} % ({:+.2} points)",
+            100.0 * right_relu as f64 / n,
+            100.0 * right_poly as f64 / n,
+            100.0 * (right_poly as f64 - right_relu as f64) / n
+        );
     }
     Ok(())
 }

@@ -40,6 +40,16 @@ impl<W: Word> WideAcc<W> {
         }
     }
 
+    /// An accumulator holding the 64-bit value `v` (any word size).
+    #[inline(always)]
+    pub fn from_u64(v: u64) -> Self {
+        let hi = if W::BITS >= 64 { 0 } else { v >> W::BITS };
+        Self {
+            lo: W::from_u64_truncating(v),
+            hi: W::from_u64_truncating(hi),
+        }
+    }
+
     /// An accumulator holding the single word `x`.
     #[inline(always)]
     pub fn from_word(x: W) -> Self {

@@ -58,7 +58,8 @@ pub fn evaluate<E: NttEngine<u64>>(
 }
 
 /// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every
-/// product landing on the scale `Δ·q_l`, then one rescale.
+/// product landing on the scale `Δ·q_l` (one fused multiply–accumulate per
+/// output, [`Evaluator::mul_const_sum`]), then one rescale.
 fn linear<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     sources: &[Vec<Ct>],
@@ -87,26 +88,19 @@ fn linear<E: NttEngine<u64>>(
         .collect::<std::result::Result<_, _>>()?;
     let target = target_scale(ev, level);
     let mut out = Vec::with_capacity(bias.len());
+    let mut terms: Vec<(&Ct, f64)> = Vec::new();
     for (o, b) in bias.iter().enumerate() {
-        let mut acc: Option<Ct> = None;
+        terms.clear();
         for ((_, m), xs) in parts.iter().zip(&aligned) {
-            for &(k, w) in m.row(o) {
-                let x = &xs[k as usize];
-                let p = ev.mul_const(x, w, target / x.scale())?;
-                acc = Some(match acc {
-                    Some(a) => ev.add(&a, &p)?,
-                    None => p,
-                });
-            }
+            terms.extend(m.row(o).iter().map(|&(k, w)| (&*xs[k as usize], w)));
         }
-        // A row of zeros: the output is the bias alone, carried by a
-        // ciphertext of zero at the same level and scale.
-        let acc = match acc {
-            Some(a) => a,
-            None => {
-                let x = &aligned[0][0];
-                ev.mul_const(x, 0.0, target / x.scale())?
-            }
+        let acc = if terms.is_empty() {
+            // A row of zeros: the output is the bias alone, carried by a
+            // ciphertext of zero at the same level and scale.
+            let x = &aligned[0][0];
+            ev.mul_const(x, 0.0, target / x.scale())?
+        } else {
+            ev.mul_const_sum(&terms, target)?
         };
         let y = ev.rescale(&acc)?;
         out.push(ev.add_const(&y, *b)?);

@@ -53,7 +53,12 @@ impl Form {
         for (s, m) in &other.parts {
             parts.push((*s, m.clone()));
         }
-        let bias = self.bias.iter().zip(&other.bias).map(|(a, b)| a + b).collect();
+        let bias = self
+            .bias
+            .iter()
+            .zip(&other.bias)
+            .map(|(a, b)| a + b)
+            .collect();
         Form { parts, bias }
     }
 }
@@ -177,10 +182,18 @@ fn affine_map(node: &Node, in_shape: &[usize]) -> Result<(SparseMap, Vec<f64>)> 
             .chunks_exact(d.inputs)
             .map(|r| (0..).zip(r.iter().copied()).collect())
             .collect();
-        return Ok((SparseMap::from_rows(d.inputs, rows).ok_or_else(bad)?, d.bias.clone()));
+        return Ok((
+            SparseMap::from_rows(d.inputs, rows).ok_or_else(bad)?,
+            d.bias.clone(),
+        ));
     }
     let mut one = Network::new(in_shape.to_vec())?;
-    one.push(node.name.clone(), node.op.clone(), &[0], Some(node.shape.clone()))?;
+    one.push(
+        node.name.clone(),
+        node.op.clone(),
+        &[0],
+        Some(node.shape.clone()),
+    )?;
     let n = numel(in_shape);
     let mut e = vec![0.0; n];
     let shift = one.forward(&e)?;

@@ -148,7 +148,11 @@ mod tests {
             .unwrap();
         let b = SparseMap::from_rows(
             4,
-            vec![vec![(3, 1.0)], vec![(0, 4.0), (1, 1.0)], vec![(3, 2.0), (0, 1.0)]],
+            vec![
+                vec![(3, 1.0)],
+                vec![(0, 4.0), (1, 1.0)],
+                vec![(3, 2.0), (0, 1.0)],
+            ],
         )
         .unwrap();
         let ab = a.compose(&b).unwrap();

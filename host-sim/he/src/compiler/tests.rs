@@ -13,7 +13,9 @@ use hearth_nn::Dataset;
 use std::path::Path;
 
 fn random(rng: &mut Prng, n: usize, scale: f64) -> Vec<f64> {
-    (0..n).map(|_| scale * (2.0 * rng.uniform() - 1.0)).collect()
+    (0..n)
+        .map(|_| scale * (2.0 * rng.uniform() - 1.0))
+        .collect()
 }
 
 /// Every op kind: conv (padded) → affine → square → residual add →
@@ -128,12 +130,7 @@ fn bundled_mnist_networks_lower_exactly() {
         let program = compile(&net).unwrap();
         assert_eq!(program.depth(), depth, "{}", m.name);
         for x in &data.rows {
-            assert_close(
-                &program.forward(x),
-                &net.forward(x).unwrap(),
-                1e-9,
-                m.name,
-            );
+            assert_close(&program.forward(x), &net.forward(x).unwrap(), 1e-9, m.name);
         }
     }
 }
