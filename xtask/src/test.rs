@@ -27,6 +27,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if let Some(a) = args.first() {
         return Err(format!("`xtask test` takes no arguments (got `{a}`)"));
     }
+    // A one-shot run gains nothing from incremental caches, which would add
+    // gigabytes to the target directory.
+    std::env::set_var("CARGO_INCREMENTAL", "0");
     ensure_rust_targets(&RISCV_TARGETS)?;
     ensure_debian_tools(DEBIAN_TOOLS)?;
     crate::regmap::run(&["--check".to_string()])?;

@@ -113,15 +113,15 @@ fn run_with<E: NttEngine<u64>>(
 type Logits = (Vec<Vec<f64>>, (f64, f64));
 
 /// Wall-clock and this thread's CPU time.
-struct Timer(Instant, Option<u64>);
+pub(crate) struct Timer(Instant, Option<u64>);
 
 impl Timer {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Timer(Instant::now(), thread_cpu_ns())
     }
 
     /// `(wall, cpu)` seconds since the start (CPU 0 where unavailable).
-    fn stop(&self) -> (f64, f64) {
+    pub(crate) fn stop(&self) -> (f64, f64) {
         let cpu = thread_cpu_ns()
             .zip(self.1)
             .map_or(0.0, |(b, a)| b.saturating_sub(a) as f64 * 1e-9);

@@ -26,6 +26,7 @@
 //! - `rtl`: `Engine::Rtl` (the Verilated RTL; needs `verilator`).
 
 pub mod boot;
+pub mod compiler;
 pub mod container;
 pub mod encrypted;
 mod error;
@@ -34,6 +35,7 @@ pub mod infer;
 pub mod latency;
 pub mod layers;
 pub mod linear;
+pub mod network;
 pub mod options;
 pub mod params;
 pub mod report;

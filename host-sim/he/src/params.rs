@@ -99,7 +99,7 @@ pub fn select_for_depth(
     let logits = logits.max(1.0);
     let largest = largest.max(1.0);
     let h = (2.0 * MARGIN * logits).log2().ceil() as u32;
-    for log_n in 12..=15u32 {
+    for log_n in 12..=16u32 {
         if (1usize << (log_n - 1)) < min_slots {
             continue;
         }

@@ -1,0 +1,115 @@
+//! A [`Program`] evaluated on ciphertexts in the throughput packing, with
+//! the relinearization key alone (what a server holding no secret key runs).
+
+use super::{Program, Step};
+use crate::error::{Error, Result};
+use crate::layers::{target_scale, Ct};
+use hearth_kernels::ckks::{Evaluator, RelinKey};
+use hearth_kernels::ntt::NttEngine;
+use std::borrow::Cow;
+
+/// Evaluates `program` on `inputs` (one ciphertext per input value, each
+/// holding a batch across its slots); returns one ciphertext per logit.
+/// Sources are freed after their last use.
+pub fn evaluate<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    program: &Program,
+    inputs: Vec<Ct>,
+) -> Result<Vec<Ct>> {
+    if inputs.len() != program.inputs() {
+        return Err(Error::TooMany {
+            values: inputs.len(),
+            room: program.inputs(),
+            unit: "inputs of the network",
+        });
+    }
+    let last = program.last_uses();
+    let mut sources: Vec<Vec<Ct>> = vec![Vec::new(); program.widths.len()];
+    sources[0] = inputs;
+    for (i, step) in program.steps().iter().enumerate() {
+        let y = match step {
+            Step::Linear { parts, bias, .. } => linear(ev, &sources, parts, bias)?,
+            Step::Product { left, right, .. } => {
+                let (a, b) = (&sources[*left], &sources[*right]);
+                let mut y = Vec::with_capacity(a.len());
+                for (x, z) in a.iter().zip(b) {
+                    let p = if left == right {
+                        ev.square_relin(x, rk)?
+                    } else {
+                        let level = x.level().min(z.level());
+                        let x = ev.drop_to_level(x, level)?;
+                        let z = ev.drop_to_level(z, level)?;
+                        ev.multiply_relin(&x, &z, rk)?
+                    };
+                    y.push(ev.rescale(&p)?);
+                }
+                y
+            }
+        };
+        sources[step.out()] = y;
+        for (s, l) in last.iter().enumerate() {
+            if *l == Some(i) {
+                sources[s] = Vec::new();
+            }
+        }
+    }
+    Ok(std::mem::take(&mut sources[program.output()]))
+}
+
+/// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every
+/// product landing on the scale `Δ·q_l`, then one rescale.
+fn linear<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    sources: &[Vec<Ct>],
+    parts: &[(usize, super::SparseMap)],
+    bias: &[f64],
+) -> Result<Vec<Ct>> {
+    let level = parts
+        .iter()
+        .flat_map(|(s, _)| sources[*s].iter().map(Ct::level))
+        .min()
+        .ok_or(Error::NoLayers)?;
+    let aligned: Vec<Vec<Cow<'_, Ct>>> = parts
+        .iter()
+        .map(|(s, _)| {
+            sources[*s]
+                .iter()
+                .map(|c| {
+                    if c.level() > level {
+                        ev.drop_to_level(c, level).map(Cow::Owned)
+                    } else {
+                        Ok(Cow::Borrowed(c))
+                    }
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let target = target_scale(ev, level);
+    let mut out = Vec::with_capacity(bias.len());
+    for (o, b) in bias.iter().enumerate() {
+        let mut acc: Option<Ct> = None;
+        for ((_, m), xs) in parts.iter().zip(&aligned) {
+            for &(k, w) in m.row(o) {
+                let x = &xs[k as usize];
+                let p = ev.mul_const(x, w, target / x.scale())?;
+                acc = Some(match acc {
+                    Some(a) => ev.add(&a, &p)?,
+                    None => p,
+                });
+            }
+        }
+        // A row of zeros: the output is the bias alone, carried by a
+        // ciphertext of zero at the same level and scale.
+        let acc = match acc {
+            Some(a) => a,
+            None => {
+                let x = &aligned[0][0];
+                ev.mul_const(x, 0.0, target / x.scale())?
+            }
+        };
+        let y = ev.rescale(&acc)?;
+        out.push(ev.add_const(&y, *b)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,179 @@
+//! The compiler against the IR's plaintext evaluation, and the encrypted
+//! program against the plaintext program.
+
+use super::compile;
+use crate::network::{run_encrypted, Compiled};
+use crate::options::{Packing, RunOptions};
+use hearth_device::Engine;
+use hearth_nn::bundled::{MNIST, MNIST_TEST_CSV_GZ};
+use hearth_nn::ir::{Affine, Conv2d, Dense, Network, Op, Polynomial, Pool2d};
+use hearth_nn::onnx::{import_bytes, ImportOptions};
+use hearth_nn::rng::Prng;
+use hearth_nn::Dataset;
+use std::path::Path;
+
+fn random(rng: &mut Prng, n: usize, scale: f64) -> Vec<f64> {
+    (0..n).map(|_| scale * (2.0 * rng.uniform() - 1.0)).collect()
+}
+
+/// Every op kind: conv (padded) → affine → square → residual add →
+/// average pool → flatten → dense → cubic → dense.
+fn every_op(rng: &mut Prng) -> Network {
+    let mut n = Network::new(vec![2, 6, 6]).unwrap();
+    let conv = Conv2d {
+        weight: random(rng, 3 * 2 * 9, 0.5),
+        bias: random(rng, 3, 0.1),
+        in_channels: 2,
+        out_channels: 3,
+        kernel: (3, 3),
+        stride: (1, 1),
+        padding: [1, 1, 1, 1],
+    };
+    let v1 = n.push("conv", Op::Conv2d(conv), &[0], None).unwrap();
+    let aff = Affine {
+        scale: vec![0.5, -1.0, 2.0],
+        shift: vec![0.1, 0.0, -0.2],
+    };
+    let v2 = n.push("bn", Op::Affine(aff), &[v1], None).unwrap();
+    let v3 = n.push("sq", Op::Square, &[v2], None).unwrap();
+    let v4 = n.push("res", Op::Add, &[v2, v3], None).unwrap();
+    let pool = Pool2d {
+        kernel: (2, 2),
+        stride: (2, 2),
+        padding: [0; 4],
+        count_include_pad: true,
+    };
+    let v5 = n.push("pool", Op::AvgPool(pool), &[v4], None).unwrap();
+    let v6 = n.push("flat", Op::Reshape, &[v5], Some(vec![27])).unwrap();
+    let d1 = Dense {
+        weight: random(rng, 5 * 27, 0.3),
+        bias: random(rng, 5, 0.1),
+        inputs: 27,
+        outputs: 5,
+    };
+    let v7 = n.push("fc1", Op::Dense(d1), &[v6], None).unwrap();
+    let p = Polynomial::new(vec![0.1, 0.5, 0.25, -0.05]);
+    let v8 = n.push("act", Op::Poly(p), &[v7], None).unwrap();
+    let d2 = Dense {
+        weight: random(rng, 4 * 5, 0.5),
+        bias: random(rng, 4, 0.1),
+        inputs: 5,
+        outputs: 4,
+    };
+    n.push("fc2", Op::Dense(d2), &[v8], None).unwrap();
+    n
+}
+
+fn assert_close(a: &[f64], b: &[f64], rel: f64, what: &str) {
+    let scale = b.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= rel * scale, "{what}: {x} vs {y}");
+    }
+    assert_eq!(a.len(), b.len(), "{what}");
+}
+
+#[test]
+fn lowering_keeps_the_meaning_of_every_op() {
+    let mut rng = Prng::new(11);
+    let net = every_op(&mut rng);
+    let program = compile(&net).unwrap();
+    for _ in 0..20 {
+        let x = random(&mut rng, 72, 1.0);
+        assert_close(
+            &program.forward(&x),
+            &net.forward(&x).unwrap(),
+            1e-12,
+            "program vs IR",
+        );
+    }
+    // conv+affine: 1; square: 2; add+pool+flatten+dense: 3; cubic: x² 4,
+    // x³ 5; dense: 6.
+    assert_eq!(program.depth(), 6);
+    // Square, then x² and x³ of the cubic: three product steps.
+    let products = program
+        .steps()
+        .iter()
+        .filter(|s| matches!(s, super::Step::Product { .. }))
+        .count();
+    assert_eq!(products, 3);
+}
+
+#[test]
+fn relu_and_constant_networks_are_refused_by_name() {
+    let mut n = Network::new(vec![4]).unwrap();
+    n.push("the_relu", Op::Relu, &[0], None).unwrap();
+    let e = compile(&n).unwrap_err().to_string();
+    assert!(e.contains("the_relu"), "{e}");
+    let mut n = Network::new(vec![4]).unwrap();
+    n.push("flat", Op::Poly(Polynomial::new(vec![2.0])), &[0], None)
+        .unwrap();
+    let e = compile(&n).unwrap_err().to_string();
+    assert!(e.contains("flat") && e.contains("independent"), "{e}");
+}
+
+fn mnist(rows: usize) -> Dataset {
+    let d = Dataset::parse_gz(Path::new("mnist_test.csv.gz"), MNIST_TEST_CSV_GZ).unwrap();
+    d.subset(&(0..rows).collect::<Vec<_>>())
+}
+
+#[test]
+fn bundled_mnist_networks_lower_exactly() {
+    let data = mnist(16);
+    // a, b: conv | x² | flatten+dense | x² | dense. c: conv | x², x³ |
+    // pool+conv | x², x³ | pool+flatten+dense+bn | x², x³ | dense.
+    for (m, depth) in MNIST.iter().zip([5, 5, 10]) {
+        let net = import_bytes(m.name, m.model, ImportOptions::default())
+            .unwrap()
+            .network;
+        let program = compile(&net).unwrap();
+        assert_eq!(program.depth(), depth, "{}", m.name);
+        for x in &data.rows {
+            assert_close(
+                &program.forward(x),
+                &net.forward(x).unwrap(),
+                1e-9,
+                m.name,
+            );
+        }
+    }
+}
+
+fn soft(seed: u64) -> RunOptions {
+    RunOptions {
+        engine: Engine::Soft,
+        packing: Packing::Throughput,
+        seed: Some(seed),
+        calibration: None,
+    }
+}
+
+#[test]
+fn encrypted_program_matches_plaintext_on_every_op() {
+    let mut rng = Prng::new(12);
+    let net = every_op(&mut rng);
+    let rows: Vec<Vec<f64>> = (0..8).map(|_| random(&mut rng, 72, 1.0)).collect();
+    let compiled = Compiled::new(&net, &rows).unwrap();
+    let out = run_encrypted(&compiled, &rows, &soft(3), &mut |_| {}).unwrap();
+    for (x, got) in rows.iter().zip(&out.logits) {
+        assert_close(got, &net.forward(x).unwrap(), 1e-4, "encrypted vs IR");
+    }
+}
+
+#[test]
+fn mnist_a_encrypted_agrees_with_plaintext() {
+    let data = mnist(32);
+    let m = &MNIST[0];
+    let net = import_bytes(m.name, m.model, ImportOptions::default())
+        .unwrap()
+        .network;
+    let compiled = Compiled::new(&net, &data.rows).unwrap();
+    let out = run_encrypted(&compiled, &data.rows, &soft(4), &mut |_| {}).unwrap();
+    for (x, got) in data.rows.iter().zip(&out.logits) {
+        let want = net.forward(x).unwrap();
+        assert_close(got, &want, 1e-3, "mnist_a");
+        assert_eq!(
+            hearth_nn::model::argmax(got),
+            hearth_nn::model::argmax(&want)
+        );
+    }
+}
