@@ -139,5 +139,6 @@ pub fn all() -> Vec<Seed> {
         "superblock".into(),
         sb.encode().to_vec(),
     ));
+    crate::host_seeds::all(&mut out);
     out
 }

@@ -13,6 +13,12 @@ fn seeds_pass_their_checks_and_are_committed() {
             "hal_store_recover" => hearth_fuzz::store::recover(&bytes),
             "hal_store_compact" => hearth_fuzz::store::compact(&bytes),
             "hal_record_layout" => hearth_fuzz::store::layout(&bytes),
+            "host_containers" => hearth_fuzz::host::containers(&bytes),
+            "host_stream_meta" => hearth_fuzz::host::stream_meta(&bytes),
+            "host_csv" => hearth_fuzz::host::csv(&bytes),
+            "host_model" => hearth_fuzz::host::model(&bytes),
+            #[cfg(feature = "onnx")]
+            "host_onnx_import" => hearth_fuzz::host::onnx_import(&bytes),
             other => panic!("seed for unknown target {other}"),
         }
         let committed = std::fs::read(dir.join(target).join(&name)).unwrap_or_else(|e| {

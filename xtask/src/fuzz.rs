@@ -63,8 +63,17 @@ pub fn ensure_cargo_fuzz() -> Result<(), String> {
     })
 }
 
-/// The targets: the `[[bin]]` names of `fuzz/Cargo.toml`.
-pub fn targets() -> Result<Vec<String>, String> {
+/// A fuzz target: a `[[bin]]` of `fuzz/Cargo.toml`.
+pub struct Target {
+    /// The bin's name.
+    pub name: String,
+    /// Its `required-features` (the ONNX importer's target needs `onnx`,
+    /// which builds tract; such targets are left out of the smoke run).
+    pub features: Vec<String>,
+}
+
+/// The targets: the `[[bin]]`s of `fuzz/Cargo.toml`.
+pub fn targets() -> Result<Vec<Target>, String> {
     let path = fuzz_dir().join("Cargo.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let manifest: toml::Table =
@@ -76,20 +85,35 @@ pub fn targets() -> Result<Vec<String>, String> {
     Ok(bins
         .iter()
         .filter_map(|b| {
-            b.get("name")
-                .and_then(toml::Value::as_str)
-                .map(String::from)
+            let name = b.get("name").and_then(toml::Value::as_str)?.to_string();
+            let features = b
+                .get("required-features")
+                .and_then(toml::Value::as_array)
+                .map(|f| {
+                    f.iter()
+                        .filter_map(toml::Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(Target { name, features })
         })
         .collect())
 }
 
 /// Fuzzes `target` from its committed seeds (and the local corpus that
 /// earlier runs grew), for `seconds` or `runs` executions.
-fn fuzz_one(target: &str, seconds: Option<u32>, runs: Option<u64>) -> Result<(), String> {
+fn fuzz_one(t: &Target, seconds: Option<u32>, runs: Option<u64>) -> Result<(), String> {
+    let target = t.name.as_str();
     let corpus = format!("fuzz/corpus/{target}");
     let seeds = format!("fuzz/seeds/{target}");
     std::fs::create_dir_all(root().join(&corpus)).map_err(|e| format!("{corpus}: {e}"))?;
-    let mut args = vec!["fuzz", "run", target, &corpus, &seeds, "--"];
+    let features = t.features.join(",");
+    let mut args = vec!["fuzz", "run", target];
+    if !features.is_empty() {
+        args.extend(["--features", &features]);
+    }
+    args.extend([corpus.as_str(), &seeds, "--"]);
     args.extend(LIBFUZZER_OPTIONS);
     let time = seconds.map(|s| format!("-max_total_time={s}"));
     let count = runs.map(|r| format!("-runs={r}"));
@@ -104,8 +128,10 @@ fn fuzz_one(target: &str, seconds: Option<u32>, runs: Option<u64>) -> Result<(),
 }
 
 /// The bounded run inside `cargo xtask test`: the fuzz crate's own checks
-/// (format, lints, seeds current), then every target for
-/// [`SMOKE_SECONDS`].
+/// (format, lints, seeds current), then every target that needs no extra
+/// feature for [`SMOKE_SECONDS`] (the ONNX target needs tract, whose
+/// instrumented build costs more than its smoke run finds; it runs with
+/// `cargo xtask fuzz host_onnx_import`).
 pub fn smoke() -> Result<(), String> {
     ensure_cargo_fuzz()?;
     let manifest = "fuzz/Cargo.toml";
@@ -122,8 +148,8 @@ pub fn smoke() -> Result<(), String> {
     ])?;
     crate::tools::cargo_run(&["test", "--manifest-path", manifest])?;
     cargo_fuzz(&["fuzz", "build"])?;
-    for t in targets()? {
-        fuzz_one(&t, Some(SMOKE_SECONDS), None)?;
+    for t in targets()?.iter().filter(|t| t.features.is_empty()) {
+        fuzz_one(t, Some(SMOKE_SECONDS), None)?;
     }
     Ok(())
 }
@@ -143,17 +169,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let all = targets()?;
-    let chosen = match target {
-        Some(t) if all.contains(&t) => vec![t],
-        Some(t) => return Err(format!("no fuzz target `{t}`; targets: {}", all.join(", "))),
-        None => all,
+    let chosen: Vec<&Target> = match target {
+        Some(t) => match all.iter().find(|x| x.name == t) {
+            Some(x) => vec![x],
+            None => {
+                let names: Vec<&str> = all.iter().map(|x| x.name.as_str()).collect();
+                return Err(format!(
+                    "no fuzz target `{t}`; targets: {}",
+                    names.join(", ")
+                ));
+            }
+        },
+        None => all.iter().collect(),
     };
     let seconds = match (minutes, runs) {
         (None, None) => Some(600),
         (m, _) => m.map(|m| (m as u32).saturating_mul(60)),
     };
     ensure_cargo_fuzz()?;
-    for t in &chosen {
+    for t in chosen {
         fuzz_one(t, seconds, runs)?;
     }
     Ok(())
@@ -169,6 +203,8 @@ fn write_seeds() -> Result<(), String> {
         "run",
         "--manifest-path",
         "fuzz/Cargo.toml",
+        "--features",
+        "onnx",
         "--example",
         "write_seeds",
         "--",

@@ -33,6 +33,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zeroize::{Zeroize, Zeroizing};
 
+/// The file mode of secrets (key files, decrypted results): owner read and
+/// write only.
+pub const PRIVATE_MODE: u32 = 0o600;
 /// The magic bytes.
 pub const MAGIC: [u8; 8] = *b"HEARTH\r\n";
 /// The format version written.
@@ -288,13 +291,20 @@ pub fn read_private<T: Payload>(path: &Path) -> Result<T> {
     read(path)
 }
 
-/// Writes `payload`'s container to `path` atomically: a new file (mode
-/// `mode`, created exclusively) in the same directory, synced, then renamed
-/// over `path`. A secret key is written with mode `0o600`.
+/// Writes `payload`'s container to `path` atomically ([`write_atomic`]).
+/// A secret key is written with mode `0o600`.
 pub fn write<T: Payload>(payload: &T, path: &Path, mode: u32) -> Result<()> {
+    write_atomic(&seal(payload)?, path, mode)
+}
+
+/// Writes `bytes` to `path` atomically: a new file created exclusively with
+/// mode `mode` (never wider, never widened later) in the same directory,
+/// synced, then renamed over `path`. Secrets — key files, decrypted
+/// results — are written with mode `0o600`; an existing file at `path` is
+/// replaced, so it cannot keep a wider mode.
+pub fn write_atomic(bytes: &[u8], path: &Path, mode: u32) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let bytes = seal(payload)?;
     let io = |e| Error::io(path, e);
     let name = path.file_name().ok_or_else(|| Error::Container {
         path: path.to_path_buf(),
@@ -314,7 +324,7 @@ pub fn write<T: Payload>(payload: &T, path: &Path, mode: u32) -> Result<()> {
             .create_new(true)
             .mode(mode)
             .open(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

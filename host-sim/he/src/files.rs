@@ -13,7 +13,9 @@ use hearth_kernels::ntt::SoftwareNtt;
 use hearth_nn::data::Dataset;
 use rand_chacha::rand_core::Rng;
 use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
 use std::path::Path;
+use zeroize::Zeroizing;
 
 /// The default parameter set of `hearth keygen`: the one the bundled models
 /// use (`N = 2^13`, depth 3, `Δ = 2^39`, 128-bit secure).
@@ -154,7 +156,31 @@ pub fn decrypt(
 
 /// Writes a key file: mode 0600, atomically ([`container::write`]).
 pub fn save_key(key: &KeyFile, path: &Path) -> Result<()> {
-    container::write(key, path, 0o600)
+    container::write(key, path, container::PRIVATE_MODE)
+}
+
+/// The CSV of decrypted columns (`hearth decrypt`): the column names, then
+/// one line per row with 6 decimals. Zeroized when dropped.
+pub fn decrypted_csv(names: &[String], rows: &[Vec<f64>]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(names.join(","));
+    text.push('\n');
+    for r in rows {
+        for (i, v) in r.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            // Writing into a String cannot fail.
+            let _ = write!(text, "{v:.6}");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes decrypted results — plaintext as sensitive as the key — with mode
+/// 0600 from creation, atomically ([`container::write_atomic`]).
+pub fn save_decrypted(text: &str, path: &Path) -> Result<()> {
+    container::write_atomic(text.as_bytes(), path, container::PRIVATE_MODE)
 }
 
 /// Reads a key file; refused when group or others can access it.
@@ -170,4 +196,34 @@ pub fn save_ciphertexts(f: &CiphertextFile, path: &Path) -> Result<()> {
 /// Reads a ciphertext file.
 pub fn load_ciphertexts(path: &Path) -> Result<CiphertextFile> {
     container::read(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn decrypted_results_are_written_0600_even_over_a_readable_file() {
+        let dir = std::env::temp_dir().join(format!("hearth-dec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.csv");
+        // A world-readable file already there (an earlier `--out`).
+        std::fs::write(&path, "old\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let names = vec!["a".to_string(), "b".to_string()];
+        let rows = vec![vec![1.0, -0.5], vec![0.1234567, 2.0]];
+        let text = decrypted_csv(&names, &rows);
+        assert_eq!(
+            text.as_str(),
+            "a,b\n1.000000,-0.500000\n0.123457,2.000000\n"
+        );
+        save_decrypted(&text, &path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text.as_str());
+        // Only the result is left: no temporary file beside it.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,7 +1,7 @@
 //! Running a network of the IR (an imported ONNX model) over a data set,
 //! encrypted in the throughput packing, and comparing it row by row with a
 //! plaintext reference (for ONNX models: tract running the file,
-//! [`hearth_nn::oracle`]) into a [`RunReport`].
+//! `hearth_nn::oracle`, its `onnx` feature) into a [`RunReport`].
 //!
 //! The client side is as for MLPs ([`crate::encrypted`]): parameters from the
 //! [`Program`]'s depth and its calibrated ranges, keys, one ciphertext per

@@ -6,19 +6,23 @@
 //! default, or from a caller's 64-bit seed for reproducible runs (the
 //! kernels sample keys and noise in a fixed order from it, so a seeded
 //! session reproduces keys and ciphertexts byte for byte on every engine).
-//! The secret key is zeroized on drop by the kernels; the seed material here
-//! is zeroized after use.
+//! Both generators — the one keyed by the 32-byte key seed that draws the
+//! keys, and the session's encryption generator — are the kernels'
+//! [`SecretRng`] (the `rand_chacha` ChaCha20 stream, wiped on drop); the
+//! session keeps its generator boxed so that moving a session leaves no copy
+//! of its state behind. The secret key is zeroized on drop by the kernels;
+//! the seed material here is zeroized after use.
 
 use super::params::Selection;
 use crate::error::{Error, Result};
 use hearth_kernels::ckks::{
     rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
+    SecretRng,
 };
 use hearth_kernels::ntt::NttEngine;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 /// Keys and context of one client.
 pub struct Session {
@@ -32,7 +36,7 @@ pub struct Session {
     pub rk: Option<RelinKey<u64>>,
     /// Rotation keys (server side; empty for throughput packing).
     pub gk: GaloisKeys<u64>,
-    rng: ChaCha20Rng,
+    rng: Box<SecretRng>,
 }
 
 impl core::fmt::Debug for Session {
@@ -41,16 +45,16 @@ impl core::fmt::Debug for Session {
     }
 }
 
-/// A ChaCha20 generator from `seed`, or from OS entropy when `None`.
-pub fn rng_from(seed: Option<u64>) -> Result<ChaCha20Rng> {
+/// A ChaCha20 generator that wipes itself on drop ([`SecretRng`]) from
+/// `seed` (the stream of `rand_chacha::ChaCha20Rng::seed_from_u64(seed)`),
+/// or from OS entropy when `None` (the 32 bytes read are wiped).
+pub fn rng_from(seed: Option<u64>) -> Result<Box<SecretRng>> {
     match seed {
-        Some(s) => Ok(ChaCha20Rng::seed_from_u64(s)),
+        Some(s) => Ok(Box::new(SecretRng::seed_from_u64(s))),
         None => {
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(Error::Entropy)?;
-            let rng = ChaCha20Rng::from_seed(key);
-            key.zeroize();
-            Ok(rng)
+            let mut key = Zeroizing::new([0u8; 32]);
+            getrandom::fill(key.as_mut()).map_err(Error::Entropy)?;
+            Ok(Box::new(SecretRng::new(&key)))
         }
     }
 }
@@ -78,21 +82,20 @@ impl Session {
         engine: &mut E,
     ) -> Result<Self> {
         let mut rng = rng_from(seed)?;
-        let mut key_seed = [0u8; 32];
-        rng.fill_bytes(&mut key_seed);
-        let s = Self::from_key_seed_in(ctx, selection, &key_seed, Some(rotations), rng, engine);
-        key_seed.zeroize();
-        s
+        let mut key_seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(key_seed.as_mut());
+        Self::from_key_seed_in(ctx, selection, &key_seed, Some(rotations), rng, engine)
     }
 
     /// Keys from a 32-byte key seed: the secret key, then (when `eval` is
     /// given) the relinearization key and the rotation keys for `eval`'s
-    /// steps, all drawn from ChaCha20 seeded with `key_seed`. `rng` encrypts.
+    /// steps, all drawn from ChaCha20 keyed by `key_seed` (a [`SecretRng`],
+    /// wiped when key generation ends). `rng` encrypts.
     pub fn from_key_seed<E: NttEngine<u64>>(
         selection: Selection,
         key_seed: &[u8; 32],
         eval: Option<&[i64]>,
-        rng: ChaCha20Rng,
+        rng: Box<SecretRng>,
         engine: &mut E,
     ) -> Result<Self> {
         let ctx = Arc::new(CkksContext::<u64>::new(selection.params.clone())?);
@@ -107,7 +110,7 @@ impl Session {
         selection: Selection,
         key_seed: &[u8; 32],
         eval: Option<&[i64]>,
-        rng: ChaCha20Rng,
+        rng: Box<SecretRng>,
         engine: &mut E,
     ) -> Result<Self> {
         if ctx.params() != &selection.params {
@@ -115,18 +118,18 @@ impl Session {
                 "the shared CKKS context has other parameters than the session",
             ));
         }
-        let mut krng = ChaCha20Rng::from_seed(*key_seed);
-        let sk = SecretKey::generate(&ctx, engine, &mut krng)?;
+        let mut krng = Box::new(SecretRng::new(key_seed));
+        let sk = SecretKey::generate(&ctx, engine, &mut *krng)?;
         let (rk, gk) = match eval {
             Some(rotations) => {
-                let rk = RelinKey::generate(&ctx, engine, &sk, &mut krng)?;
+                let rk = RelinKey::generate(&ctx, engine, &sk, &mut *krng)?;
                 let mut elements: Vec<usize> = rotations
                     .iter()
                     .map(|&r| rotation_galois_element(ctx.degree(), r))
                     .collect();
                 elements.sort_unstable();
                 elements.dedup();
-                let gk = GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut krng)?;
+                let gk = GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut *krng)?;
                 (Some(rk), gk)
             }
             None => (None, GaloisKeys::default()),
@@ -163,7 +166,7 @@ impl Session {
         let enc = Encryptor::new(&self.ctx);
         let level = self.ctx.max_level();
         let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
-        enc.encrypt_sk(engine, &self.sk, &pt, &mut self.rng)
+        enc.encrypt_sk(engine, &self.sk, &pt, &mut *self.rng)
             .map_err(Error::Ckks)
     }
 

@@ -118,3 +118,39 @@ fn engine_rtl_without_the_feature_says_how_to_build_it() {
         "{err}"
     );
 }
+
+/// The session's generators are the `rand_chacha` streams they replaced:
+/// keys and ciphertexts of a seeded session are the ones
+/// `rand_chacha::ChaCha20Rng` gives (the key seed is its first 32 bytes;
+/// encryption continues the same stream), byte for byte.
+#[test]
+fn seeded_sessions_reproduce_the_rand_chacha_streams() {
+    use super::session::rng_from;
+    use hearth_kernels::ckks::{Encryptor, SecretKey};
+    use rand_chacha::rand_core::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    let mut ours = rng_from(Some(5)).unwrap();
+    let mut theirs = ChaCha20Rng::seed_from_u64(5);
+    let (mut a, mut b) = ([0u8; 300], [0u8; 300]);
+    ours.fill_bytes(&mut a);
+    theirs.fill_bytes(&mut b);
+    assert_eq!(a, b);
+
+    let (mut s, mut e) = session();
+    let mut reference = ChaCha20Rng::seed_from_u64(5);
+    let mut key_seed = [0u8; 32];
+    reference.fill_bytes(&mut key_seed);
+    let mut krng = ChaCha20Rng::from_seed(key_seed);
+    let sk = SecretKey::generate(&s.ctx, &mut e, &mut krng).unwrap();
+    assert_eq!(s.sk.coefficients(), sk.coefficients());
+
+    let v = [0.5, -1.25];
+    let ct = s.encrypt(&mut e, &v).unwrap();
+    let enc = Encryptor::new(&s.ctx);
+    let pt = enc
+        .encode_real(&mut e, &v, s.selection.params.scale(), s.ctx.max_level())
+        .unwrap();
+    let want = enc.encrypt_sk(&mut e, &sk, &pt, &mut reference).unwrap();
+    assert_eq!(ct.to_le_bytes(&s.ctx), want.to_le_bytes(&s.ctx));
+}

@@ -18,7 +18,9 @@ pub mod ir;
 pub mod limits;
 pub mod model;
 mod model_load;
+#[cfg(feature = "onnx")]
 pub mod onnx;
+#[cfg(feature = "onnx")]
 pub mod oracle;
 pub mod rng;
 pub mod stream;

@@ -2,7 +2,6 @@
 //! `hearth evalkeys`, `evaluate` (what the client gives the server, and what
 //! the server runs).
 
-use anyhow::Context;
 use hearth_he::{files, server};
 use hearth_nn::data::Dataset;
 use hearth_nn::Mlp;
@@ -140,13 +139,9 @@ pub fn decrypt(a: DecryptArgs) -> anyhow::Result<()> {
     let key = files::load_key(&a.key)?;
     let f = files::load_ciphertexts(&a.input)?;
     let (names, rows) = files::decrypt(&key, &a.key, &f, &a.input)?;
-    let mut text = names.join(",") + "\n";
-    for r in rows {
-        let cells: Vec<String> = r.iter().map(|v| format!("{v:.6}")).collect();
-        text += &(cells.join(",") + "\n");
-    }
+    let text = files::decrypted_csv(&names, &rows);
     match a.out {
-        Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => files::save_decrypted(&text, &p)?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(())

@@ -75,7 +75,7 @@ pub struct Layer {
 
 /// Decodes the layer tensor stored as `name`: its shape is checked against
 /// the bytes (with overflow-checked arithmetic) before anything is
-/// allocated.
+/// allocated, and has at least one input and one output.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<Layer> {
     let bad = || Error::StreamLayer {
         name: name.to_string(),
@@ -89,6 +89,12 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Layer> {
     );
     if layer_bytes(out, inp) != Some(bytes.len()) {
         return Err(bad());
+    }
+    if out == 0 || inp == 0 {
+        return Err(Error::StreamLayer {
+            name: name.to_string(),
+            what: format!("the tensor is {out}×{inp}: a layer needs an input and an output"),
+        });
     }
     let data = rest
         .chunks_exact(4)
@@ -149,6 +155,17 @@ mod tests {
         assert!(decode("l", &tensor(2, 3, 7)).is_err());
         assert!(decode("l", &tensor(2, 3, 9)).is_err());
         assert!(decode("l", &b[..7]).is_err());
+    }
+
+    #[test]
+    fn decode_refuses_empty_shapes() {
+        // 0×2^32−1 is 8 bytes and "fits", but would make the next layer
+        // read 0 activations (and a caller sizing an input from `inp`
+        // allocate 16 GiB).
+        for (o, i, words) in [(0, u32::MAX, 0), (3, 0, 3), (0, 0, 0)] {
+            let e = decode("l", &tensor(o, i, words)).unwrap_err();
+            assert!(matches!(e, Error::StreamLayer { .. }), "{o}×{i}: {e}");
+        }
     }
 
     #[test]

@@ -93,6 +93,16 @@ pub fn run(
             .recv()
             .map_err(|_| Error::Thread("the prefetch thread stopped"))??;
         peak = peak.max(rss_anon_kb().unwrap_or(0));
+        if let Some(r) = x.iter().find(|r| r.len() != layer.inp) {
+            return Err(Error::StreamLayer {
+                name: layer_name(model, i),
+                what: format!(
+                    "it takes {} inputs but receives {} (a stale or foreign layer)",
+                    layer.inp,
+                    r.len()
+                ),
+            });
+        }
         let last = i + 1 == layers;
         x = x.iter().map(|r| layer.apply(r, !last)).collect();
         peak = peak.max(rss_anon_kb().unwrap_or(0));
@@ -117,4 +127,37 @@ pub fn run(
         },
         store,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::gen::generate;
+    use hearth_pmem::store::RecordKind;
+
+    #[test]
+    fn a_layer_whose_inputs_do_not_match_is_refused_not_truncated() {
+        let path = std::env::temp_dir().join(format!("hearth-run-{}.pmem", std::process::id()));
+        let mut store = ObjectStore::create(&path, 1 << 16).unwrap();
+        generate(&mut store, "m", 2, 8, 1).unwrap();
+        // Layer 1 replaced by a 8×4 one: it would read only half of the
+        // 8 activations if applied.
+        let mut b = Vec::new();
+        b.extend_from_slice(&8u32.to_le_bytes());
+        b.extend_from_slice(&4u32.to_le_bytes());
+        b.resize(8 + 4 * 8 * 5, 0);
+        store
+            .put(&layer_name("m", 1), RecordKind::Tensor, &b)
+            .unwrap();
+        let e = run(store, "m", 2, vec![vec![0.5; 8]], 1 << 20).unwrap_err();
+        assert!(
+            matches!(&e, Error::StreamLayer { name, .. } if name == &layer_name("m", 1)),
+            "{e}"
+        );
+        assert!(
+            e.to_string().contains("takes 4 inputs but receives 8"),
+            "{e}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 }
