@@ -1,7 +1,7 @@
 //! Running a model over a data set: the plaintext reference and the
 //! encrypted network, compared row by row into a [`RunReport`].
 
-use crate::encrypted::run_network;
+use crate::encrypted::{run_network, HeOutput};
 use crate::error::{Error, Result};
 use crate::options::RunOptions;
 use crate::report::{compare, RunReport};
@@ -33,15 +33,30 @@ pub fn run(
 ) -> Result<RunReport> {
     check_fit(mlp, data)?;
     let plain: Vec<Vec<f64>> = data.rows.iter().map(|r| mlp.forward(r)).collect();
+    measure(model_name, data, &plain, opts, || {
+        run_network(mlp, &data.rows, opts, on_rows)
+    })
+}
+
+/// Times `encrypted` (the encrypted run over `data`'s rows) and compares its
+/// logits with `plain` row by row into a [`RunReport`]; the one place a
+/// report is assembled, for MLPs and for compiled networks alike.
+pub(crate) fn measure(
+    model_name: &str,
+    data: &Dataset,
+    plain: &[Vec<f64>],
+    opts: &RunOptions,
+    encrypted: impl FnOnce() -> Result<HeOutput>,
+) -> Result<RunReport> {
     let start = Instant::now();
     let cpu0 = thread_cpu_ns();
-    let he = run_network(mlp, &data.rows, opts, on_rows)?;
+    let he = encrypted()?;
     let cpu_seconds = thread_cpu_ns()
         .zip(cpu0)
         .map(|(b, a)| b.saturating_sub(a) as f64 * 1e-9);
     let seconds = start.elapsed().as_secs_f64() - he.keygen_seconds;
     let (predictions, plain_predictions, agreeing, accuracy, plain_accuracy, max_logit_diff) =
-        compare(&he.logits, &plain, data.labels.as_deref());
+        compare(&he.logits, plain, data.labels.as_deref());
     Ok(RunReport {
         dataset: data.path.display().to_string(),
         model: model_name.to_string(),

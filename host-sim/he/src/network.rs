@@ -14,7 +14,7 @@ use crate::encrypted::{HeOutput, Timer};
 use crate::error::{Error, Result};
 use crate::options::{Packing, RunOptions};
 use crate::params::{select_for_depth, Selection};
-use crate::report::{compare, RunReport};
+use crate::report::RunReport;
 use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
@@ -22,7 +22,6 @@ use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
 use hearth_nn::ir::Network;
-use hearth_pmem::usage::{peak_rss_kb, thread_cpu_ns};
 use std::time::Instant;
 
 /// A compiled network and the parameters chosen for it.
@@ -91,42 +90,8 @@ pub fn run(
         .iter()
         .map(|r| reference(r))
         .collect::<hearth_nn::Result<_>>()?;
-    let start = Instant::now();
-    let cpu0 = thread_cpu_ns();
-    let he = run_encrypted(compiled, &data.rows, opts, on_rows)?;
-    let cpu_seconds = thread_cpu_ns()
-        .zip(cpu0)
-        .map(|(b, a)| b.saturating_sub(a) as f64 * 1e-9);
-    let seconds = start.elapsed().as_secs_f64() - he.keygen_seconds;
-    let (predictions, plain_predictions, agreeing, accuracy, plain_accuracy, max_logit_diff) =
-        compare(&he.logits, &plain, data.labels.as_deref());
-    Ok(RunReport {
-        dataset: data.path.display().to_string(),
-        model: model_name.to_string(),
-        encrypted: true,
-        engine: opts.engine.name().into(),
-        packing: opts.packing.name().into(),
-        samples: data.len(),
-        agreement: agreeing as f64 / data.len().max(1) as f64,
-        agreeing,
-        predictions,
-        plain_predictions,
-        accuracy,
-        plain_accuracy,
-        max_logit_diff,
-        seconds,
-        latency_seconds: he.latency_seconds,
-        latency_cpu_seconds: he.latency_cpu_seconds,
-        throughput: data.len() as f64 / seconds.max(1e-12),
-        keygen_seconds: he.keygen_seconds,
-        ntts: he.ntts,
-        device_cycles: he.device_cycles,
-        device_seconds: he.device_seconds,
-        pmem: he.pmem,
-        peak_rss_kb: peak_rss_kb(),
-        parameters: he.parameters,
-        ciphertext_sha256: he.ciphertext_sha256,
-        cpu_seconds,
+    crate::infer::measure(model_name, data, &plain, opts, || {
+        run_encrypted(compiled, &data.rows, opts, on_rows)
     })
 }
 
