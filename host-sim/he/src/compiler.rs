@@ -16,6 +16,10 @@
 //! `Δ·q_l`, summed, one rescale, the bias added at `Δ` — so a chain
 //! `conv → pool → flatten → dense` costs one level, not four.
 //!
+//! The same program runs in the latency packing too (one sample per
+//! ciphertext, [`latency`]): a linear step is then a diagonal
+//! matrix–vector product per source, a product one ciphertext product.
+//!
 //! A convolution's matrix is sparse (an output reads `C·k_h·k_w` inputs);
 //! its rows are found by applying the IR's own definition of the op
 //! ([`hearth_nn::ir::Network::forward`] on a one-node network) to the unit
@@ -33,11 +37,12 @@
 //! output; [`Program::ranges`] runs the program in plaintext on calibration
 //! samples for the largest intermediate and output magnitudes;
 //! [`crate::params::select_for_depth`] turns both into CKKS parameters up to
-//! `N = 2^15` at 128-bit security, or refuses naming the depth.
+//! `N = 2^16` at 128-bit security, or refuses naming the depth.
 //! [`Program::peak_live`] counts the ciphertexts alive at once (a source
 //! is freed after its last use), which sizes the evaluation's memory.
 
 mod encrypted;
+pub mod latency;
 mod lower;
 mod plain;
 pub mod sparse;
@@ -156,17 +161,28 @@ impl Program {
     }
 
     /// The most ciphertexts (per batch) alive at once while the program
-    /// runs, sources freed after their last use.
+    /// runs in the throughput packing, sources freed after their last use.
     pub fn peak_live(&self) -> usize {
+        self.peak_by(|s| self.widths[s])
+    }
+
+    /// The most sources alive at once: the ciphertexts per sample in the
+    /// latency packing.
+    pub fn peak_sources(&self) -> usize {
+        self.peak_by(|_| 1)
+    }
+
+    /// The largest sum of `size(source)` over the sources alive at once.
+    fn peak_by(&self, size: impl Fn(usize) -> usize) -> usize {
         let last = self.last_uses();
-        let mut live = self.widths[0];
+        let mut live = size(0);
         let mut peak = live;
         for (i, step) in self.steps.iter().enumerate() {
-            live += self.widths[step.out()];
+            live += size(step.out());
             peak = peak.max(live);
-            for (l, w) in last.iter().zip(&self.widths) {
+            for (s, l) in last.iter().enumerate() {
                 if *l == Some(i) {
-                    live -= w;
+                    live -= size(s);
                 }
             }
         }

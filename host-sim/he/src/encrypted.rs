@@ -187,14 +187,16 @@ fn run_latency<E: NttEngine<u64>>(
         logits.push(slots[..mlp.outputs()].to_vec());
         on_rows(1);
     }
-    // The first sample also encodes the diagonals once; report the steady state.
-    let steady = if times.len() > 1 {
-        &times[1..]
-    } else {
-        &times[..]
-    };
+    Ok((logits, steady_mean(&times)))
+}
+
+/// The mean `(wall, cpu)` seconds of the latency packing's evaluations
+/// after the first (which also encodes the diagonals once); the first
+/// alone when there is one.
+pub(crate) fn steady_mean(times: &[(f64, f64)]) -> (f64, f64) {
+    let steady = if times.len() > 1 { &times[1..] } else { times };
     let k = steady.len().max(1) as f64;
     let wall = steady.iter().map(|t| t.0).sum::<f64>() / k;
     let cpu = steady.iter().map(|t| t.1).sum::<f64>() / k;
-    Ok((logits, (wall, cpu)))
+    (wall, cpu)
 }

@@ -30,7 +30,7 @@ pub fn geometry(mlp: &Mlp) -> Geometry {
 }
 
 /// `pt[g][b]` per giant and baby step (`None`: an all-zero diagonal).
-type Diagonals = Vec<Vec<Option<Plaintext<u64>>>>;
+pub(crate) type Diagonals = Vec<Vec<Option<Plaintext<u64>>>>;
 
 /// The weights of an [`Mlp`] as a [`WeightSource`]: diagonals and biases
 /// encoded on first use, per layer and input term, and kept while their
@@ -78,7 +78,14 @@ impl WeightSource for Resident<'_> {
             .is_none_or(|(l, s, _)| (*l, *s) != (level, scale));
         if stale {
             let layer = self.layer(at.layer)?;
-            let d = encode_diagonals(ev, self.geo, layer, at.coeff, scale, level)?;
+            let w = |r: usize, col: usize| {
+                if r < layer.outputs && col < layer.inputs {
+                    layer.w(r, col)
+                } else {
+                    0.0
+                }
+            };
+            let d = encode_diagonals(ev, self.geo, at.coeff, scale, level, w)?;
             self.diagonals.insert(key, (level, scale, d));
         }
         Ok(self
@@ -164,28 +171,22 @@ pub fn evaluate<E: NttEngine<u64>>(
     Err(Error::NoLayers)
 }
 
-/// `pt[g][b]` = `c·p_{g,b}` repeated over the slots, or `None` when zero.
-fn encode_diagonals<E: NttEngine<u64>>(
+/// `pt[g][b]` = `c·p_{g,b}` of the matrix `w` (zero outside it) repeated
+/// over the slots, or `None` when zero.
+pub(crate) fn encode_diagonals<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     geo: Geometry,
-    layer: &Layer,
     c: f64,
     scale: f64,
     level: usize,
+    w: impl Fn(usize, usize) -> f64,
 ) -> Result<Diagonals> {
-    let w = |r: usize, col: usize| {
-        if r < layer.outputs && col < layer.inputs {
-            layer.w(r, col)
-        } else {
-            0.0
-        }
-    };
     let slots = ev.context().degree() / 2;
     let mut out = Vec::with_capacity(geo.giant);
     for g in 0..geo.giant {
         let mut row = Vec::with_capacity(geo.baby);
         for b in 0..geo.baby {
-            let period = diagonal_period(geo, g, b, c, w);
+            let period = diagonal_period(geo, g, b, c, &w);
             if period.iter().all(|&v| v == 0.0) {
                 row.push(None);
                 continue;

@@ -1,4 +1,4 @@
-//! The one evaluator of dense layers on a vector repeated across the slots
+//! The one evaluator of linear layers on a vector repeated across the slots
 //! (latency packing and the encrypted stream), fed by a [`WeightSource`].
 //!
 //! A layer is the diagonal method of Halevi and Shoup ("Algorithms in
@@ -16,15 +16,31 @@
 //! and the diagonals are asked for in the fixed order ([`Diagonal`]) that
 //! lets them stream from the store.
 //!
+//! ## Wide layers: the hybrid method
+//! A layer of `m` outputs over a period `n > m` (a convolution taking 784
+//! pixels to 256 values) needs only `m` diagonals, not `n` (the hybrid
+//! method of GAZELLE, Juvekar, Vaikuntanathan and Chandrakasan, USENIX
+//! Security 2018). With `rows = m` (a power of two dividing `n`), slot
+//! `j = q·m + r` sums row `r` over the columns `(j + k) mod n`, `k < m`:
+//!
+//! `z[j] = Σ_{k<m} W[j mod m][(j + k) mod n] · x[(j + k) mod n]`.
+//!
+//! For a fixed `r` the `n/m` slots `q·m + r` see the columns
+//! `r + q·m + [0, m)`, together every column exactly once, so
+//! `y[r] = Σ_q z[q·m + r]`: `log₂(n/m)` rotations by `m, 2m, …, n/2`
+//! (*folds*) sum them, and the output comes out repeated with period `m`,
+//! which is the next layer's input period. `rows = n` is the square method.
+//!
 //! [`Plan`] says how the rotations are made; both give the same slots up to
 //! key-switching noise (far below the scale), not the same bytes:
-//! - [`Plan::Square`]: `B = 2^⌈log2(n)/2⌉`, every `rot(x, b)` from `x` and
-//!   every `rot(inner_g, gB)` with its own key — the fewest rotations, the
-//!   form hoisting applies to, `B + G − 2` Galois keys;
-//! - [`Plan::Chained`]: `G = min(4, n)`, `rot(x, b) = rot(rot(x, b−1), 1)`
+//! - [`Plan::Square`]: `B = 2^⌈log2(m)/2⌉`, every `rot(x, b)` from `x` with
+//!   one shared decomposition (hoisting: [`Evaluator::hoist`], the ModUp of
+//!   `x` done once for all baby steps) and every `rot(inner_g, gB)` with its
+//!   own key — the fewest key switches, `B + G − 2` Galois keys;
+//! - [`Plan::Chained`]: `G = min(4, m)`, `rot(x, b) = rot(rot(x, b−1), 1)`
 //!   and the giant sum by Horner's rule (`acc = rot(acc, B) + inner_g`): two
 //!   Galois keys (1 and `B`) and a working set of `G + 5` ciphertexts
-//!   whatever the width, at `n/4 + 2` rotations.
+//!   whatever the width, at `m/4 + 2` rotations.
 //!
 //! Additions are exact modular arithmetic, so only which ciphertext each
 //! rotation and rescale sees decides the result's bytes; a sum keeps the
@@ -33,16 +49,17 @@
 
 use crate::error::{Error, Result};
 use crate::layers::{target_scale, Ct};
-use hearth_kernels::ckks::{Evaluator, GaloisKeys, Plaintext};
+use hearth_kernels::ckks::{rotation_galois_element, CkksError, Evaluator, GaloisKeys, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
 
 /// How a layer's rotations are made (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
-    /// `B ≈ √n`, every rotation with its own key: fewest rotations.
+    /// `B ≈ √m`, hoisted baby steps, every rotation with its own key:
+    /// fewest key switches.
     Square,
-    /// `G = min(4, n)`, chained baby steps, Horner giant steps: two keys,
+    /// `G = min(4, m)`, chained baby steps, Horner giant steps: two keys,
     /// a working set independent of the width.
     Chained,
 }
@@ -54,54 +71,74 @@ pub const CHAINED_GIANT_STEPS: usize = 4;
 /// The shape of the evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Geometry {
-    /// Padded vector length (power of two).
+    /// The period `n` of the input vector across the slots (a power of two).
     pub n: usize,
+    /// The output period `m` (a power of two dividing `n`): the number of
+    /// diagonals, `n/m` partial sums folded together.
+    pub rows: usize,
     /// Baby steps `B`.
     pub baby: usize,
-    /// Giant steps `G`, with `B·G = n`.
+    /// Giant steps `G`, with `B·G = m`.
     pub giant: usize,
     /// How the rotations are made.
     pub plan: Plan,
 }
 
 impl Geometry {
-    /// The geometry of `plan` for layers at most `width` wide.
+    /// The geometry of `plan` for square layers at most `width` wide.
     #[must_use]
     pub fn of(width: usize, plan: Plan) -> Self {
-        let n = width.max(1).next_power_of_two();
+        Self::hybrid(width, width, plan)
+    }
+
+    /// The geometry of `plan` for a layer of `outputs` values over inputs
+    /// repeated with period `inputs.next_power_of_two()` (the hybrid method
+    /// when the outputs are fewer, see the module docs).
+    #[must_use]
+    pub fn hybrid(inputs: usize, outputs: usize, plan: Plan) -> Self {
+        let rows = outputs.max(1).next_power_of_two();
+        let n = inputs.max(1).next_power_of_two().max(rows);
         let giant = match plan {
-            Plan::Square => n >> n.trailing_zeros().div_ceil(2),
-            Plan::Chained => CHAINED_GIANT_STEPS.min(n),
+            Plan::Square => rows >> rows.trailing_zeros().div_ceil(2),
+            Plan::Chained => CHAINED_GIANT_STEPS.min(rows),
         };
         Geometry {
             n,
-            baby: n / giant,
+            rows,
+            baby: rows / giant,
             giant,
             plan,
         }
     }
 
+    /// The fold rotations `m, 2m, …, n/2` that sum the partial sums.
+    fn folds(&self) -> impl Iterator<Item = usize> {
+        let n = self.n;
+        core::iter::successors(Some(self.rows), |s| Some(s * 2)).take_while(move |&s| s < n)
+    }
+
     /// The rotation steps the evaluation uses (the Galois keys to generate).
     #[must_use]
     pub fn rotations(&self) -> Vec<i64> {
-        match self.plan {
+        let mut r: Vec<i64> = match self.plan {
             Plan::Square => {
                 let mut r: Vec<i64> = (1..self.baby as i64).collect();
                 r.extend((1..self.giant).map(|g| (g * self.baby) as i64));
                 r
             }
-            Plan::Chained => {
-                let mut r = vec![1, self.baby as i64];
-                r.dedup();
-                r
-            }
-        }
+            Plan::Chained if self.rows > 1 => vec![1, self.baby as i64],
+            Plan::Chained => vec![],
+        };
+        r.extend(self.folds().map(|s| s as i64));
+        r.sort_unstable();
+        r.dedup();
+        r
     }
 
     /// Rotations per layer for `parts` input terms.
     #[must_use]
     pub fn rotation_count(&self, parts: usize) -> usize {
-        parts * (self.baby - 1) + self.giant - 1
+        parts * (self.baby - 1) + self.giant - 1 + self.folds().count()
     }
 }
 
@@ -148,7 +185,8 @@ pub trait WeightSource {
 }
 
 /// One period of `p_{g,b}` scaled by `coeff`: `coeff·diag_{gB+b}[(j − gB) mod n]`
-/// for `j < n`, `diag_k[r] = w(r, (r + k) mod n)` (`w` zero outside the layer).
+/// for `j < n`, `diag_k[j] = w(j mod m, (j + k) mod n)` (`w` zero outside
+/// the layer; `m` = [`Geometry::rows`]).
 pub fn diagonal_period(
     geo: Geometry,
     g: usize,
@@ -161,7 +199,7 @@ pub fn diagonal_period(
     (0..n)
         .map(|j| {
             let r = (j + n - shift % n) % n;
-            coeff * w(r, (r + k) % n)
+            coeff * w(r % geo.rows, (r + k) % n)
         })
         .collect()
 }
@@ -194,14 +232,26 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
         let pt_scale = target / x.scale();
         // `Square` rotates `x` by `b`; `Chained` rotates the previous baby
         // step by 1 and lets `x` go after the first.
+        let hoisted = if geo.plan == Plan::Square && geo.baby > 1 {
+            Some(ev.hoist(&x)?)
+        } else {
+            None
+        };
         let mut x = Some(x);
         let mut xb: Option<Ct> = None;
         for b in 0..geo.baby {
             if b > 0 {
-                let next = match (geo.plan, xb.as_ref(), x.as_ref()) {
-                    (Plan::Chained, Some(prev), _) => ev.rotate(prev, 1, gk)?,
-                    (_, _, Some(x)) => ev.rotate(x, b as i64, gk)?,
-                    (_, _, None) => return Err(Error::EmptyLayer { layer }),
+                let next = match (hoisted.as_ref(), xb.as_ref(), x.as_ref()) {
+                    (Some(h), _, _) => {
+                        let k = rotation_galois_element(ev.context().degree(), b as i64);
+                        let key = gk
+                            .get(k)
+                            .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+                        ev.apply_galois_hoisted(h, k, key)?
+                    }
+                    (None, Some(prev), _) => ev.rotate(prev, 1, gk)?,
+                    (None, None, Some(x)) => ev.rotate(x, b as i64, gk)?,
+                    (None, None, None) => return Err(Error::EmptyLayer { layer }),
                 };
                 if geo.plan == Plan::Chained {
                     x = None;
@@ -235,7 +285,11 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
         Plan::Chained => giant_horner(ev, gk, geo, inner)?,
     };
     let acc = acc.ok_or(Error::EmptyLayer { layer })?;
-    let y = ev.rescale(&acc)?;
+    let mut y = ev.rescale(&acc)?;
+    for step in geo.folds() {
+        let r = ev.rotate(&y, step as i64, gk)?;
+        y = ev.add(&y, &r)?;
+    }
     let bias = source.bias(ev, layer, constant, y.level(), y.scale())?;
     Ok(ev.add_plain(&y, &bias)?)
 }
@@ -304,24 +358,39 @@ mod tests {
         assert_eq!((tiny.n, tiny.baby, tiny.giant), (2, 1, 2));
         assert_eq!(tiny.rotations(), vec![1]);
         assert_eq!(Geometry::of(1, Plan::Square).rotations(), Vec::<i64>::new());
+        // 784 inputs to 256 outputs: 256 diagonals (16 × 16), folds 256, 512.
+        let h = Geometry::hybrid(784, 256, Plan::Square);
+        assert_eq!((h.n, h.rows, h.baby, h.giant), (1024, 256, 16, 16));
+        assert_eq!(h.rotation_count(1), 15 + 15 + 2);
+        assert!(h.rotations().ends_with(&[240, 256, 512]));
     }
 
-    /// Σ_g rot(Σ_b p_{g,b} ⊙ rot(x, b), gB) in plaintext equals W·x, for both plans.
+    /// Σ_g rot(Σ_b p_{g,b} ⊙ rot(x, b), gB), then the folds, in plaintext
+    /// equals W·x repeated with period m, for both plans, square and hybrid.
     #[test]
     fn diagonal_periods_reassemble_the_product() {
         for plan in [Plan::Square, Plan::Chained] {
-            for width in [1, 3, 8, 13] {
-                let geo = Geometry::of(width, plan);
-                let n = geo.n;
+            for (inputs, outputs) in [(1, 1), (3, 3), (8, 8), (13, 13), (13, 3), (40, 7), (5, 12)] {
+                let geo = Geometry::hybrid(inputs, outputs, plan);
+                let (n, m) = (geo.n, geo.rows);
+                assert_eq!(geo.baby * geo.giant, m);
                 let w = |r: usize, c: usize| {
-                    if r < width && c < width {
+                    if r < outputs && c < inputs {
                         ((r * 7 + c * 3) % 11) as f64 - 5.0
                     } else {
                         0.0
                     }
                 };
+                // The input repeated with its own period inside the period n.
+                let p = inputs.next_power_of_two();
                 let x: Vec<f64> = (0..n)
-                    .map(|j| if j < width { j as f64 + 0.5 } else { 0.0 })
+                    .map(|j| {
+                        if j % p < inputs {
+                            (j % p) as f64 + 0.5
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect();
                 let rot =
                     |v: &[f64], s: usize| -> Vec<f64> { (0..n).map(|j| v[(j + s) % n]).collect() };
@@ -329,19 +398,26 @@ mod tests {
                 for g in 0..geo.giant {
                     let mut inner = vec![0.0; n];
                     for b in 0..geo.baby {
-                        let p = diagonal_period(geo, g, b, 2.0, w);
+                        let d = diagonal_period(geo, g, b, 2.0, w);
                         let xb = rot(&x, b);
                         for j in 0..n {
-                            inner[j] += p[j] * xb[j];
+                            inner[j] += d[j] * xb[j];
                         }
                     }
                     for (yj, v) in y.iter_mut().zip(rot(&inner, g * geo.baby)) {
                         *yj += v;
                     }
                 }
-                for (r, yr) in y.iter().enumerate() {
-                    let want: f64 = (0..n).map(|c| 2.0 * w(r, c) * x[c]).sum();
-                    assert_eq!(*yr, want, "{plan:?} width {width} row {r}");
+                for s in geo.folds() {
+                    let r = rot(&y, s);
+                    for (a, b) in y.iter_mut().zip(r) {
+                        *a += b;
+                    }
+                }
+                for (j, yj) in y.iter().enumerate() {
+                    let r = j % m;
+                    let want: f64 = (0..inputs).map(|c| 2.0 * w(r, c) * x[c]).sum();
+                    assert_eq!(*yj, want, "{plan:?} {inputs}→{outputs} slot {j}");
                 }
             }
         }

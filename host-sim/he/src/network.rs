@@ -1,16 +1,19 @@
 //! Running a network of the IR (an imported ONNX model) over a data set,
-//! encrypted in the throughput packing, and comparing it row by row with a
+//! encrypted in either packing, and comparing it row by row with a
 //! plaintext reference (for ONNX models: tract running the file,
 //! `hearth_nn::oracle`, its `onnx` feature) into a [`RunReport`].
 //!
 //! The client side is as for MLPs ([`crate::encrypted`]): parameters from the
-//! [`Program`]'s depth and its calibrated ranges, keys, one ciphertext per
-//! input value holding `N/2` samples, ciphertexts crossing the PMEM region
-//! both ways; the server side is [`compiler::evaluate`] over the engine the
-//! options name.
+//! [`Program`]'s depth and its calibrated ranges, keys, ciphertexts crossing
+//! the PMEM region both ways. Throughput packing: one ciphertext per input
+//! value holding `N/2` samples, evaluated by [`compiler::evaluate`].
+//! Latency packing: one ciphertext per sample, evaluated by
+//! [`compiler::latency::evaluate`] with the rotation keys its
+//! [`LatencyPlan`] lists. Both over the engine the options name.
 
+use crate::compiler::latency::{self, LatencyPlan, ProgramWeights};
 use crate::compiler::{self, Program};
-use crate::encrypted::{HeOutput, Timer};
+use crate::encrypted::{steady_mean, HeOutput, Timer};
 use crate::error::{Error, Result};
 use crate::options::{Packing, RunOptions};
 use crate::params::{select_for_depth, Selection};
@@ -29,41 +32,72 @@ use std::time::Instant;
 pub struct Compiled {
     /// The lowered program.
     pub program: Program,
+    /// The packing the parameters were chosen for.
+    pub packing: Packing,
+    /// The rotations and diagonals of the latency packing.
+    pub plan: LatencyPlan,
     /// The CKKS parameters.
     pub selection: Selection,
-    /// Bytes of the ciphertexts alive at the program's peak, per batch.
+    /// Bytes of the ciphertexts alive at the program's peak (per batch in
+    /// the throughput packing), plus, in the latency packing, an upper
+    /// bound on the diagonal plaintexts kept (all at the top level).
     pub peak_bytes: u64,
 }
 
 impl Compiled {
-    /// Lowers `net` and chooses parameters from its depth and the ranges
-    /// `calibration` reaches.
-    pub fn new(net: &Network, calibration: &[Vec<f64>]) -> Result<Self> {
+    /// Lowers `net` and chooses parameters for `packing` from its depth,
+    /// the ranges `calibration` reaches and, in the latency packing, the
+    /// slots its widest step needs.
+    pub fn new(net: &Network, calibration: &[Vec<f64>], packing: Packing) -> Result<Self> {
         let program = compiler::compile(net)?;
+        let plan = LatencyPlan::new(&program);
         let (largest, logits) = program.ranges(calibration);
-        let selection = select_for_depth(program.depth(), logits, largest, 1)?;
+        let min_slots = match packing {
+            Packing::Throughput => 1,
+            Packing::Latency => plan.min_slots(),
+        };
+        let selection = select_for_depth(program.depth(), logits, largest, min_slots)?;
         let p = &selection.params;
-        let limbs = p.chain_bits().len() as u64;
-        let ct_bytes = 2 * limbs * (1u64 << p.log_degree()) * 8;
-        let peak_bytes = program.peak_live() as u64 * ct_bytes;
+        let poly_bytes = p.chain_bits().len() as u64 * (1u64 << p.log_degree()) * 8;
+        let peak_bytes = match packing {
+            Packing::Throughput => program.peak_live() as u64 * 2 * poly_bytes,
+            Packing::Latency => {
+                (program.peak_sources() as u64 * 2 + plan.diagonals(&program) as u64) * poly_bytes
+            }
+        };
         Ok(Compiled {
             program,
+            packing,
+            plan,
             selection,
             peak_bytes,
         })
     }
 
-    /// A one-line summary: depth, products, peak memory.
+    /// A one-line summary: depth, products or rotations, peak memory.
     pub fn summary(&self) -> String {
-        let (plain, cipher) = self.program.counts();
-        format!(
-            "depth {}, {} plaintext and {} ciphertext products per batch, {} ciphertexts ({} MiB) live at most",
-            self.program.depth(),
-            plain,
-            cipher,
-            self.program.peak_live(),
-            self.peak_bytes >> 20
-        )
+        match self.packing {
+            Packing::Throughput => {
+                let (plain, cipher) = self.program.counts();
+                format!(
+                    "throughput packing: depth {}, {} plaintext and {} ciphertext products per batch, {} ciphertexts ({} MiB) live at most",
+                    self.program.depth(),
+                    plain,
+                    cipher,
+                    self.program.peak_live(),
+                    self.peak_bytes >> 20
+                )
+            }
+            Packing::Latency => format!(
+                "latency packing: depth {}, {} slots, {} diagonals, {} key switches per sample ({} rotation keys), at most {} MiB of ciphertexts and plaintexts",
+                self.program.depth(),
+                self.plan.min_slots(),
+                self.plan.diagonals(&self.program),
+                self.plan.key_switches(&self.program),
+                self.plan.rotations().len(),
+                self.peak_bytes >> 20
+            ),
+        }
     }
 }
 
@@ -79,9 +113,9 @@ pub fn run(
     opts: &RunOptions,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<RunReport> {
-    if opts.packing != Packing::Throughput {
+    if opts.packing != compiled.packing {
         return Err(Error::Session(
-            "networks imported from ONNX run in the throughput packing (--packing throughput)",
+            "the network was compiled for a packing other than the one the run asks for",
         ));
     }
     data.check_shape(net.input_shape())?;
@@ -117,11 +151,45 @@ fn run_with<E: NttEngine<u64>>(
     engine: &mut Counting<E>,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<HeOutput> {
-    let program = &compiled.program;
+    let rotations = match compiled.packing {
+        Packing::Throughput => vec![],
+        Packing::Latency => compiled.plan.rotations(),
+    };
     let t0 = Instant::now();
-    let mut sess = Session::new(compiled.selection.clone(), opts.seed, &[], engine)?;
+    let mut sess = Session::new(compiled.selection.clone(), opts.seed, &rotations, engine)?;
     let keygen_seconds = t0.elapsed().as_secs_f64();
     let mut io = Transit::default();
+    let (logits, (latency_seconds, latency_cpu_seconds)) = match compiled.packing {
+        Packing::Throughput => run_batches(compiled, rows, &mut sess, engine, &mut io, on_rows)?,
+        Packing::Latency => run_samples(compiled, rows, &mut sess, engine, &mut io, on_rows)?,
+    };
+    Ok(HeOutput {
+        logits,
+        keygen_seconds,
+        latency_seconds,
+        latency_cpu_seconds,
+        ntts: engine.total(),
+        device_cycles: 0,
+        device_seconds: 0.0,
+        pmem: io.pmem_stats(),
+        parameters: Some(compiled.selection.summary()),
+        ciphertext_sha256: io.digest_hex(),
+    })
+}
+
+/// Logits and one evaluation's (wall, CPU) seconds.
+type Logits = (Vec<Vec<f64>>, (f64, f64));
+
+/// Throughput packing: batches of `N/2` rows, one ciphertext per input.
+fn run_batches<E: NttEngine<u64>>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    sess: &mut Session,
+    engine: &mut Counting<E>,
+    io: &mut Transit,
+    on_rows: &mut dyn FnMut(usize),
+) -> Result<Logits> {
+    let program = &compiled.program;
     let mut logits = Vec::with_capacity(rows.len());
     let mut first_eval = (0.0, 0.0);
     for (b, batch) in rows.chunks(sess.slots()).enumerate() {
@@ -148,16 +216,38 @@ fn run_with<E: NttEngine<u64>>(
         logits.extend((0..batch.len()).map(|j| slots.iter().map(|s| s[j]).collect::<Vec<f64>>()));
         on_rows(batch.len());
     }
-    Ok(HeOutput {
-        logits,
-        keygen_seconds,
-        latency_seconds: first_eval.0,
-        latency_cpu_seconds: first_eval.1,
-        ntts: engine.total(),
-        device_cycles: 0,
-        device_seconds: 0.0,
-        pmem: io.pmem_stats(),
-        parameters: Some(compiled.selection.summary()),
-        ciphertext_sha256: io.digest_hex(),
-    })
+    Ok((logits, first_eval))
+}
+
+/// Latency packing: one ciphertext per row; the diagonals are encoded
+/// during the first row and kept, so the latency reported is the mean over
+/// the later rows (the first alone when there is one).
+fn run_samples<E: NttEngine<u64>>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    sess: &mut Session,
+    engine: &mut Counting<E>,
+    io: &mut Transit,
+    on_rows: &mut dyn FnMut(usize),
+) -> Result<Logits> {
+    let program = &compiled.program;
+    let mut weights = ProgramWeights::new(program, &compiled.plan);
+    let mut logits = Vec::with_capacity(rows.len());
+    let mut times = Vec::with_capacity(rows.len());
+    for x in rows {
+        let slots = compiled.plan.layout(x, sess.slots())?;
+        let ct = sess.encrypt(engine, &slots)?;
+        let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
+        let t = Timer::start();
+        let out = {
+            let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
+            latency::evaluate(&mut ev, &sess.gk, sess.relin()?, &mut weights, ct)?
+        };
+        times.push(t.stop());
+        let out = io.output(&sess.ctx, vec![out])?.remove(0);
+        let slots = sess.decrypt(engine, &out)?;
+        logits.push(slots[..program.outputs()].to_vec());
+        on_rows(1);
+    }
+    Ok((logits, steady_mean(&times)))
 }

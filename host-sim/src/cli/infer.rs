@@ -95,15 +95,8 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         reports.push(r);
         names.push(case.name.to_string());
     }
-    if a.packing == Packing::Throughput {
-        reports.push(demo_mnist(&a)?);
-        names.push(MNIST_DEMO.name.to_string());
-    } else {
-        eprintln!(
-            "{}: convolutional networks run in the throughput packing only; not run",
-            MNIST_DEMO.name
-        );
-    }
+    reports.push(demo_mnist(&a)?);
+    names.push(MNIST_DEMO.name.to_string());
     if a.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
@@ -111,6 +104,9 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Test images the demo runs in the latency packing (one ciphertext each).
+const DEMO_LATENCY_IMAGES: usize = 100;
 
 /// The demo's convolutional network: CryptoNets/LoLa-class `mnist_b`.
 const MNIST_DEMO: &hearth_nn::bundled::BundledOnnx = &MNIST[1];
@@ -120,9 +116,13 @@ const MNIST_DEMO: &hearth_nn::bundled::BundledOnnx = &MNIST[1];
 fn demo_mnist(a: &DemoArgs) -> anyhow::Result<RunReport> {
     let m = MNIST_DEMO;
     let net = onnx::import_bytes(m.name, m.model, ImportOptions::default())?.network;
-    let data = Dataset::parse_gz(Path::new("bundled mnist_test.csv.gz"), MNIST_TEST_CSV_GZ)?;
+    let mut data = Dataset::parse_gz(Path::new("bundled mnist_test.csv.gz"), MNIST_TEST_CSV_GZ)?;
     let oracle = Oracle::from_bytes(m.name, m.model, net.input_shape())?;
-    let compiled = Compiled::new(&net, &data.rows)?;
+    let compiled = Compiled::new(&net, &data.rows, a.packing)?;
+    if a.packing == Packing::Latency {
+        // One ciphertext per image: the first images show the latency.
+        data = data.subset(&(0..data.len().min(DEMO_LATENCY_IMAGES)).collect::<Vec<_>>());
+    }
     if !a.json {
         eprintln!(
             "{}: {} — {} test images\ncompiled: {}",
@@ -227,7 +227,7 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
         let fits = net.approximate_relu(degree, calib)?;
         report_relu_fits(&a, &net, &oracle, &data, &fits)?;
     }
-    let compiled = Compiled::new(&net, &data.rows)?;
+    let compiled = Compiled::new(&net, &data.rows, a.packing)?;
     if !a.json {
         eprintln!("{}: {}", a.model.display(), net.describe());
         eprintln!("compiled: {}", compiled.summary());

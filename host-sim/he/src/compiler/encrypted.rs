@@ -32,19 +32,10 @@ pub fn evaluate<E: NttEngine<u64>>(
             Step::Linear { parts, bias, .. } => linear(ev, &sources, parts, bias)?,
             Step::Product { left, right, .. } => {
                 let (a, b) = (&sources[*left], &sources[*right]);
-                let mut y = Vec::with_capacity(a.len());
-                for (x, z) in a.iter().zip(b) {
-                    let p = if left == right {
-                        ev.square_relin(x, rk)?
-                    } else {
-                        let level = x.level().min(z.level());
-                        let x = ev.drop_to_level(x, level)?;
-                        let z = ev.drop_to_level(z, level)?;
-                        ev.multiply_relin(&x, &z, rk)?
-                    };
-                    y.push(ev.rescale(&p)?);
-                }
-                y
+                a.iter()
+                    .zip(b)
+                    .map(|(x, z)| product(ev, rk, x, z, left == right))
+                    .collect::<Result<Vec<_>>>()?
             }
         };
         sources[step.out()] = y;
@@ -55,6 +46,26 @@ pub fn evaluate<E: NttEngine<u64>>(
         }
     }
     Ok(std::mem::take(&mut sources[program.output()]))
+}
+
+/// `x·z` relinearized and rescaled, at the lower of their levels (`x²`
+/// when `square`).
+pub(super) fn product<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    x: &Ct,
+    z: &Ct,
+    square: bool,
+) -> Result<Ct> {
+    let p = if square {
+        ev.square_relin(x, rk)?
+    } else {
+        let level = x.level().min(z.level());
+        let x = ev.drop_to_level(x, level)?;
+        let z = ev.drop_to_level(z, level)?;
+        ev.multiply_relin(&x, &z, rk)?
+    };
+    Ok(ev.rescale(&p)?)
 }
 
 /// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every

@@ -136,9 +136,13 @@ fn bundled_mnist_networks_lower_exactly() {
 }
 
 fn soft(seed: u64) -> RunOptions {
+    soft_packed(seed, Packing::Throughput)
+}
+
+fn soft_packed(seed: u64, packing: Packing) -> RunOptions {
     RunOptions {
         engine: Engine::Soft,
-        packing: Packing::Throughput,
+        packing,
         seed: Some(seed),
         calibration: None,
     }
@@ -149,7 +153,7 @@ fn encrypted_program_matches_plaintext_on_every_op() {
     let mut rng = Prng::new(12);
     let net = every_op(&mut rng);
     let rows: Vec<Vec<f64>> = (0..8).map(|_| random(&mut rng, 72, 1.0)).collect();
-    let compiled = Compiled::new(&net, &rows).unwrap();
+    let compiled = Compiled::new(&net, &rows, Packing::Throughput).unwrap();
     let out = run_encrypted(&compiled, &rows, &soft(3), &mut |_| {}).unwrap();
     for (x, got) in rows.iter().zip(&out.logits) {
         assert_close(got, &net.forward(x).unwrap(), 1e-4, "encrypted vs IR");
@@ -163,11 +167,60 @@ fn mnist_a_encrypted_agrees_with_plaintext() {
     let net = import_bytes(m.name, m.model, ImportOptions::default())
         .unwrap()
         .network;
-    let compiled = Compiled::new(&net, &data.rows).unwrap();
+    let compiled = Compiled::new(&net, &data.rows, Packing::Throughput).unwrap();
     let out = run_encrypted(&compiled, &data.rows, &soft(4), &mut |_| {}).unwrap();
     for (x, got) in data.rows.iter().zip(&out.logits) {
         let want = net.forward(x).unwrap();
         assert_close(got, &want, 1e-3, "mnist_a");
+        assert_eq!(
+            hearth_nn::model::argmax(got),
+            hearth_nn::model::argmax(&want)
+        );
+    }
+}
+
+/// The latency packing (hybrid diagonals, folds, several parts per step
+/// from the residual add and the polynomial's powers) against the IR.
+#[test]
+fn latency_packing_matches_plaintext_on_every_op() {
+    let mut rng = Prng::new(13);
+    let net = every_op(&mut rng);
+    let rows: Vec<Vec<f64>> = (0..3).map(|_| random(&mut rng, 72, 1.0)).collect();
+    let compiled = Compiled::new(&net, &rows, Packing::Latency).unwrap();
+    let out = run_encrypted(
+        &compiled,
+        &rows,
+        &soft_packed(5, Packing::Latency),
+        &mut |_| {},
+    )
+    .unwrap();
+    for (x, got) in rows.iter().zip(&out.logits) {
+        assert_close(got, &net.forward(x).unwrap(), 1e-4, "latency vs IR");
+    }
+}
+
+/// `mnist_a` one image per ciphertext: a 784 → 256 convolution by 256
+/// hybrid diagonals and two folds, then 256 → 64 and 64 → 10.
+#[test]
+fn mnist_a_latency_agrees_with_plaintext() {
+    let data = mnist(3);
+    let m = &MNIST[0];
+    let net = import_bytes(m.name, m.model, ImportOptions::default())
+        .unwrap()
+        .network;
+    let compiled = Compiled::new(&net, &data.rows, Packing::Latency).unwrap();
+    assert_eq!(compiled.plan.min_slots(), 1024);
+    assert_eq!(compiled.plan.diagonals(&compiled.program), 256 + 64 + 16);
+    let out = run_encrypted(
+        &compiled,
+        &data.rows,
+        &soft_packed(6, Packing::Latency),
+        &mut |_| {},
+    )
+    .unwrap();
+    for (x, got) in data.rows.iter().zip(&out.logits) {
+        let want = net.forward(x).unwrap();
+        assert_close(got, &want, 1e-3, "mnist_a latency");
         assert_eq!(
             hearth_nn::model::argmax(got),
             hearth_nn::model::argmax(&want)
