@@ -35,8 +35,9 @@
 //! key-switching noise (far below the scale), not the same bytes:
 //! - [`Plan::Square`]: `B = 2^⌈log2(m)/2⌉`, every `rot(x, b)` from `x` with
 //!   one shared decomposition (hoisting: [`Evaluator::hoist`], the ModUp of
-//!   `x` done once for all baby steps) and every `rot(inner_g, gB)` with its
-//!   own key — the fewest key switches, `B + G − 2` Galois keys;
+//!   `x` done once for all baby steps; a baby step no diagonal needs is
+//!   skipped) and every `rot(inner_g, gB)` with its own key — the fewest key
+//!   switches, `B + G − 2` Galois keys;
 //! - [`Plan::Chained`]: `G = min(4, m)`, `rot(x, b) = rot(rot(x, b−1), 1)`
 //!   and the giant sum by Horner's rule (`acc = rot(acc, B) + inner_g`): two
 //!   Galois keys (1 and `B`) and a working set of `G + 5` ciphertexts
@@ -241,6 +242,18 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
         let mut xb: Option<Ct> = None;
         for b in 0..geo.baby {
             if b > 0 {
+                let at = Diagonal {
+                    layer,
+                    part,
+                    coeff,
+                    g: 0,
+                    b,
+                };
+                if hoisted.is_some() && !any_diagonal(ev, source, geo.giant, at, level, pt_scale)? {
+                    // No giant step uses `rot(x, b)` (a sparse map's
+                    // zero diagonals): skip its key switch.
+                    continue;
+                }
                 let next = match (hoisted.as_ref(), xb.as_ref(), x.as_ref()) {
                     (Some(h), _, _) => {
                         let k = rotation_galois_element(ev.context().degree(), b as i64);
@@ -292,6 +305,27 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
     }
     let bias = source.bias(ev, layer, constant, y.level(), y.scale())?;
     Ok(ev.add_plain(&y, &bias)?)
+}
+
+/// Whether any giant step `g` has a non-zero `p_{g,b}` for `at`'s layer,
+/// part and baby step.
+fn any_diagonal<E: NttEngine<u64>, S: WeightSource>(
+    ev: &mut Evaluator<'_, u64, E>,
+    source: &mut S,
+    giant: usize,
+    at: Diagonal,
+    level: usize,
+    scale: f64,
+) -> Result<bool> {
+    for g in 0..giant {
+        if source
+            .diagonal(ev, Diagonal { g, ..at }, level, scale)?
+            .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// `Σ_g rot(inner_g, gB)`, each rotation with its own key.

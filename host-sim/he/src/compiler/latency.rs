@@ -140,6 +140,9 @@ impl LatencyPlan {
     }
 }
 
+/// A linear step's parts `(source, M_t)` and bias.
+type LinearStep<'p> = (&'p [(usize, SparseMap)], &'p [f64]);
+
 /// The program's diagonals and biases as a [`WeightSource`], encoded on
 /// first use and kept while their level and scale stay the same (they do
 /// from one sample to the next).
@@ -164,7 +167,7 @@ impl<'p> ProgramWeights<'p> {
     }
 
     /// The linear step `step`: its parts and bias.
-    fn linear(&self, step: usize) -> Result<(&'p [(usize, SparseMap)], &'p [f64])> {
+    fn linear(&self, step: usize) -> Result<LinearStep<'p>> {
         match self.program.steps.get(step) {
             Some(Step::Linear { parts, bias, .. }) => Ok((parts, bias)),
             _ => Err(Error::LayerIndex {
