@@ -27,19 +27,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(HERE, ".venv")
 
 
-def ensure_tenseal():
+def ensure_tenseal(extra=()):
+    """Re-executes the script in host-sim/bench/.venv (made on first use)
+    unless `tenseal` and the modules in `extra` import already."""
     try:
         import tenseal  # noqa: F401
+        for m in extra:
+            __import__(m)
         return
     except ImportError:
         pass
     py = os.path.join(VENV, "bin", "python")
     if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        sys.exit("tenseal_compare: tenseal is not installed in " + VENV)
+        print("tenseal_compare: installing tenseal numpy " + " ".join(extra), file=sys.stderr)
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "tenseal", "numpy", *extra])
+        return
     if not os.path.exists(py):
-        print("tenseal_compare: creating " + VENV + " (pip install tenseal numpy)", file=sys.stderr)
+        print("tenseal_compare: creating " + VENV, file=sys.stderr)
         subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([py, "-m", "pip", "install", "-q", "tenseal", "numpy"])
     os.execv(py, [py] + sys.argv)
 
 

@@ -1,7 +1,9 @@
 //! Modular arithmetic against u128 references: the fully reduced operations,
 //! and the lazy Barrett and Shoup variants (output range and congruence).
 
-use hearth_kernels::arith::barrett::{lazy_reduce_product, lazy_reduce_word, reduce_product};
+use hearth_kernels::arith::barrett::{
+    lazy_reduce_product, lazy_reduce_word, reduce_product, reduce_product_narrow,
+};
 use hearth_kernels::arith::shoup::lazy_mul_shoup;
 use hearth_kernels::arith::{Modulus, ShoupOperand, Word};
 use proptest::prelude::*;
@@ -129,6 +131,22 @@ proptest! {
         let r = lazy_reduce_product(&m, x);
         prop_assert!((r as u64) < 3 * q);
         prop_assert_eq!(r as u64 % q, x % q);
+    }
+
+    /// The single-word reduction for moduli of at most 31 bits: the exact
+    /// residue of any double word below 2^(2L), in either word type.
+    #[test]
+    fn barrett_narrow_is_exact(q in odd_modulus(31), x: u64) {
+        let m = Modulus::<u64>::new(q).unwrap();
+        let x = x >> (64 - 2 * m.bits());
+        prop_assert_eq!(reduce_product_narrow(&m, x), x % q);
+        prop_assert_eq!(reduce_product_narrow(&m, x), reduce_product(&m, x as u128));
+        if let Ok(m32) = Modulus::<u32>::from_u64(q) {
+            prop_assert_eq!(reduce_product_narrow(&m32, x), x % q);
+        }
+        // The largest value the ring's multiply–add feeds it.
+        let top = (q - 1) * (q - 1) + (q - 1);
+        prop_assert_eq!(reduce_product_narrow(&m, top), top % q);
     }
 
     /// The lazy range reductions used by the butterflies.

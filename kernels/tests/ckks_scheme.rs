@@ -310,3 +310,41 @@ fn mul_const_sum_is_the_term_by_term_sum_bit_for_bit() {
     let mixed = CkksParams::insecure_for_tests(10, &[38, 28, 30], &[38], 2f64.powi(28), 3).unwrap();
     check_mul_const_sum(setup::<u64>(mixed, 23));
 }
+
+fn check_mul_plain_add<W: Word>(mut s: Setup<W>) {
+    let slots = s.ctx.params().slots();
+    let cts: Vec<Ciphertext<W>> = (0..3)
+        .map(|i| {
+            let v = values(slots, 300 + i);
+            encrypt(&mut s, &v)
+        })
+        .collect();
+    let ctx = &s.ctx;
+    let level = ctx.max_level();
+    let pts: Vec<_> = (0..3)
+        .map(|i| {
+            Encryptor::new(ctx)
+                .encode_real(&mut SoftwareNtt, &values(slots, 400 + i), 2f64.powi(20), level)
+                .unwrap()
+        })
+        .collect();
+    let ev = Evaluator::new(ctx, SoftwareNtt);
+    let mut fused = ev.mul_plain(&cts[0], &pts[0]).unwrap();
+    let mut slow = fused.clone();
+    for (c, p) in cts.iter().zip(&pts).skip(1) {
+        ev.mul_plain_add(&mut fused, c, p).unwrap();
+        slow = ev.add(&slow, &ev.mul_plain(c, p).unwrap()).unwrap();
+    }
+    assert_eq!(fused, slow);
+    let dropped = ev.drop_to_level(&cts[1], level - 1).unwrap();
+    assert!(matches!(
+        ev.mul_plain_add(&mut fused, &dropped, &pts[1]),
+        Err(CkksError::LevelMismatch { .. })
+    ));
+}
+
+#[test]
+fn mul_plain_add_is_the_sum_of_products_bit_for_bit() {
+    check_mul_plain_add(setup::<u64>(params_u64(), 31));
+    check_mul_plain_add(setup::<u32>(params_u32(), 32));
+}

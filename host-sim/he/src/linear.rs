@@ -285,11 +285,10 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
                 let Some(pt) = source.diagonal(ev, at, level, pt_scale)? else {
                     continue;
                 };
-                let p = ev.mul_plain(cur, &pt)?;
-                *acc = Some(match acc.take() {
-                    Some(a) => ev.add(&a, &p)?,
-                    None => p,
-                });
+                match acc {
+                    Some(a) => ev.mul_plain_add(a, cur, &pt)?,
+                    None => *acc = Some(ev.mul_plain(cur, &pt)?),
+                }
             }
         }
     }

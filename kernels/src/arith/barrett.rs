@@ -17,6 +17,11 @@
 //! fits a double word; `μ` fits a word (`L + 1 < W`); and `3q < 2^W`, so
 //! `x − t·q` is computed exactly from the low words with wrapping arithmetic.
 //!
+//! **Narrow moduli** ([`reduce_product_narrow`]): for `L ≤ 31` the same
+//! computation fits one `u64` (`x < 2^(2L) ≤ 2^62`, `q1·μ < 2^(2L+2) ≤
+//! 2^64`), so products of 31-bit residues are reduced with single-word
+//! multiplies whatever the word type, to the same `[0, q)` value.
+//!
 //! **One word** ([`lazy_reduce_word`]): for any `x < 2^W`, with
 //! `μ' = floor(2^W / q)` and `t = floor(x·μ' / 2^W)`, `x − t·q ∈ [0, 2q)`.
 //!
@@ -43,6 +48,20 @@ pub fn reduce_product<W: Word>(m: &Modulus<W>, x: W::Wide) -> W {
     let two_q = m.value().wrapping_add(m.value());
     let r = core::cmp::min(r, r.wrapping_sub(two_q));
     m.reduce_once(r)
+}
+
+/// Reduces `x < 2^(2L)` to `[0, q)` in `u64` arithmetic, for a modulus of
+/// `L ≤ 31` bits (callers check [`Modulus::bits`]); equal to
+/// [`reduce_product`] of the same `x`.
+#[inline(always)]
+pub fn reduce_product_narrow<W: Word>(m: &Modulus<W>, x: u64) -> u64 {
+    let l = m.bits();
+    debug_assert!(l <= 31);
+    let q = m.value().to_u64();
+    let t = ((x >> (l - 1)) * m.barrett_wide_constant().to_u64()) >> (l + 1);
+    let r = x.wrapping_sub(t.wrapping_mul(q));
+    let r = core::cmp::min(r, r.wrapping_sub(2 * q));
+    core::cmp::min(r, r.wrapping_sub(q))
 }
 
 /// Reduces any word `x` to `[0, 2q)`.

@@ -160,6 +160,25 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         Ok(out)
     }
 
+    /// `acc += a ⊙ p` in place: the values of `add(acc, mul_plain(a, p))`
+    /// (modular arithmetic is exact), the scale of `acc` kept, without the
+    /// two intermediate ciphertexts. `acc` and `a` must share the level,
+    /// `acc`'s scale must be `a`'s times `p`'s.
+    pub fn mul_plain_add(
+        &self,
+        acc: &mut Ciphertext<W>,
+        a: &Ciphertext<W>,
+        p: &Plaintext<W>,
+    ) -> Result<(), CkksError> {
+        check_levels(a.level(), p.level())?;
+        check_levels(acc.level(), a.level())?;
+        check_scales(acc.scale, a.scale * p.scale)?;
+        let ring = self.ctx.ring();
+        acc.c0.mul_add_assign(ring, &a.c0, &p.poly)?;
+        acc.c1.mul_add_assign(ring, &a.c1, &p.poly)?;
+        Ok(())
+    }
+
     /// Adds the constant `c` to every slot (`⌊c·Δ⌉` to the constant term).
     pub fn add_const(&self, a: &Ciphertext<W>, c: f64) -> Result<Ciphertext<W>, CkksError> {
         let v = const_times_scale(c, a.scale)?;

@@ -2,9 +2,14 @@
 
 use alloc::vec::Vec;
 
+use crate::arith::barrett::reduce_product_narrow;
 use crate::arith::{Modulus, Word};
 use crate::ckks::CkksError;
 use crate::ntt::{NttEngine, NttPlan, OwnedNttPlan};
+
+/// Moduli of at most this many bits multiply in single-word arithmetic
+/// ([`reduce_product_narrow`]).
+const NARROW_BITS: u32 = 31;
 
 /// The domain a polynomial's limbs are in.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -347,7 +352,26 @@ impl<W: Word> RnsPoly<W> {
     /// `self *= other`, pointwise (both in the NTT domain).
     pub fn mul_assign(&mut self, ctx: &RingContext<W>, other: &Self) -> Result<(), CkksError> {
         self.expect_domain(Domain::Ntt)?;
-        self.zip_limbs(ctx, other, |m, a, b| m.mul(a, b))
+        self.expect_same(other)?;
+        let n = self.n;
+        for ((x, y), m) in self
+            .data
+            .chunks_exact_mut(n)
+            .zip(other.data.chunks_exact(n))
+            .zip(ctx.moduli_of(self.basis))
+        {
+            if m.bits() <= NARROW_BITS {
+                for (o, &v) in x.iter_mut().zip(y) {
+                    let p = o.to_u64() * v.to_u64();
+                    *o = W::from_u64_truncating(reduce_product_narrow(m, p));
+                }
+            } else {
+                for (o, &v) in x.iter_mut().zip(y) {
+                    *o = m.mul(*o, v);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `self += a · b`, pointwise (all in the NTT domain).
@@ -368,8 +392,16 @@ impl<W: Word> RnsPoly<W> {
             .zip(b.data.chunks_exact(n))
             .zip(ctx.moduli_of(self.basis))
         {
-            for ((o, &u), &v) in x.iter_mut().zip(y).zip(z) {
-                *o = m.add(*o, m.mul(u, v));
+            if m.bits() <= NARROW_BITS {
+                // o + u·v < q + (q − 1)² < q² < 2^(2L): one narrow reduction.
+                for ((o, &u), &v) in x.iter_mut().zip(y).zip(z) {
+                    let p = o.to_u64() + u.to_u64() * v.to_u64();
+                    *o = W::from_u64_truncating(reduce_product_narrow(m, p));
+                }
+            } else {
+                for ((o, &u), &v) in x.iter_mut().zip(y).zip(z) {
+                    *o = m.add(*o, m.mul(u, v));
+                }
             }
         }
         Ok(())
