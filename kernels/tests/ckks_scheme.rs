@@ -7,8 +7,8 @@
 
 use hearth_kernels::arith::Word;
 use hearth_kernels::ckks::{
-    Ciphertext, CkksContext, CkksError, CkksParams, Encryptor, Evaluator, GaloisKeys, PublicKey,
-    RelinKey, SecretKey,
+    Ciphertext, CkksContext, CkksError, CkksParams, Encryptor, Evaluator, GaloisKeys, Plaintext,
+    PublicKey, RelinKey, SecretKey,
 };
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
@@ -324,7 +324,12 @@ fn check_mul_plain_add<W: Word>(mut s: Setup<W>) {
     let pts: Vec<_> = (0..3)
         .map(|i| {
             Encryptor::new(ctx)
-                .encode_real(&mut SoftwareNtt, &values(slots, 400 + i), 2f64.powi(20), level)
+                .encode_real(
+                    &mut SoftwareNtt,
+                    &values(slots, 400 + i),
+                    2f64.powi(20),
+                    level,
+                )
                 .unwrap()
         })
         .collect();
@@ -347,4 +352,67 @@ fn check_mul_plain_add<W: Word>(mut s: Setup<W>) {
 fn mul_plain_add_is_the_sum_of_products_bit_for_bit() {
     check_mul_plain_add(setup::<u64>(params_u64(), 31));
     check_mul_plain_add(setup::<u32>(params_u32(), 32));
+}
+
+fn check_mul_plain_sums<W: Word>(mut s: Setup<W>) {
+    // 40 terms (several lazy blocks on every path), three rows: dense, sparse, empty.
+    let slots = s.ctx.params().slots();
+    let cts: Vec<Ciphertext<W>> = (0..40)
+        .map(|i| {
+            let v = values(slots, 500 + i);
+            encrypt(&mut s, &v)
+        })
+        .collect();
+    let ctx = &s.ctx;
+    let level = ctx.max_level();
+    let pts: Vec<_> = (0..40)
+        .map(|i| {
+            Encryptor::new(ctx)
+                .encode_real(
+                    &mut SoftwareNtt,
+                    &values(slots, 600 + i),
+                    2f64.powi(20),
+                    level,
+                )
+                .unwrap()
+        })
+        .collect();
+    let rows: Vec<Vec<Option<&Plaintext<W>>>> = vec![
+        pts.iter().map(Some).collect(),
+        pts.iter()
+            .enumerate()
+            .map(|(i, p)| (i % 3 == 1).then_some(p))
+            .collect(),
+        vec![None; 40],
+    ];
+    let ev = Evaluator::new(ctx, SoftwareNtt);
+    let xs: Vec<&Ciphertext<W>> = cts.iter().collect();
+    let sums = ev.mul_plain_sums(&xs, &rows).unwrap();
+    for (row, got) in rows.iter().zip(&sums) {
+        let mut slow: Option<Ciphertext<W>> = None;
+        for (c, p) in cts.iter().zip(row) {
+            let Some(p) = p else { continue };
+            let prod = ev.mul_plain(c, p).unwrap();
+            slow = Some(match slow {
+                Some(a) => ev.add(&a, &prod).unwrap(),
+                None => prod,
+            });
+        }
+        assert_eq!(got, &slow);
+    }
+    assert!(sums[2].is_none());
+    let dropped = ev.drop_to_level(&cts[1], level - 1).unwrap();
+    assert!(matches!(
+        ev.mul_plain_sums(&[&cts[0], &dropped], &[vec![Some(&pts[0]), None]]),
+        Err(CkksError::LevelMismatch { .. })
+    ));
+    assert!(ev.mul_plain_sums(&xs, &[vec![Some(&pts[0])]]).is_err());
+}
+
+#[test]
+fn mul_plain_sums_are_the_term_by_term_sums_bit_for_bit() {
+    check_mul_plain_sums(setup::<u64>(params_u64(), 41));
+    check_mul_plain_sums(setup::<u32>(params_u32(), 42));
+    let mixed = CkksParams::insecure_for_tests(10, &[38, 28, 30], &[38], 2f64.powi(28), 3).unwrap();
+    check_mul_plain_sums(setup::<u64>(mixed, 43));
 }

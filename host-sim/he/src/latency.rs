@@ -7,7 +7,9 @@
 //! use and kept for the session.
 
 use super::layers::{activate, Ct, Terms};
-use super::linear::{diagonal_period, linear, repeat, Diagonal, Geometry, Plan, WeightSource};
+use super::linear::{
+    diagonal_period, linear, repeat, Diagonal, Diagonals, Geometry, Plan, WeightSource,
+};
 use super::session::Session;
 use crate::error::{Error, Result};
 use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext};
@@ -28,9 +30,6 @@ pub fn geometry(mlp: &Mlp) -> Geometry {
         .unwrap_or(1);
     Geometry::of(widest, Plan::Square)
 }
-
-/// `pt[g][b]` per giant and baby step (`None`: an all-zero diagonal).
-pub(crate) type Diagonals = Vec<Vec<Option<Plaintext<u64>>>>;
 
 /// The weights of an [`Mlp`] as a [`WeightSource`]: diagonals and biases
 /// encoded on first use, per layer and input term, and kept while their
@@ -63,14 +62,16 @@ impl<'m> Resident<'m> {
     }
 }
 
-impl WeightSource for Resident<'_> {
-    fn diagonal<E: NttEngine<u64>>(
+impl Resident<'_> {
+    /// The diagonals of `at`'s layer and part at `level` and `scale`,
+    /// encoded now unless kept from an earlier call.
+    fn encoded<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
         at: Diagonal,
         level: usize,
         scale: f64,
-    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+    ) -> Result<&Diagonals> {
         let key = (at.layer, at.part);
         let stale = self
             .diagonals
@@ -88,11 +89,38 @@ impl WeightSource for Resident<'_> {
             let d = encode_diagonals(ev, self.geo, at.coeff, scale, level, w)?;
             self.diagonals.insert(key, (level, scale, d));
         }
-        Ok(self
-            .diagonals
+        self.diagonals
             .get(&key)
-            .and_then(|(_, _, d)| d.get(at.g)?.get(at.b)?.as_ref())
+            .map(|(_, _, d)| d)
+            .ok_or(Error::LayerIndex {
+                layer: at.layer,
+                layers: self.mlp.layers.len(),
+            })
+    }
+}
+
+impl WeightSource for Resident<'_> {
+    fn diagonal<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+        let d = self.encoded(ev, at, level, scale)?;
+        Ok(d.get(at.g)
+            .and_then(|row| row.get(at.b)?.as_ref())
             .map(Cow::Borrowed))
+    }
+
+    fn all_diagonals<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<Option<&Diagonals>> {
+        self.encoded(ev, at, level, scale).map(Some)
     }
 
     fn bias<E: NttEngine<u64>>(

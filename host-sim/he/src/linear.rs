@@ -143,6 +143,9 @@ impl Geometry {
     }
 }
 
+/// A layer's plaintexts `p_{g,b}` as `[g][b]`, `None` where all zero.
+pub type Diagonals = Vec<Vec<Option<Plaintext<u64>>>>;
+
 /// Which plaintext the evaluation asks a [`WeightSource`] for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Diagonal {
@@ -172,6 +175,21 @@ pub trait WeightSource {
         level: usize,
         scale: f64,
     ) -> Result<Option<Cow<'_, Plaintext<u64>>>>;
+
+    /// Every `coeff·p_{g,b}` of a layer's input term at once (`[g][b]`,
+    /// `None` where zero) when the source holds them in memory: the
+    /// [`Plan::Square`] evaluation then takes all inner sums in one pass
+    /// ([`Evaluator::mul_plain_sums`]). `None` (the default) makes it ask
+    /// for one plaintext at a time with [`WeightSource::diagonal`].
+    fn all_diagonals<E: NttEngine<u64>>(
+        &mut self,
+        _ev: &mut Evaluator<'_, u64, E>,
+        _at: Diagonal,
+        _level: usize,
+        _scale: f64,
+    ) -> Result<Option<&Diagonals>> {
+        Ok(None)
+    }
 
     /// The bias of `layer` plus `constant·Σ_k W[o][k]` (the activation's
     /// constant term), repeated over the slots, at `level` and `scale`.
@@ -231,6 +249,26 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
     let mut inner: Vec<Option<Ct>> = vec![None; geo.giant];
     for (part, (coeff, x)) in parts.into_iter().enumerate() {
         let pt_scale = target / x.scale();
+        if geo.plan == Plan::Square {
+            let at = Diagonal {
+                layer,
+                part,
+                coeff,
+                g: 0,
+                b: 0,
+            };
+            if let Some(d) = source.all_diagonals(ev, at, level, pt_scale)? {
+                let sums = square_inner_sums(ev, gk, geo, &x, d)?;
+                for (acc, s) in inner.iter_mut().zip(sums) {
+                    let Some(s) = s else { continue };
+                    *acc = Some(match acc.take() {
+                        Some(a) => ev.add(&a, &s)?,
+                        None => s,
+                    });
+                }
+                continue;
+            }
+        }
         // `Square` rotates `x` by `b`; `Chained` rotates the previous baby
         // step by 1 and lets `x` go after the first.
         let hoisted = if geo.plan == Plan::Square && geo.baby > 1 {
@@ -304,6 +342,53 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
     }
     let bias = source.bias(ev, layer, constant, y.level(), y.scale())?;
     Ok(ev.add_plain(&y, &bias)?)
+}
+
+/// `inner_g = Σ_b p_{g,b} ⊙ rot(x, b)` for every `g` from plaintexts held
+/// in memory: the baby rotations some diagonal needs, all from one hoisted
+/// decomposition of `x`, then one pass over them
+/// ([`Evaluator::mul_plain_sums`]).
+fn square_inner_sums<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    gk: &GaloisKeys<u64>,
+    geo: Geometry,
+    x: &Ct,
+    d: &Diagonals,
+) -> Result<Vec<Option<Ct>>> {
+    let used: Vec<usize> = (0..geo.baby)
+        .filter(|&b| d.iter().any(|row| row.get(b).is_some_and(Option::is_some)))
+        .collect();
+    if used.is_empty() {
+        return Ok(vec![None; geo.giant]);
+    }
+    let hoisted = if used.iter().any(|&b| b > 0) {
+        Some(ev.hoist(x)?)
+    } else {
+        None
+    };
+    let mut rotated: Vec<Cow<'_, Ct>> = Vec::with_capacity(used.len());
+    for &b in &used {
+        match hoisted.as_ref() {
+            Some(h) if b > 0 => {
+                let k = rotation_galois_element(ev.context().degree(), b as i64);
+                let key = gk
+                    .get(k)
+                    .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
+                rotated.push(Cow::Owned(ev.apply_galois_hoisted(h, k, key)?));
+            }
+            _ => rotated.push(Cow::Borrowed(x)),
+        }
+    }
+    let xs: Vec<&Ct> = rotated.iter().map(|c| &**c).collect();
+    let pts: Vec<Vec<Option<&Plaintext<u64>>>> = d
+        .iter()
+        .map(|row| {
+            used.iter()
+                .map(|&b| row.get(b).and_then(Option::as_ref))
+                .collect()
+        })
+        .collect();
+    Ok(ev.mul_plain_sums(&xs, &pts)?)
 }
 
 /// Whether any giant step `g` has a non-zero `p_{g,b}` for `at`'s layer,

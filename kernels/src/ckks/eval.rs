@@ -290,6 +290,133 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         Ok(out)
     }
 
+    /// `out_g = Σ_b xs[b] ⊙ pts[g][b]` for every row `g` (`None` plaintexts
+    /// skipped; `None` for a row with none): the values
+    /// [`Evaluator::mul_plain`] and [`Evaluator::add`] give term by term,
+    /// with the scale of the row's first product (every product of a row
+    /// must have that scale). Computed limb by limb with every row's
+    /// accumulator of the limb alive together, so each ciphertext limb and
+    /// each plaintext limb is read from memory once, and reduced once per
+    /// block of products (single-word sums for primes below `2^31`,
+    /// double-word ones above): the inner sums of a baby-step giant-step
+    /// matrix–vector product. The ciphertexts must share one level, in the
+    /// NTT domain, and the plaintexts be at that level.
+    pub fn mul_plain_sums(
+        &self,
+        xs: &[&Ciphertext<W>],
+        pts: &[alloc::vec::Vec<Option<&Plaintext<W>>>],
+    ) -> Result<alloc::vec::Vec<Option<Ciphertext<W>>>, CkksError> {
+        let first = *xs
+            .first()
+            .ok_or(CkksError::InvalidParameters("a sum of no terms"))?;
+        let level = first.level();
+        for a in xs {
+            check_levels(level, a.level())?;
+            a.c0.expect_domain(Domain::Ntt)?;
+            a.c1.expect_domain(Domain::Ntt)?;
+        }
+        let mut scales = alloc::vec::Vec::with_capacity(pts.len());
+        for row in pts {
+            if row.len() != xs.len() {
+                return Err(CkksError::InvalidParameters(
+                    "a row of plaintexts not as long as the ciphertexts",
+                ));
+            }
+            let mut scale = None;
+            for (a, p) in xs.iter().zip(row) {
+                let Some(p) = p else { continue };
+                check_levels(level, p.level())?;
+                let s = a.scale * p.scale;
+                match scale {
+                    None => scale = Some(s),
+                    Some(s0) => check_scales(s0, s)?,
+                }
+            }
+            scales.push(scale);
+        }
+        let mut out: alloc::vec::Vec<Option<Ciphertext<W>>> = scales
+            .iter()
+            .map(|s| {
+                s.map(|scale| Ciphertext {
+                    c0: first.c0.clone(),
+                    c1: first.c1.clone(),
+                    scale,
+                })
+            })
+            .collect();
+        let n = first.c0.limb(0).len();
+        let rows = pts.len();
+        let ring = self.ctx.ring();
+        let mut narrow_acc = alloc::vec![0u64; rows * n];
+        let mut wide_acc: alloc::vec::Vec<WideAcc<W>> = alloc::vec::Vec::new();
+        for (i, m) in ring.moduli_of(first.c0.basis()).enumerate() {
+            let red = WideReducer::new(m);
+            let narrow = narrow_block(m.value().to_u64());
+            for part in 0..2 {
+                if let Some(block) = narrow {
+                    const LOW: u64 = 0xFFFF_FFFF;
+                    narrow_acc.fill(0);
+                    for (b, a) in xs.iter().enumerate() {
+                        if b > 0 && b % block == 0 {
+                            narrow_acc
+                                .iter_mut()
+                                .for_each(|w| *w = red.reduce(WideAcc::from_u64(*w)).to_u64());
+                        }
+                        let x = part_limb(a, part, i);
+                        for (row, acc) in pts.iter().zip(narrow_acc.chunks_exact_mut(n)) {
+                            let Some(p) = row[b] else { continue };
+                            for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
+                                *w = w.wrapping_add((x.to_u64() & LOW) * (p.to_u64() & LOW));
+                            }
+                        }
+                    }
+                    for (o, acc) in out.iter_mut().zip(narrow_acc.chunks_exact(n)) {
+                        let Some(o) = o else { continue };
+                        let dst = if part == 0 {
+                            o.c0.limb_mut(i)
+                        } else {
+                            o.c1.limb_mut(i)
+                        };
+                        for (d, &w) in dst.iter_mut().zip(acc) {
+                            *d = red.reduce(WideAcc::from_u64(w));
+                        }
+                    }
+                    continue;
+                }
+                // One slot of each block carries the previous block's sum.
+                let block = crate::rns::LAZY_TERMS - 1;
+                wide_acc.clear();
+                wide_acc.resize(rows * n, WideAcc::default());
+                for (b, a) in xs.iter().enumerate() {
+                    if b > 0 && b % block == 0 {
+                        wide_acc
+                            .iter_mut()
+                            .for_each(|w| *w = WideAcc::from_word(red.reduce(*w)));
+                    }
+                    let x = part_limb(a, part, i);
+                    for (row, acc) in pts.iter().zip(wide_acc.chunks_exact_mut(n)) {
+                        let Some(p) = row[b] else { continue };
+                        for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
+                            w.mul_add(x, p);
+                        }
+                    }
+                }
+                for (o, acc) in out.iter_mut().zip(wide_acc.chunks_exact(n)) {
+                    let Some(o) = o else { continue };
+                    let dst = if part == 0 {
+                        o.c0.limb_mut(i)
+                    } else {
+                        o.c1.limb_mut(i)
+                    };
+                    for (d, w) in dst.iter_mut().zip(acc) {
+                        *d = red.reduce(*w);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Multiplies by an integer (scale unchanged).
     pub fn mul_integer(&self, a: &Ciphertext<W>, c: i128) -> Ciphertext<W> {
         let ring = self.ctx.ring();
@@ -557,7 +684,15 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
     }
 }
 
-/// `⌊c·Δ⌉` in fixed point (see [`super::encoding`]).
+/// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`.
+fn part_limb<W: Word>(a: &Ciphertext<W>, part: usize, i: usize) -> &[W] {
+    if part == 0 {
+        a.c0.limb(i)
+    } else {
+        a.c1.limb(i)
+    }
+}
+
 /// For a prime `q < 2^31`: how many products `x·s < (q−1)²` a `u64`
 /// accumulator holding a reduced value (`< q`) can take without wrapping.
 /// `None` for larger primes (double-word accumulation instead).
@@ -607,6 +742,7 @@ fn sum_narrow<W: Word>(
     }
 }
 
+/// `⌊c·Δ⌉` in fixed point (see [`super::encoding`]).
 fn const_times_scale(c: f64, scale: f64) -> Result<i128, CkksError> {
     if !(c.is_finite() && c.abs() < 2.814_749_767_106_56e14) {
         return Err(CkksError::ValueOutOfRange);

@@ -16,9 +16,9 @@
 
 use super::{Program, SparseMap, Step};
 use crate::error::{Error, Result};
-use crate::latency::{encode_diagonals, Diagonals};
+use crate::latency::encode_diagonals;
 use crate::layers::Ct;
-use crate::linear::{self, repeat, Diagonal, Geometry, Plan, WeightSource};
+use crate::linear::{self, repeat, Diagonal, Diagonals, Geometry, Plan, WeightSource};
 use hearth_kernels::ckks::{Encryptor, Evaluator, GaloisKeys, Plaintext, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
@@ -201,14 +201,16 @@ fn entry(m: &SparseMap, r: usize, c: usize) -> f64 {
         .map_or(0.0, |i| row[i].1)
 }
 
-impl WeightSource for ProgramWeights<'_> {
-    fn diagonal<E: NttEngine<u64>>(
+impl ProgramWeights<'_> {
+    /// The diagonals of `at`'s step and part at `level` and `scale`,
+    /// encoded now unless kept from an earlier call.
+    fn encoded<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
         at: Diagonal,
         level: usize,
         scale: f64,
-    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+    ) -> Result<&Diagonals> {
         let key = (at.layer, at.part);
         let stale = self
             .diagonals
@@ -224,11 +226,38 @@ impl WeightSource for ProgramWeights<'_> {
             let d = encode_diagonals(ev, geo, at.coeff, scale, level, |r, c| entry(m, r, c))?;
             self.diagonals.insert(key, (level, scale, d));
         }
-        Ok(self
-            .diagonals
+        self.diagonals
             .get(&key)
-            .and_then(|(_, _, d)| d.get(at.g)?.get(at.b)?.as_ref())
+            .map(|(_, _, d)| d)
+            .ok_or(Error::LayerIndex {
+                layer: at.layer,
+                layers: self.program.steps.len(),
+            })
+    }
+}
+
+impl WeightSource for ProgramWeights<'_> {
+    fn diagonal<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+        let d = self.encoded(ev, at, level, scale)?;
+        Ok(d.get(at.g)
+            .and_then(|row| row.get(at.b)?.as_ref())
             .map(Cow::Borrowed))
+    }
+
+    fn all_diagonals<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<Option<&Diagonals>> {
+        self.encoded(ev, at, level, scale).map(Some)
     }
 
     fn bias<E: NttEngine<u64>>(
