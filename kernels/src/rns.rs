@@ -34,9 +34,11 @@
 
 mod convert;
 mod lazy;
+mod narrow;
 
 pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
 pub use lazy::{WideAcc, WideReducer, LAZY_TERMS};
+pub use narrow::mul_acc_narrow;
 
 use crate::arith::{Modulus, Word};
 

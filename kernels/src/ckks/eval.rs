@@ -354,7 +354,6 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             let narrow = narrow_block(m.value().to_u64());
             for part in 0..2 {
                 if let Some(block) = narrow {
-                    const LOW: u64 = 0xFFFF_FFFF;
                     narrow_acc.fill(0);
                     for (b, a) in xs.iter().enumerate() {
                         if b > 0 && b % block == 0 {
@@ -365,9 +364,7 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                         let x = part_limb(a, part, i);
                         for (row, acc) in pts.iter().zip(narrow_acc.chunks_exact_mut(n)) {
                             let Some(p) = row[b] else { continue };
-                            for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
-                                *w = w.wrapping_add((x.to_u64() & LOW) * (p.to_u64() & LOW));
-                            }
+                            crate::rns::mul_acc_narrow(acc, x, p.poly.limb(i));
                         }
                     }
                     for (o, acc) in out.iter_mut().zip(narrow_acc.chunks_exact(n)) {
