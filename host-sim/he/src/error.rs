@@ -258,6 +258,20 @@ pub enum Error {
         /// The budget given.
         budget: u64,
     },
+    /// A compiled network would not fit in the memory this machine has.
+    #[error(
+        "the {packing} packing of this network holds up to {} MiB of ciphertexts, plaintexts and \
+         keys at once, more than the {} MiB of memory available; run it on a larger machine or \
+         try the other packing (--packing)", needed >> 20, available >> 20
+    )]
+    OutOfMemory {
+        /// The packing compiled for.
+        packing: &'static str,
+        /// Bytes the evaluation holds at its peak (an upper bound).
+        needed: u64,
+        /// Bytes available (`MemAvailable`).
+        available: u64,
+    },
     /// An error building or probing an NTT engine.
     #[error(transparent)]
     Device(#[from] hearth_device::Error),

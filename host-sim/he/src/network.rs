@@ -39,8 +39,9 @@ pub struct Compiled {
     /// The CKKS parameters.
     pub selection: Selection,
     /// Bytes of the ciphertexts alive at the program's peak (per batch in
-    /// the throughput packing), plus, in the latency packing, an upper
-    /// bound on the diagonal plaintexts kept (all at the top level).
+    /// the throughput packing) and of the evaluation keys, plus, in the
+    /// latency packing, an upper bound on the diagonal plaintexts kept (all
+    /// at the top level).
     pub peak_bytes: u64,
 }
 
@@ -58,11 +59,16 @@ impl Compiled {
         };
         let selection = select_for_depth(program.depth(), logits, largest, min_slots)?;
         let p = &selection.params;
-        let poly_bytes = p.chain_bits().len() as u64 * (1u64 << p.log_degree()) * 8;
+        let n = 1u64 << p.log_degree();
+        let poly_bytes = p.chain_bits().len() as u64 * n * 8;
+        // A switching key: `dnum` pairs of polynomials over the chain and
+        // the special primes.
+        let key_bytes = p.dnum() as u64 * 2 * (p.chain().len() + p.special().len()) as u64 * n * 8;
         let peak_bytes = match packing {
-            Packing::Throughput => program.peak_live() as u64 * 2 * poly_bytes,
+            Packing::Throughput => program.peak_live() as u64 * 2 * poly_bytes + key_bytes,
             Packing::Latency => {
                 (program.peak_sources() as u64 * 2 + plan.diagonals(&program) as u64) * poly_bytes
+                    + (plan.rotations().len() as u64 + 1) * key_bytes
             }
         };
         Ok(Compiled {
@@ -74,13 +80,27 @@ impl Compiled {
         })
     }
 
+    /// Refuses, before any key is made, a run whose peak memory
+    /// ([`Compiled::peak_bytes`]) exceeds `available` bytes (`None`: not
+    /// known, no check).
+    pub fn check_memory(&self, available: Option<u64>) -> Result<()> {
+        match available {
+            Some(available) if self.peak_bytes > available => Err(Error::OutOfMemory {
+                packing: self.packing.name(),
+                needed: self.peak_bytes,
+                available,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// A one-line summary: depth, products or rotations, peak memory.
     pub fn summary(&self) -> String {
         match self.packing {
             Packing::Throughput => {
                 let (plain, cipher) = self.program.counts();
                 format!(
-                    "throughput packing: depth {}, {} plaintext and {} ciphertext products per batch, {} ciphertexts ({} MiB) live at most",
+                    "throughput packing: depth {}, {} plaintext and {} ciphertext products per batch, {} ciphertexts live at most ({} MiB with the keys)",
                     self.program.depth(),
                     plain,
                     cipher,
@@ -89,7 +109,7 @@ impl Compiled {
                 )
             }
             Packing::Latency => format!(
-                "latency packing: depth {}, {} slots, {} diagonals, {} key switches per sample ({} rotation keys), at most {} MiB of ciphertexts and plaintexts",
+                "latency packing: depth {}, {} slots, {} diagonals, {} key switches per sample ({} rotation keys), at most {} MiB of ciphertexts, plaintexts and keys",
                 self.program.depth(),
                 self.plan.min_slots(),
                 self.plan.diagonals(&self.program),
@@ -119,6 +139,7 @@ pub fn run(
         ));
     }
     data.check_shape(net.input_shape())?;
+    compiled.check_memory(hearth_pmem::usage::available_kb().map(|kb| kb << 10))?;
     let plain: Vec<Vec<f64>> = data
         .rows
         .iter()

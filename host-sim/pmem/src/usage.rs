@@ -20,6 +20,19 @@ pub fn status_kb(field: &str) -> Option<u64> {
         .ok()
 }
 
+/// `MemAvailable` of `/proc/meminfo` in KiB (the memory a new workload can
+/// take without swapping, proc(5)), if the kernel reports it.
+#[must_use]
+pub fn available_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// `RssAnon` of this process in KiB, if the kernel reports it.
 #[must_use]
 pub fn rss_anon_kb() -> Option<u64> {

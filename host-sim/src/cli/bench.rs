@@ -1,10 +1,12 @@
 //! `hearth bench`: both bundled models × both packings with the software
 //! engine on one thread, each in its own process (so peak RSS is per run),
 //! optionally side by side with TenSEAL on the same model, rows and CKKS
-//! parameters (`host-sim/bench/tenseal_compare.py`).
+//! parameters (`host-sim/bench/tenseal_compare.py`); then the convolutional
+//! network (a), `mnist_a`, in both packings, beside TenSEAL's own Tutorial 4
+//! path on the same weights and images (`host-sim/bench/tenseal_mnist.py`).
 
 use anyhow::{bail, Context};
-use hearth_nn::bundled::{CASES, SPLIT_SEED, TEST_FRACTION};
+use hearth_nn::bundled::{CASES, MNIST, MNIST_TEST_CSV_GZ, SPLIT_SEED, TEST_FRACTION};
 use hearth_nn::data::Dataset;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -123,6 +125,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             results.push(serde_json::json!({"dataset": case.name, "packing": packing, "hearth": h, "tenseal": t}));
         }
     }
+    results.extend(bench_mnist_a(&a, &exe, &dir)?);
     let production = if a.production {
         Some(super::bench_prod::run(&exe, &dir, &a.models)?)
     } else {
@@ -139,6 +142,62 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         super::bench_prod::print(p);
     }
     Ok(())
+}
+
+/// Network (a), `mnist_a.onnx`, on the bundled MNIST test images: hearth
+/// in both packings (latency on the first `--latency-samples` images,
+/// throughput on all 2,004) and, with `--tenseal`, TenSEAL's Tutorial 4
+/// path on the latency images (`host-sim/bench/tenseal_mnist.py`).
+fn bench_mnist_a(a: &BenchArgs, exe: &Path, dir: &Path) -> anyhow::Result<Vec<Value>> {
+    let m = &MNIST[0];
+    let model = dir.join(format!("{}.onnx", m.name));
+    std::fs::write(&model, m.model)?;
+    let test = Dataset::parse_gz(Path::new("bundled mnist_test.csv.gz"), MNIST_TEST_CSV_GZ)?;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/tenseal_mnist.py");
+    let mut results = Vec::new();
+    for packing in ["latency", "throughput"] {
+        let rows = if packing == "latency" {
+            test.subset(&(0..a.latency_samples.min(test.len())).collect::<Vec<_>>())
+        } else {
+            test.clone()
+        };
+        let csv = dir.join(format!("{}-{packing}.csv", m.name));
+        write_csv(&rows, &csv)?;
+        eprintln!(
+            "bench: {} / {packing} / hearth ({} images)",
+            m.name,
+            rows.len()
+        );
+        let mut c = Command::new(exe);
+        c.args([
+            "infer",
+            "--engine",
+            "soft",
+            "--packing",
+            packing,
+            "--json",
+            "--seed",
+            "1",
+        ]);
+        c.arg("--model").arg(&model).arg("--data").arg(&csv);
+        let h = json_of(c)?;
+        let t = if a.tenseal && packing == "latency" {
+            eprintln!("bench: {} / {packing} / TenSEAL Tutorial 4", m.name);
+            let mut c = Command::new("python3");
+            c.arg(&script)
+                .arg("--model")
+                .arg(&model)
+                .arg("--data")
+                .arg(&csv);
+            Some(json_of(c)?)
+        } else {
+            None
+        };
+        results.push(
+            serde_json::json!({"dataset": m.name, "packing": packing, "hearth": h, "tenseal": t}),
+        );
+    }
+    Ok(results)
 }
 
 fn f(v: &Value, k: &str) -> f64 {

@@ -227,3 +227,32 @@ fn mnist_a_latency_agrees_with_plaintext() {
         );
     }
 }
+
+/// `mnist_c` (two convolutions at 28×28 and 14×14, eight and sixteen
+/// channels) does not fit a small machine in either packing: refused with
+/// both figures before any key is made.
+#[test]
+fn a_network_larger_than_memory_is_refused_with_its_estimate() {
+    let data = mnist(4);
+    let m = &MNIST[2];
+    let net = import_bytes(m.name, m.model, ImportOptions::default())
+        .unwrap()
+        .network;
+    for packing in [Packing::Throughput, Packing::Latency] {
+        let compiled = Compiled::new(&net, &data.rows, packing).unwrap();
+        assert!(
+            compiled.peak_bytes > 8 << 30,
+            "{packing:?}: {}",
+            compiled.peak_bytes
+        );
+        let err = compiled.check_memory(Some(8 << 30)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{} MiB", compiled.peak_bytes >> 20)),
+            "{text}"
+        );
+        assert!(text.contains("8192 MiB"), "{text}");
+        assert!(compiled.check_memory(None).is_ok());
+        assert!(compiled.check_memory(Some(compiled.peak_bytes)).is_ok());
+    }
+}
