@@ -1,5 +1,6 @@
 //! `hearth infer` of an ONNX model, as a user runs it: the bundled
-//! `mnist_a` on MNIST test images, encrypted, compared with tract.
+//! `mnist_a` on MNIST test images, encrypted in both packings, compared
+//! with tract.
 
 use std::path::Path;
 use std::process::Command;
@@ -12,39 +13,46 @@ fn repo(p: &str) -> String {
         .to_string()
 }
 
+/// Both packings: 24 images in one throughput batch, 6 images one
+/// ciphertext each (hybrid diagonals, rotation keys).
 #[test]
 fn onnx_model_runs_encrypted_and_agrees_with_tract() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args([
-            "infer",
-            "--model",
-            &repo("host-sim/models/mnist_a.onnx"),
-            "--data",
-            &repo("host-sim/data/mnist_test.csv.gz"),
-            "--limit",
-            "24",
-            "--engine",
-            "soft",
-            "--seed",
-            "7",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["samples"], 24);
-    assert_eq!(r["encrypted"], true);
-    assert_eq!(r["agreeing"], 24, "{r}");
-    let preds = r["predictions"].as_array().unwrap();
-    let plain = r["plain_predictions"].as_array().unwrap();
-    assert_eq!(preds, plain);
-    assert!(r["max_logit_diff"].as_f64().unwrap() < 1e-2, "{r}");
-    assert!(r["parameters"].as_str().unwrap().starts_with("N=2^"));
+    for (packing, limit) in [("throughput", 24), ("latency", 6)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .args([
+                "infer",
+                "--model",
+                &repo("host-sim/models/mnist_a.onnx"),
+                "--data",
+                &repo("host-sim/data/mnist_test.csv.gz"),
+                "--limit",
+                &limit.to_string(),
+                "--engine",
+                "soft",
+                "--packing",
+                packing,
+                "--seed",
+                "7",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{packing}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["samples"], limit);
+        assert_eq!(r["packing"], packing);
+        assert_eq!(r["encrypted"], true);
+        assert_eq!(r["agreeing"], limit, "{r}");
+        let preds = r["predictions"].as_array().unwrap();
+        let plain = r["plain_predictions"].as_array().unwrap();
+        assert_eq!(preds, plain);
+        assert!(r["max_logit_diff"].as_f64().unwrap() < 1e-2, "{r}");
+        assert!(r["parameters"].as_str().unwrap().starts_with("N=2^"));
+    }
 }
 
 #[test]
