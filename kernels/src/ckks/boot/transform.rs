@@ -9,7 +9,10 @@
 //! level `l` they are used at, and one rescale ends the level. `b` is the
 //! power of two that minimises the number of rotations. The baby steps are
 //! hoisted: `x` is decomposed for key switching once
-//! ([`crate::ckks::eval::Evaluator::hoist`]).
+//! ([`crate::ckks::eval::Evaluator::hoist`]); the inner sums of all giant
+//! steps are taken in one limb-major pass over the baby rotations
+//! ([`crate::ckks::eval::Evaluator::mul_plain_sums`]), bit-identical with
+//! summing the products one by one.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
@@ -152,16 +155,23 @@ impl<W: Word> EncodedTransform<W> {
                 rots.insert(j, r);
             }
         }
-        let mut acc: Option<Ciphertext<W>> = None;
-        for (g, e, pts) in &self.giant {
-            let mut inner: Option<Ciphertext<W>> = None;
+        // Every giant step's inner sum in one limb-major pass.
+        let index: BTreeMap<usize, usize> = rots.keys().enumerate().map(|(i, &j)| (j, i)).collect();
+        let xs: Vec<&Ciphertext<W>> = rots.values().collect();
+        let mut rows: Vec<Vec<Option<&Plaintext<W>>>> = Vec::with_capacity(self.giant.len());
+        for (_, _, pts) in &self.giant {
+            let mut row = alloc::vec![None; xs.len()];
             for (j, pt) in pts {
-                let t = ev.mul_plain(&rots[j], pt)?;
-                inner = Some(match inner {
-                    None => t,
-                    Some(a) => ev.add(&a, &t)?,
-                });
+                let i = index.get(j).ok_or(CkksError::InvalidParameters(
+                    "a diagonal without its baby step",
+                ))?;
+                row[*i] = Some(pt);
             }
+            rows.push(row);
+        }
+        let inners = ev.mul_plain_sums(&xs, &rows)?;
+        let mut acc: Option<Ciphertext<W>> = None;
+        for ((g, e, _), inner) in self.giant.iter().zip(inners) {
             let Some(mut inner) = inner else { continue };
             if *g != 0 {
                 inner = ev.apply_galois_key(&inner, *e, keys.galois_key(*e)?)?;
