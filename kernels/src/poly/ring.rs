@@ -7,8 +7,9 @@ use crate::arith::{Modulus, Word};
 use crate::ckks::CkksError;
 use crate::ntt::{NttEngine, NttPlan, OwnedNttPlan};
 
-/// Moduli of at most this many bits multiply in single-word arithmetic
-/// ([`reduce_product_narrow`]).
+/// With 64-bit words, moduli of at most this many bits multiply in
+/// single-word arithmetic ([`reduce_product_narrow`]); 32-bit words keep
+/// their own double-word (`u64`) path.
 const NARROW_BITS: u32 = 31;
 
 /// The domain a polynomial's limbs are in.
@@ -360,7 +361,7 @@ impl<W: Word> RnsPoly<W> {
             .zip(other.data.chunks_exact(n))
             .zip(ctx.moduli_of(self.basis))
         {
-            if m.bits() <= NARROW_BITS {
+            if W::BITS == 64 && m.bits() <= NARROW_BITS {
                 for (o, &v) in x.iter_mut().zip(y) {
                     let p = o.to_u64() * v.to_u64();
                     *o = W::from_u64_truncating(reduce_product_narrow(m, p));
@@ -392,7 +393,7 @@ impl<W: Word> RnsPoly<W> {
             .zip(b.data.chunks_exact(n))
             .zip(ctx.moduli_of(self.basis))
         {
-            if m.bits() <= NARROW_BITS {
+            if W::BITS == 64 && m.bits() <= NARROW_BITS {
                 // o + u·v < q + (q − 1)² < q² < 2^(2L): one narrow reduction.
                 for ((o, &u), &v) in x.iter_mut().zip(y).zip(z) {
                     let p = o.to_u64() + u.to_u64() * v.to_u64();
