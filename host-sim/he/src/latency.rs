@@ -16,7 +16,8 @@ use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::{Layer, Mlp};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
+use std::hash::Hash;
 
 /// The geometry of a latency-packed network: [`Plan::Square`] over its
 /// widest layer.
@@ -38,8 +39,57 @@ pub fn geometry(mlp: &Mlp) -> Geometry {
 pub struct Resident<'m> {
     mlp: &'m Mlp,
     geo: Geometry,
-    diagonals: HashMap<(usize, usize), (usize, f64, Diagonals)>,
-    biases: HashMap<usize, (usize, f64, Plaintext<u64>)>,
+    diagonals: Kept<(usize, usize), Diagonals>,
+    biases: Kept<usize, Plaintext<u64>>,
+}
+
+/// Plaintexts encoded on first use and kept while the level and scale they
+/// were encoded at stay the same (they do from one sample to the next): the
+/// cache of every in-memory [`WeightSource`].
+#[derive(Debug)]
+pub(crate) struct Kept<K, V> {
+    map: HashMap<K, (usize, f64, V)>,
+}
+
+impl<K: Eq + Hash, V> Kept<K, V> {
+    /// Nothing kept yet.
+    pub(crate) fn new() -> Self {
+        Kept {
+            map: HashMap::new(),
+        }
+    }
+
+    /// The value of `key` at `level` and `scale`: the kept one, or
+    /// `encode()`'s, kept in its place.
+    pub(crate) fn get_or_encode(
+        &mut self,
+        key: K,
+        level: usize,
+        scale: f64,
+        encode: impl FnOnce() -> Result<V>,
+    ) -> Result<&V> {
+        match self.map.entry(key) {
+            Entry::Occupied(mut o) => {
+                if (o.get().0, o.get().1) != (level, scale) {
+                    o.insert((level, scale, encode()?));
+                }
+                Ok(&o.into_mut().2)
+            }
+            Entry::Vacant(v) => Ok(&v.insert((level, scale, encode()?)).2),
+        }
+    }
+
+    /// Every value kept.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.map.values().map(|(_, _, v)| v)
+    }
+}
+
+/// `p_{g,b}` of `at` in a layer's diagonals, `None` when zero.
+pub(crate) fn pick(d: &Diagonals, at: Diagonal) -> Option<Cow<'_, Plaintext<u64>>> {
+    d.get(at.g)
+        .and_then(|row| row.get(at.b)?.as_ref())
+        .map(Cow::Borrowed)
 }
 
 impl<'m> Resident<'m> {
@@ -49,8 +99,8 @@ impl<'m> Resident<'m> {
         Resident {
             mlp,
             geo,
-            diagonals: HashMap::new(),
-            biases: HashMap::new(),
+            diagonals: Kept::new(),
+            biases: Kept::new(),
         }
     }
 
@@ -63,8 +113,7 @@ impl<'m> Resident<'m> {
 }
 
 impl Resident<'_> {
-    /// The diagonals of `at`'s layer and part at `level` and `scale`,
-    /// encoded now unless kept from an earlier call.
+    /// The diagonals of `at`'s layer and part at `level` and `scale`.
     fn encoded<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
@@ -72,29 +121,18 @@ impl Resident<'_> {
         level: usize,
         scale: f64,
     ) -> Result<&Diagonals> {
-        let key = (at.layer, at.part);
-        let stale = self
-            .diagonals
-            .get(&key)
-            .is_none_or(|(l, s, _)| (*l, *s) != (level, scale));
-        if stale {
-            let layer = self.layer(at.layer)?;
-            let w = |r: usize, col: usize| {
-                if r < layer.outputs && col < layer.inputs {
-                    layer.w(r, col)
-                } else {
-                    0.0
-                }
-            };
-            let d = encode_diagonals(ev, self.geo, at.coeff, scale, level, w)?;
-            self.diagonals.insert(key, (level, scale, d));
-        }
+        let layer = self.layer(at.layer)?;
+        let geo = self.geo;
+        let w = |r: usize, col: usize| {
+            if r < layer.outputs && col < layer.inputs {
+                layer.w(r, col)
+            } else {
+                0.0
+            }
+        };
         self.diagonals
-            .get(&key)
-            .map(|(_, _, d)| d)
-            .ok_or(Error::LayerIndex {
-                layer: at.layer,
-                layers: self.mlp.layers.len(),
+            .get_or_encode((at.layer, at.part), level, scale, || {
+                encode_diagonals(ev, geo, at.coeff, scale, level, w)
             })
     }
 }
@@ -107,10 +145,7 @@ impl WeightSource for Resident<'_> {
         level: usize,
         scale: f64,
     ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
-        let d = self.encoded(ev, at, level, scale)?;
-        Ok(d.get(at.g)
-            .and_then(|row| row.get(at.b)?.as_ref())
-            .map(Cow::Borrowed))
+        Ok(pick(self.encoded(ev, at, level, scale)?, at))
     }
 
     fn all_diagonals<E: NttEngine<u64>>(
@@ -131,13 +166,9 @@ impl WeightSource for Resident<'_> {
         level: usize,
         scale: f64,
     ) -> Result<Cow<'_, Plaintext<u64>>> {
-        let stale = self
-            .biases
-            .get(&index)
-            .is_none_or(|(l, s, _)| (*l, *s) != (level, scale));
-        if stale {
-            let layer = self.layer(index)?;
-            let n = self.geo.n;
+        let layer = self.layer(index)?;
+        let n = self.geo.n;
+        let pt = self.biases.get_or_encode(index, level, scale, || {
             let period: Vec<f64> = (0..n)
                 .map(|o| {
                     if o >= layer.outputs {
@@ -147,16 +178,21 @@ impl WeightSource for Resident<'_> {
                     layer.bias[o] + constant * row_sum
                 })
                 .collect();
-            let v = repeat(&period, ev.context().degree() / 2);
-            let pt = Encryptor::new(ev.context()).encode_real(ev.engine(), &v, scale, level)?;
-            self.biases.insert(index, (level, scale, pt));
-        }
-        let (_, _, pt) = self.biases.get(&index).ok_or(Error::LayerIndex {
-            layer: index,
-            layers: self.mlp.layers.len(),
+            encode_repeated(ev, &period, scale, level)
         })?;
         Ok(Cow::Borrowed(pt))
     }
+}
+
+/// `period` repeated over the slots, encoded at `scale` and `level`.
+pub(crate) fn encode_repeated<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    period: &[f64],
+    scale: f64,
+    level: usize,
+) -> Result<Plaintext<u64>> {
+    let v = repeat(period, ev.context().degree() / 2);
+    Ok(Encryptor::new(ev.context()).encode_real(ev.engine(), &v, scale, level)?)
 }
 
 /// Encrypts one standardised sample, repeated across the slots.
@@ -209,7 +245,6 @@ pub(crate) fn encode_diagonals<E: NttEngine<u64>>(
     level: usize,
     w: impl Fn(usize, usize) -> f64,
 ) -> Result<Diagonals> {
-    let slots = ev.context().degree() / 2;
     let mut out = Vec::with_capacity(geo.giant);
     for g in 0..geo.giant {
         let mut row = Vec::with_capacity(geo.baby);
@@ -219,13 +254,7 @@ pub(crate) fn encode_diagonals<E: NttEngine<u64>>(
                 row.push(None);
                 continue;
             }
-            let pt = Encryptor::new(ev.context()).encode_real(
-                ev.engine(),
-                &repeat(&period, slots),
-                scale,
-                level,
-            )?;
-            row.push(Some(pt));
+            row.push(Some(encode_repeated(ev, &period, scale, level)?));
         }
         out.push(row);
     }

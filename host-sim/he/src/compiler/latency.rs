@@ -16,13 +16,12 @@
 
 use super::{Program, SparseMap, Step};
 use crate::error::{Error, Result};
-use crate::latency::encode_diagonals;
+use crate::latency::{encode_diagonals, encode_repeated, pick, Kept};
 use crate::layers::Ct;
-use crate::linear::{self, repeat, Diagonal, Diagonals, Geometry, Plan, WeightSource};
-use hearth_kernels::ckks::{Encryptor, Evaluator, GaloisKeys, Plaintext, RelinKey};
+use crate::linear::{self, Diagonal, Diagonals, Geometry, Plan, WeightSource};
+use hearth_kernels::ckks::{Evaluator, GaloisKeys, Plaintext, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// The geometry of every linear step of a program in the latency packing.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,8 +149,8 @@ type LinearStep<'p> = (&'p [(usize, SparseMap)], &'p [f64]);
 pub struct ProgramWeights<'p> {
     program: &'p Program,
     plan: &'p LatencyPlan,
-    diagonals: HashMap<(usize, usize), (usize, f64, Diagonals)>,
-    biases: HashMap<usize, (usize, f64, Plaintext<u64>)>,
+    diagonals: Kept<(usize, usize), Diagonals>,
+    biases: Kept<usize, Plaintext<u64>>,
 }
 
 impl<'p> ProgramWeights<'p> {
@@ -161,8 +160,8 @@ impl<'p> ProgramWeights<'p> {
         ProgramWeights {
             program,
             plan,
-            diagonals: HashMap::new(),
-            biases: HashMap::new(),
+            diagonals: Kept::new(),
+            biases: Kept::new(),
         }
     }
 
@@ -184,10 +183,10 @@ impl<'p> ProgramWeights<'p> {
         let d: u64 = self
             .diagonals
             .values()
-            .flat_map(|(_, _, d)| d.iter().flatten().flatten())
+            .flat_map(|d| d.iter().flatten().flatten())
             .map(pt)
             .sum();
-        d + self.biases.values().map(|(_, _, p)| pt(p)).sum::<u64>()
+        d + self.biases.values().map(pt).sum::<u64>()
     }
 }
 
@@ -202,8 +201,7 @@ fn entry(m: &SparseMap, r: usize, c: usize) -> f64 {
 }
 
 impl ProgramWeights<'_> {
-    /// The diagonals of `at`'s step and part at `level` and `scale`,
-    /// encoded now unless kept from an earlier call.
+    /// The diagonals of `at`'s step and part at `level` and `scale`.
     fn encoded<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
@@ -211,27 +209,15 @@ impl ProgramWeights<'_> {
         level: usize,
         scale: f64,
     ) -> Result<&Diagonals> {
-        let key = (at.layer, at.part);
-        let stale = self
-            .diagonals
-            .get(&key)
-            .is_none_or(|(l, s, _)| (*l, *s) != (level, scale));
-        if stale {
-            let (parts, _) = self.linear(at.layer)?;
-            let geo = self.plan.geometry(at.layer)?;
-            let (_, m) = parts.get(at.part).ok_or(Error::LayerIndex {
-                layer: at.part,
-                layers: parts.len(),
-            })?;
-            let d = encode_diagonals(ev, geo, at.coeff, scale, level, |r, c| entry(m, r, c))?;
-            self.diagonals.insert(key, (level, scale, d));
-        }
+        let (parts, _) = self.linear(at.layer)?;
+        let geo = self.plan.geometry(at.layer)?;
+        let (_, m) = parts.get(at.part).ok_or(Error::LayerIndex {
+            layer: at.part,
+            layers: parts.len(),
+        })?;
         self.diagonals
-            .get(&key)
-            .map(|(_, _, d)| d)
-            .ok_or(Error::LayerIndex {
-                layer: at.layer,
-                layers: self.program.steps.len(),
+            .get_or_encode((at.layer, at.part), level, scale, || {
+                encode_diagonals(ev, geo, at.coeff, scale, level, |r, c| entry(m, r, c))
             })
     }
 }
@@ -244,10 +230,7 @@ impl WeightSource for ProgramWeights<'_> {
         level: usize,
         scale: f64,
     ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
-        let d = self.encoded(ev, at, level, scale)?;
-        Ok(d.get(at.g)
-            .and_then(|row| row.get(at.b)?.as_ref())
-            .map(Cow::Borrowed))
+        Ok(pick(self.encoded(ev, at, level, scale)?, at))
     }
 
     fn all_diagonals<E: NttEngine<u64>>(
@@ -268,13 +251,9 @@ impl WeightSource for ProgramWeights<'_> {
         level: usize,
         scale: f64,
     ) -> Result<Cow<'_, Plaintext<u64>>> {
-        let stale = self
-            .biases
-            .get(&step)
-            .is_none_or(|(l, s, _)| (*l, *s) != (level, scale));
-        if stale {
-            let (parts, bias) = self.linear(step)?;
-            let rows = self.plan.geometry(step)?.rows;
+        let (parts, bias) = self.linear(step)?;
+        let rows = self.plan.geometry(step)?.rows;
+        let pt = self.biases.get_or_encode(step, level, scale, || {
             let period: Vec<f64> = (0..rows)
                 .map(|o| {
                     let Some(b) = bias.get(o) else { return 0.0 };
@@ -285,13 +264,7 @@ impl WeightSource for ProgramWeights<'_> {
                     b + constant * row_sum
                 })
                 .collect();
-            let v = repeat(&period, ev.context().degree() / 2);
-            let pt = Encryptor::new(ev.context()).encode_real(ev.engine(), &v, scale, level)?;
-            self.biases.insert(step, (level, scale, pt));
-        }
-        let (_, _, pt) = self.biases.get(&step).ok_or(Error::LayerIndex {
-            layer: step,
-            layers: self.program.steps.len(),
+            encode_repeated(ev, &period, scale, level)
         })?;
         Ok(Cow::Borrowed(pt))
     }

@@ -15,10 +15,11 @@ use super::eval::{evaluate, geometry};
 use super::model::load;
 use super::records::{bias_name, diagonal_name, name, to_bytes, Meta};
 use crate::error::{Error, Result};
+use crate::latency::encode_repeated;
 use crate::layers::Ct;
-use crate::linear::{diagonal_period, repeat, Diagonal, Geometry, WeightSource};
+use crate::linear::{diagonal_period, Diagonal, Geometry, WeightSource};
 use crate::session::Session;
-use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext};
+use hearth_kernels::ckks::{Evaluator, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::stream::gen::Layer;
 use hearth_pmem::store::{ObjectStore, RecordKind};
@@ -70,15 +71,16 @@ impl Encoder<'_> {
             .ok_or(Error::EmptyLayer { layer: l })
     }
 
+    /// Encodes `period` repeated over the slots and writes it as `record`.
     fn write<E: NttEngine<u64>>(
         &mut self,
         ev: &mut Evaluator<'_, u64, E>,
         record: &str,
-        values: &[f64],
+        period: &[f64],
         level: usize,
         scale: f64,
     ) -> Result<Plaintext<u64>> {
-        let pt = Encryptor::new(ev.context()).encode_real(ev.engine(), values, scale, level)?;
+        let pt = encode_repeated(ev, period, scale, level)?;
         let bytes = to_bytes(&pt)?;
         self.store.put(record, RecordKind::Tensor, &bytes)?;
         self.written += 1;
@@ -105,9 +107,10 @@ impl WeightSource for Encoder<'_> {
             }
         };
         let period = diagonal_period(geo, at.g, at.b, at.coeff, w);
-        let v = repeat(&period, ev.context().degree() / 2);
         let record = diagonal_name(&self.model, at.layer, at.g, at.b);
-        Ok(Some(Cow::Owned(self.write(ev, &record, &v, level, scale)?)))
+        Ok(Some(Cow::Owned(
+            self.write(ev, &record, &period, level, scale)?,
+        )))
     }
 
     fn bias<E: NttEngine<u64>>(
@@ -130,9 +133,8 @@ impl WeightSource for Encoder<'_> {
                 }
             })
             .collect();
-        let v = repeat(&biases, ev.context().degree() / 2);
         let record = bias_name(&self.model, layer);
-        Ok(Cow::Owned(self.write(ev, &record, &v, level, scale)?))
+        Ok(Cow::Owned(self.write(ev, &record, &biases, level, scale)?))
     }
 }
 
