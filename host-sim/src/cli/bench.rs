@@ -84,11 +84,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         let model = dir.join(format!("{}.safetensors", case.name));
         std::fs::write(&model, case.model)?;
         for packing in ["throughput", "latency"] {
-            let rows = if packing == "latency" {
-                test.subset(&(0..a.latency_samples.min(test.len())).collect::<Vec<_>>())
-            } else {
-                test.clone()
-            };
+            let rows = rows_for(&test, packing, a.latency_samples);
             let csv = dir.join(format!("{}-{packing}.csv", case.name));
             write_csv(&rows, &csv)?;
             eprintln!(
@@ -96,29 +92,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
                 case.name,
                 rows.len()
             );
-            let mut c = Command::new(&exe);
-            c.args([
-                "infer",
-                "--engine",
-                "soft",
-                "--packing",
-                packing,
-                "--json",
-                "--seed",
-                "1",
-            ]);
-            c.arg("--model").arg(&model).arg("--data").arg(&csv);
-            let h = json_of(c)?;
+            let h = hearth_infer(&exe, &model, &csv, packing)?;
             let t = if a.tenseal {
                 eprintln!("bench: {} / {packing} / TenSEAL", case.name);
-                let mut c = Command::new("python3");
-                c.arg(&script)
-                    .arg("--model")
-                    .arg(&model)
-                    .arg("--data")
-                    .arg(&csv);
-                c.args(["--packing", packing]);
-                Some(json_of(c)?)
+                Some(python(&script, &model, &csv, &["--packing", packing])?)
             } else {
                 None
             };
@@ -144,6 +121,46 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The rows a run takes: the first `latency_samples` in the latency
+/// packing (one ciphertext each), all of them in the throughput packing.
+fn rows_for(test: &Dataset, packing: &str, latency_samples: usize) -> Dataset {
+    if packing == "latency" {
+        test.subset(&(0..latency_samples.min(test.len())).collect::<Vec<_>>())
+    } else {
+        test.clone()
+    }
+}
+
+/// `hearth infer --json` of `model` on `csv` with the software engine,
+/// seed 1, in its own process (so its peak RSS is its own).
+fn hearth_infer(exe: &Path, model: &Path, csv: &Path, packing: &str) -> anyhow::Result<Value> {
+    let mut c = Command::new(exe);
+    c.args([
+        "infer",
+        "--engine",
+        "soft",
+        "--packing",
+        packing,
+        "--json",
+        "--seed",
+        "1",
+    ]);
+    c.arg("--model").arg(model).arg("--data").arg(csv);
+    json_of(c)
+}
+
+/// A peer's Python script on `model` and `csv`, with `extra` arguments.
+fn python(script: &Path, model: &Path, csv: &Path, extra: &[&str]) -> anyhow::Result<Value> {
+    let mut c = Command::new("python3");
+    c.arg(script)
+        .arg("--model")
+        .arg(model)
+        .arg("--data")
+        .arg(csv);
+    c.args(extra);
+    json_of(c)
+}
+
 /// Network (a), `mnist_a.onnx`, on the bundled MNIST test images: hearth
 /// in both packings (latency on the first `--latency-samples` images,
 /// throughput on all 2,004) and, with `--tenseal`, TenSEAL's Tutorial 4
@@ -156,11 +173,7 @@ fn bench_mnist_a(a: &BenchArgs, exe: &Path, dir: &Path) -> anyhow::Result<Vec<Va
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/tenseal_mnist.py");
     let mut results = Vec::new();
     for packing in ["latency", "throughput"] {
-        let rows = if packing == "latency" {
-            test.subset(&(0..a.latency_samples.min(test.len())).collect::<Vec<_>>())
-        } else {
-            test.clone()
-        };
+        let rows = rows_for(&test, packing, a.latency_samples);
         let csv = dir.join(format!("{}-{packing}.csv", m.name));
         write_csv(&rows, &csv)?;
         eprintln!(
@@ -168,28 +181,10 @@ fn bench_mnist_a(a: &BenchArgs, exe: &Path, dir: &Path) -> anyhow::Result<Vec<Va
             m.name,
             rows.len()
         );
-        let mut c = Command::new(exe);
-        c.args([
-            "infer",
-            "--engine",
-            "soft",
-            "--packing",
-            packing,
-            "--json",
-            "--seed",
-            "1",
-        ]);
-        c.arg("--model").arg(&model).arg("--data").arg(&csv);
-        let h = json_of(c)?;
+        let h = hearth_infer(exe, &model, &csv, packing)?;
         let t = if a.tenseal && packing == "latency" {
             eprintln!("bench: {} / {packing} / TenSEAL Tutorial 4", m.name);
-            let mut c = Command::new("python3");
-            c.arg(&script)
-                .arg("--model")
-                .arg(&model)
-                .arg("--data")
-                .arg(&csv);
-            Some(json_of(c)?)
+            Some(python(&script, &model, &csv, &[])?)
         } else {
             None
         };
