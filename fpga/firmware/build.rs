@@ -1,8 +1,10 @@
 //! Build script of the hearth firmware.
 //!
 //! 1. On the bare-metal target, passes riscv-rt's and defmt's linker scripts
-//!    to the binary (`-Tlink.x -Tdefmt.x`) and puts `memory.x` on the linker
-//!    search path.
+//!    to the binaries (`-Tlink.x -Tdefmt.x`) and gives each binary its
+//!    memory map as the `memory.x` of its own linker search path
+//!    (`memory.x` for `hearth-firmware`, `memory-boot.x` for
+//!    `hearth-firmware-boot`).
 //! 2. Embeds the NTT known-answer vectors: every `*.json` file of the KAT
 //!    directory (`HEARTH_KAT_DIR`, default `<workspace>/tests/kat`) with
 //!    fields `n`, `q`, `psi`, `input`, `forward` (decimal integers) that fits
@@ -24,6 +26,14 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// Each binary's memory map: the main image runs in the soft-core's 1 MiB
+/// of RAM, the bootstrap image (a bit-exactness check of the kernels) in
+/// 128 MiB of qemu's DRAM.
+const MEMORY_MAPS: [(&str, &str); 2] = [
+    ("hearth-firmware", "memory.x"),
+    ("hearth-firmware-boot", "memory-boot.x"),
+];
+
 /// The NTT of one KAT needs its plan (4·N words) and the data (N words) at
 /// once; vectors needing more than this are not embedded (the soft-core's
 /// heap is 896 KiB; see `memory.x`). `cargo xtask firmware` uses the same
@@ -34,12 +44,18 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {
-        fs::copy(manifest.join("memory.x"), out.join("memory.x")).expect("copy memory.x");
-        println!("cargo:rustc-link-search={}", out.display());
+        for (bin, script) in MEMORY_MAPS {
+            // riscv-rt's link.x includes `memory.x`: each binary finds its
+            // own on a search path of its own.
+            let dir = out.join(bin);
+            fs::create_dir_all(&dir).expect("create the memory map's directory");
+            fs::copy(manifest.join(script), dir.join("memory.x")).expect("copy the memory map");
+            println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+            println!("cargo:rerun-if-changed={script}");
+        }
         println!("cargo:rustc-link-arg-bins=-Tlink.x");
         println!("cargo:rustc-link-arg-bins=-Tdefmt.x");
     }
-    println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=HEARTH_KAT_DIR");
     let kat_dir = env::var_os("HEARTH_KAT_DIR")

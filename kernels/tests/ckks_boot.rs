@@ -7,10 +7,10 @@
 //! stated thresholds.
 //!
 //! The digest of a seeded bootstrap at the smallest preset is a regression
-//! known answer produced by this code on x86_64: every target (the
-//! riscv32imac firmware under qemu among them) must reproduce it, since the
-//! bootstrap uses no platform floating point that could differ
-//! (`ckks::boot` module docs).
+//! known answer produced by this code on x86_64: every target must
+//! reproduce it, since the bootstrap uses no platform floating point that
+//! could differ (`ckks::boot` module docs). The riscv32imac firmware does,
+//! under qemu (its bootstrap image, `cargo xtask firmware`).
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
 use hearth_kernels::ckks::boot::{BootKeySource, BootPhase, Bootstrapper, KeyUse, MemoryKeySource};
@@ -128,6 +128,10 @@ fn full_slots_n12_three_dft_levels() {
 }
 
 /// SHA-256 of the byte format of the bootstrapped ciphertext (seed 7).
+/// `cargo xtask firmware` reads this constant by name from this file and
+/// checks against it the digest of the same procedure
+/// (`hearth_firmware::boot_kat`) on the host; the riscv32imac firmware's
+/// digest under qemu must equal the host's.
 const DIGEST_TOY_N10_SEED7: &str =
     "1b39e9d7f8cc19e51771043fc6ff748845fe1cf08eec6190a7462f845b9a6657";
 

@@ -1,19 +1,30 @@
-//! `cargo xtask firmware`: builds the soft-core firmware, runs it under qemu
-//! and checks its results against the host's.
+//! `cargo xtask firmware`: builds the soft-core firmware, runs its images
+//! under qemu and checks their results against the host's.
 //!
 //! Steps: ensure `qemu-system-riscv32` (Debian `qemu-system-misc`) and
-//! `defmt-print` (`cargo install defmt-print`); build the firmware in
-//! release, embedding the NTT known-answer vectors `tests/kat/*.json`, with
-//! `DEFMT_LOG=info`; run it under `qemu-system-riscv32 -machine virt -bios none
-//! -icount shift=0` with semihosting and a time-out; decode its `defmt`
-//! frames with `defmt-print`; compare every `result` line with the host's
-//! expectation. The decoded transcript is kept in `target/firmware/run.log`.
+//! `defmt-print` (`cargo install defmt-print`); build the firmware's two
+//! images in release, embedding the NTT known-answer vectors
+//! `tests/kat/*.json`, with `DEFMT_LOG=info`; run each under
+//! `qemu-system-riscv32 -machine virt -m 128M -bios none -icount shift=0`
+//! with semihosting and a time-out; decode its `defmt` frames with
+//! `defmt-print`; compare every `result` line with the host's expectation.
+//!
+//! The images, in order:
+//! - `hearth-firmware`, the soft-core's workloads in its 1 MiB of RAM: the
+//!   NTT vectors ([`kat`]), the pipeline probe and the CKKS workloads
+//!   ([`ckks`]); transcript `<target dir>/firmware/run.log`;
+//! - `hearth-firmware-boot`, the CKKS bootstrap known answer ([`boot`]),
+//!   linked with 128 MiB of RAM: a check that the kernels bootstrap
+//!   bit-exactly on riscv32imac (the digest equals the host's and the
+//!   kernels' committed one), not a memory budget of the soft-core;
+//!   transcript `<target dir>/firmware/boot.log`.
 
+mod boot;
 mod ckks;
 mod kat;
 mod report;
 
-use crate::tools::{ensure_debian_tools, ensure_rust_targets, have, root, run};
+use crate::tools::{ensure_debian_tools, ensure_rust_targets, have, run, target_dir};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,6 +34,10 @@ use std::time::{Duration, Instant};
 pub const TARGET: &str = "riscv32imac-unknown-none-elf";
 /// How long one qemu run may take.
 const TIMEOUT: Duration = Duration::from_secs(300);
+/// The main image (the soft-core's workloads).
+const MAIN_IMAGE: &str = "hearth-firmware";
+/// The bootstrap image (the bootstrap known answer).
+const BOOT_IMAGE: &str = "hearth-firmware-boot";
 
 pub fn run_command(args: &[String]) -> Result<(), String> {
     if let Some(a) = args.first() {
@@ -31,31 +46,58 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     ensure_rust_targets(&[TARGET])?;
     ensure_debian_tools(&[("qemu-system-riscv32", "qemu-system-misc")])?;
     ensure_defmt_print()?;
-    let out_dir = root().join("target").join("firmware");
+    let out_dir = target_dir().join("firmware");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let kat_dir = kat::directory()?;
-    let elf = build(&kat_dir)?;
-    let (raw, status) = run_qemu(&elf)?;
-    let log = decode(&elf, &raw)?;
-    let log_path = out_dir.join("run.log");
-    std::fs::write(&log_path, &log).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    eprintln!("{log}");
-    let results = report::parse(&log);
+    let bin_dir = build(&kat_dir)?;
     let mut expected = kat::expected(&kat_dir)?;
     expected.push(pipeline_absent());
     expected.extend(ckks::expected()?);
-    let checked = report::check(&results, &expected, status)?;
-    if let Some(image) = &results.image {
-        eprintln!("firmware image: {image}");
-    }
-    for m in &results.measures {
-        eprintln!("firmware measure: {m}");
-    }
+    let main = run_image(
+        &bin_dir.join(MAIN_IMAGE),
+        &out_dir.join("run.log"),
+        &expected,
+    )?;
+    let boot = run_image(
+        &bin_dir.join(BOOT_IMAGE),
+        &out_dir.join("boot.log"),
+        &boot::expected()?,
+    )?;
     eprintln!(
-        "xtask firmware: {checked} results match the host (transcript: {})",
-        log_path.display()
+        "xtask firmware: {} results match the host (transcripts in {})",
+        main + boot,
+        out_dir.display()
     );
     Ok(())
+}
+
+/// Runs one image under qemu, keeps its decoded transcript in `log_path`
+/// and checks its results against `expected`; returns how many were
+/// checked.
+fn run_image(elf: &Path, log_path: &Path, expected: &[report::Expected]) -> Result<usize, String> {
+    let name = elf.file_name().map_or_else(
+        || elf.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let start = Instant::now();
+    let (raw, status) = run_qemu(elf)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let log = decode(elf, &raw)?;
+    std::fs::write(log_path, &log).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    eprintln!("{log}");
+    let results = report::parse(&log);
+    let checked = report::check(&results, expected, status).map_err(|e| format!("{name}: {e}"))?;
+    if let Some(image) = &results.image {
+        eprintln!("{name} image: {image}");
+    }
+    for m in &results.measures {
+        eprintln!("{name} measure: {m}");
+    }
+    eprintln!(
+        "{name}: {checked} results match the host ({seconds:.1} s under qemu; transcript: {})",
+        log_path.display()
+    );
+    Ok(checked)
 }
 
 /// Under qemu no pipeline answers at the SoC's register address (the `virt`
@@ -88,7 +130,7 @@ fn ensure_defmt_print() -> Result<(), String> {
     }
 }
 
-/// Builds the firmware in release; returns the ELF's path.
+/// Builds the firmware's images in release; returns their directory.
 fn build(kat_dir: &Path) -> Result<PathBuf, String> {
     let args = [
         "build",
@@ -107,25 +149,25 @@ fn build(kat_dir: &Path) -> Result<PathBuf, String> {
         .args(args)
         .env("DEFMT_LOG", "info")
         .env("HEARTH_KAT_DIR", kat_dir)
-        .current_dir(root())
+        .current_dir(crate::tools::root())
         .status()
         .map_err(|e| format!("could not start cargo: {e}"))?;
     if !status.success() {
         return Err(format!("firmware build failed ({status})"));
     }
-    Ok(root()
-        .join("target")
-        .join(TARGET)
-        .join("release")
-        .join("hearth-firmware"))
+    Ok(target_dir().join(TARGET).join("release"))
 }
 
-/// The qemu command line that runs `elf` (also the `.cargo/config.toml`
-/// runner's).
+/// The qemu command line that runs `elf`, either image (also the
+/// `.cargo/config.toml` runner's, `qemu-run.sh`). 128 MiB of DRAM (virt's
+/// default, stated): the bootstrap image's RAM ends below the device tree
+/// qemu places at its top.
 pub fn qemu_args(elf: &Path) -> Vec<String> {
     let mut a: Vec<String> = [
         "-machine",
         "virt",
+        "-m",
+        "128M",
         "-bios",
         "none",
         "-display",
@@ -172,7 +214,8 @@ fn run_qemu(elf: &Path) -> Result<(Vec<u8>, i32), String> {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!(
-                "the firmware did not finish within {} s under qemu (killed)",
+                "{} did not finish within {} s under qemu (killed)",
+                elf.display(),
                 TIMEOUT.as_secs()
             ));
         }

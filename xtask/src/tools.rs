@@ -9,6 +9,15 @@ pub fn root() -> PathBuf {
     dir.parent().map(PathBuf::from).unwrap_or(dir)
 }
 
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the
+/// workspace root when relative), else `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root().join(dir),
+        _ => root().join("target"),
+    }
+}
+
 /// `$CARGO`, or `cargo`.
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())

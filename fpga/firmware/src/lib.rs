@@ -7,6 +7,8 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(feature = "ckks")]
+pub mod boot_kat;
+#[cfg(feature = "ckks")]
 pub mod ckks_kat;
 pub mod digest;
 pub mod error;

@@ -5,8 +5,9 @@
 //! panic exits with 101, a trap with 3).
 //!
 //! Run it with `cargo xtask firmware`, which builds it, runs it under qemu
-//! and compares its results with the host's. On a host target this binary
-//! only says so.
+//! and compares its results with the host's, then does the same with the
+//! bootstrap image (`src/bin/boot.rs`). On a host target this binary only
+//! says so.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(all(target_os = "none", feature = "ckks"))]

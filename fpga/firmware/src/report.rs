@@ -10,7 +10,8 @@
 //!
 //! [`Tally::record`] prints a `result` line and counts it, [`measure`] a
 //! `measure` line around a workload; the `image` and `done` lines are
-//! printed by the entry point (`workloads.rs`).
+//! printed by the entry points (`workloads.rs` of the main image,
+//! `bin/boot.rs` of the bootstrap image, which includes this module).
 
 use crate::soc;
 use hearth_firmware::digest::hex_str;
