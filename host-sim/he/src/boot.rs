@@ -1,7 +1,8 @@
 //! CKKS bootstrapping on the machine: the bootstrapping key set generated
 //! into the PMEM object store and streamed from it, one Galois key at a
-//! time, during a bootstrap ([`source`]); and the benchmark of one bootstrap
-//! ([`bench`]).
+//! time, during a bootstrap ([`source`]); the benchmark of one bootstrap
+//! ([`bench`]); and the refresh of a compiled network's bootstrap steps
+//! ([`refresh`]).
 //!
 //! ## Why streaming works
 //! A bootstrap (Cheon, Han, Kim, Kim, Song, EUROCRYPT 2018; the kernels'
@@ -21,10 +22,12 @@
 
 pub mod bench;
 pub mod keys;
+pub mod refresh;
 pub mod source;
 
 pub use bench::{run_bench, BenchOptions, BenchReport, Preset};
 pub use keys::{generate_into_store, KeySetInfo};
+pub use refresh::Bootstrapping;
 pub use source::{bootstrap_streamed, working_set, PmemKeySource, StreamStats};
 
 #[cfg(test)]

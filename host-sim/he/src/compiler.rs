@@ -40,7 +40,15 @@
 //! `N = 2^16` at 128-bit security, or refuses naming the depth.
 //! [`Program::peak_live`] counts the ciphertexts alive at once (a source
 //! is freed after its last use), which sizes the evaluation's memory.
+//!
+//! ## Deeper than one chain: bootstrapping placed by the compiler
+//! A network whose depth no chain at 128-bit security holds runs on a
+//! bootstrapping preset's chain: its ciphertexts live on the preset's user
+//! levels, and [`Program::with_bootstraps`] inserts a [`Step::Bootstrap`]
+//! wherever a source would be read with no level left ([`bootstrap`] has
+//! the placement rule and the scaling of the refreshed values).
 
+pub mod bootstrap;
 mod encrypted;
 pub mod latency;
 mod lower;
@@ -49,6 +57,7 @@ pub mod sparse;
 #[cfg(test)]
 mod tests;
 
+pub use bootstrap::{NoRefresh, Refresh};
 pub use encrypted::evaluate;
 pub use lower::compile;
 pub use sparse::SparseMap;
@@ -76,13 +85,28 @@ pub enum Step {
         /// The source this step defines.
         out: usize,
     },
+    /// `out = source`, refreshed by a bootstrap to the top user level
+    /// (each of the source's ciphertexts in the throughput packing, its one
+    /// ciphertext in the latency packing); no rescale.
+    Bootstrap {
+        /// The source refreshed.
+        source: usize,
+        /// A power of two at least the calibrated largest |value| of the
+        /// source times the margin: the values are divided by it for the
+        /// bootstrap (whose input must lie in [−1, 1]) and multiplied back.
+        range: f64,
+        /// The source this step defines.
+        out: usize,
+    },
 }
 
 impl Step {
     /// The source the step defines.
     pub fn out(&self) -> usize {
         match self {
-            Step::Linear { out, .. } | Step::Product { out, .. } => *out,
+            Step::Linear { out, .. } | Step::Product { out, .. } | Step::Bootstrap { out, .. } => {
+                *out
+            }
         }
     }
 
@@ -91,6 +115,7 @@ impl Step {
         match self {
             Step::Linear { parts, .. } => parts.iter().map(|(s, _)| *s).collect(),
             Step::Product { left, right, .. } => vec![*left, *right],
+            Step::Bootstrap { source, .. } => vec![*source],
         }
     }
 }
@@ -132,19 +157,51 @@ impl Program {
         self.output
     }
 
-    /// The rescales on the longest path from the input to each source.
+    /// The rescales on the longest path from the input or the last
+    /// bootstrap to each source: the levels each source has consumed.
     pub fn levels_used(&self) -> Vec<usize> {
+        self.rescales(true)
+    }
+
+    /// The multiplicative depth of the network: rescales from the input to
+    /// the logits, bootstraps or not.
+    pub fn depth(&self) -> usize {
+        self.rescales(false)[self.output]
+    }
+
+    /// The levels a chain must give between refreshes: the most any source
+    /// consumes since the input or its last bootstrap ([`Program::depth`]
+    /// for a program without bootstraps).
+    pub fn chain_depth(&self) -> usize {
+        self.levels_used().into_iter().max().unwrap_or(0)
+    }
+
+    /// Rescales on the longest path to each source, counted from the last
+    /// bootstrap when `from_refresh`, from the input otherwise.
+    fn rescales(&self, from_refresh: bool) -> Vec<usize> {
         let mut used = vec![0usize; self.widths.len()];
         for step in &self.steps {
             let deepest = step.reads().iter().map(|&s| used[s]).max().unwrap_or(0);
-            used[step.out()] = deepest + 1;
+            used[step.out()] = match step {
+                Step::Bootstrap { .. } if from_refresh => 0,
+                Step::Bootstrap { .. } => deepest,
+                _ => deepest + 1,
+            };
         }
         used
     }
 
-    /// The multiplicative depth: rescales from the input to the logits.
-    pub fn depth(&self) -> usize {
-        self.levels_used()[self.output]
+    /// The bootstrap steps, and the ciphertexts they refresh per batch in
+    /// the throughput packing (per sample in the latency packing: the
+    /// steps).
+    pub fn bootstraps(&self) -> (usize, usize) {
+        self.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Bootstrap { out, .. } => Some(self.widths[*out]),
+                _ => None,
+            })
+            .fold((0, 0), |(n, w), width| (n + 1, w + width))
     }
 
     /// For each source, the index of the last step that reads it (`None`
@@ -199,6 +256,7 @@ impl Program {
                     products.0 += parts.iter().map(|(_, m)| m.nnz()).sum::<usize>()
                 }
                 Step::Product { out, .. } => products.1 += self.widths[*out],
+                Step::Bootstrap { .. } => {}
             }
         }
         products

@@ -48,11 +48,12 @@ pub enum Error {
         /// Inputs of the model.
         inputs: usize,
     },
-    /// No 128-bit-secure parameter set up to `N = 2^15` holds the network.
+    /// No 128-bit-secure parameter set up to `N = 2^16` holds the network.
     #[error(
-        "no 128-bit-secure CKKS parameters up to N=2^15 hold this network: depth {depth}, \
+        "no 128-bit-secure CKKS parameters up to N=2^16 hold this network: depth {depth}, \
          logits up to {logits:.1} (×{margin} margin), {min_scale_bits}+ bits of precision \
-         needed; retrain with more weight decay or a smaller activation to shrink the values"
+         needed; retrain with more weight decay or a smaller activation to shrink the values, \
+         or refresh the ciphertexts by bootstrapping (--bootstrap PRESET)"
     )]
     NoParameters {
         /// Rescales the network needs.
@@ -272,6 +273,12 @@ pub enum Error {
         /// Bytes available (`MemAvailable`).
         available: u64,
     },
+    /// A program with bootstrap steps run without bootstrapping keys.
+    #[error(
+        "this network is refreshed by bootstrapping, but the run has no bootstrapping keys \
+         (parameters chosen without a bootstrapping preset)"
+    )]
+    NoBootstrapKeys,
     /// An error building or probing an NTT engine.
     #[error(transparent)]
     Device(#[from] hearth_device::Error),

@@ -11,16 +11,20 @@
 //! [`compiler::latency::evaluate`] with the rotation keys its
 //! [`LatencyPlan`] lists. Both over the engine the options name.
 
+use crate::boot::Bootstrapping;
 use crate::compiler::latency::{self, LatencyPlan, ProgramWeights};
 use crate::compiler::{self, Program};
+use crate::compiler::{NoRefresh, Refresh};
 use crate::encrypted::{steady_mean, HeOutput, Timer};
 use crate::error::{Error, Result};
 use crate::options::{Packing, RunOptions};
-use crate::params::{select_for_depth, Selection};
+use crate::params::{select_for_bootstrap, select_for_depth, Selection};
 use crate::report::RunReport;
 use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
+use hearth_kernels::ckks::boot::presets::BootPreset;
+use hearth_kernels::ckks::boot::Bootstrapper;
 use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
@@ -58,6 +62,41 @@ impl Compiled {
             Packing::Latency => plan.min_slots(),
         };
         let selection = select_for_depth(program.depth(), logits, largest, min_slots)?;
+        Ok(Self::with(program, plan, selection, packing))
+    }
+
+    /// Lowers `net` onto the chain of bootstrapping preset `preset`,
+    /// bootstraps placed by [`Program::with_bootstraps`] on its user
+    /// levels with ranges from `calibration`: for networks deeper than any
+    /// chain. Insecure (toy) presets only when `allow_insecure`.
+    pub fn bootstrapped(
+        net: &Network,
+        calibration: &[Vec<f64>],
+        packing: Packing,
+        preset: &BootPreset,
+        allow_insecure: bool,
+    ) -> Result<Self> {
+        let program = compiler::compile(net)?.with_bootstraps(
+            preset.user_levels,
+            calibration,
+            crate::params::MARGIN,
+        )?;
+        let plan = LatencyPlan::new(&program);
+        let (_, logits) = program.ranges(calibration);
+        let selection = select_for_bootstrap(preset, allow_insecure, logits)?;
+        let slots = 1usize << (selection.params.log_degree() - 1);
+        if packing == Packing::Latency && plan.min_slots() > slots {
+            return Err(Error::TooMany {
+                values: plan.min_slots(),
+                room: slots,
+                unit: "slots for the latency packing",
+            });
+        }
+        Ok(Self::with(program, plan, selection, packing))
+    }
+
+    /// The compiled network with its peak memory.
+    fn with(program: Program, plan: LatencyPlan, selection: Selection, packing: Packing) -> Self {
         let p = &selection.params;
         let n = 1u64 << p.log_degree();
         let poly_bytes = p.chain_bits().len() as u64 * n * 8;
@@ -71,13 +110,13 @@ impl Compiled {
                     + (plan.rotations().len() as u64 + 1) * key_bytes
             }
         };
-        Ok(Compiled {
+        Compiled {
             program,
             packing,
             plan,
             selection,
             peak_bytes,
-        })
+        }
     }
 
     /// Refuses, before any key is made, a run whose peak memory
@@ -94,9 +133,23 @@ impl Compiled {
         }
     }
 
-    /// A one-line summary: depth, products or rotations, peak memory.
+    /// A one-line summary: depth, products or rotations, bootstraps, peak
+    /// memory.
     pub fn summary(&self) -> String {
-        match self.packing {
+        let (steps, ciphertexts) = self.program.bootstraps();
+        let refresh = if steps == 0 {
+            String::new()
+        } else {
+            let per = match self.packing {
+                Packing::Throughput => format!("{ciphertexts} ciphertexts per batch"),
+                Packing::Latency => format!("{steps} per sample"),
+            };
+            format!(
+                "; refreshed by {steps} bootstrap steps ({per}), {} levels between refreshes",
+                self.program.chain_depth()
+            )
+        };
+        let packing = match self.packing {
             Packing::Throughput => {
                 let (plain, cipher) = self.program.counts();
                 format!(
@@ -117,7 +170,8 @@ impl Compiled {
                 self.plan.rotations().len(),
                 self.peak_bytes >> 20
             ),
-        }
+        };
+        packing + &refresh
     }
 }
 
@@ -178,12 +232,39 @@ fn run_with<E: NttEngine<u64>>(
     };
     let t0 = Instant::now();
     let mut sess = Session::new(compiled.selection.clone(), opts.seed, &rotations, engine)?;
-    let keygen_seconds = t0.elapsed().as_secs_f64();
     let mut io = Transit::default();
-    let (logits, (latency_seconds, latency_cpu_seconds)) = match compiled.packing {
-        Packing::Throughput => run_batches(compiled, rows, &mut sess, engine, &mut io, on_rows)?,
-        Packing::Latency => run_samples(compiled, rows, &mut sess, engine, &mut io, on_rows)?,
-    };
+    let (logits, (latency_seconds, latency_cpu_seconds), keygen_seconds) =
+        match compiled.selection.bootstrap {
+            Some(preset) => {
+                let boot = Bootstrapper::new(&sess.ctx, &mut *engine, preset.boot)?;
+                let mut keys = sess.bootstrap_keys(&mut *engine, &boot)?;
+                let keygen_seconds = t0.elapsed().as_secs_f64();
+                let mut refresh = Bootstrapping::new(&boot, &mut keys);
+                let run = run_packed(
+                    compiled,
+                    rows,
+                    &mut sess,
+                    engine,
+                    &mut io,
+                    &mut refresh,
+                    on_rows,
+                )?;
+                (run.0, run.1, keygen_seconds)
+            }
+            None => {
+                let keygen_seconds = t0.elapsed().as_secs_f64();
+                let run = run_packed(
+                    compiled,
+                    rows,
+                    &mut sess,
+                    engine,
+                    &mut io,
+                    &mut NoRefresh,
+                    on_rows,
+                )?;
+                (run.0, run.1, keygen_seconds)
+            }
+        };
     Ok(HeOutput {
         logits,
         keygen_seconds,
@@ -201,13 +282,31 @@ fn run_with<E: NttEngine<u64>>(
 /// Logits and one evaluation's (wall, CPU) seconds.
 type Logits = (Vec<Vec<f64>>, (f64, f64));
 
-/// Throughput packing: batches of `N/2` rows, one ciphertext per input.
-fn run_batches<E: NttEngine<u64>>(
+/// Runs the rows in the compiled packing, bootstrap steps refreshed by
+/// `refresh`.
+fn run_packed<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     compiled: &Compiled,
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut Counting<E>,
     io: &mut Transit,
+    refresh: &mut R,
+    on_rows: &mut dyn FnMut(usize),
+) -> Result<Logits> {
+    match compiled.packing {
+        Packing::Throughput => run_batches(compiled, rows, sess, engine, io, refresh, on_rows),
+        Packing::Latency => run_samples(compiled, rows, sess, engine, io, refresh, on_rows),
+    }
+}
+
+/// Throughput packing: batches of `N/2` rows, one ciphertext per input.
+fn run_batches<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    sess: &mut Session,
+    engine: &mut Counting<E>,
+    io: &mut Transit,
+    refresh: &mut R,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<Logits> {
     let program = &compiled.program;
@@ -224,7 +323,7 @@ fn run_batches<E: NttEngine<u64>>(
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
-            compiler::evaluate(&mut ev, sess.relin()?, program, cts)?
+            compiler::evaluate(&mut ev, sess.relin()?, refresh, program, cts)?
         };
         if b == 0 {
             first_eval = t.stop();
@@ -243,12 +342,13 @@ fn run_batches<E: NttEngine<u64>>(
 /// Latency packing: one ciphertext per row; the diagonals are encoded
 /// during the first row and kept, so the latency reported is the mean over
 /// the later rows (the first alone when there is one).
-fn run_samples<E: NttEngine<u64>>(
+fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     compiled: &Compiled,
     rows: &[Vec<f64>],
     sess: &mut Session,
     engine: &mut Counting<E>,
     io: &mut Transit,
+    refresh: &mut R,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<Logits> {
     let program = &compiled.program;
@@ -262,7 +362,7 @@ fn run_samples<E: NttEngine<u64>>(
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
-            latency::evaluate(&mut ev, &sess.gk, sess.relin()?, &mut weights, ct)?
+            latency::evaluate(&mut ev, &sess.gk, sess.relin()?, refresh, &mut weights, ct)?
         };
         times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);

@@ -20,6 +20,7 @@ pub mod desc;
 
 use crate::error::{Error, Result};
 pub use desc::ParamsDesc;
+use hearth_kernels::ckks::boot::presets::BootPreset;
 use hearth_kernels::ckks::params::max_log_qp;
 use hearth_kernels::ckks::CkksParams;
 use hearth_nn::Mlp;
@@ -54,15 +55,39 @@ pub struct Selection {
     pub scale_bits: u32,
     /// Headroom bits `h` of `q_0` above the scale.
     pub headroom_bits: u32,
-    /// Rescales the network consumes.
+    /// Rescales the network consumes (between two refreshes when it is
+    /// bootstrapped).
     pub depth: usize,
+    /// The bootstrapping preset whose chain this is, when the ciphertexts
+    /// are refreshed by bootstrapping (they then live on its user levels).
+    pub bootstrap: Option<BootPreset>,
 }
 
 impl Selection {
+    /// The level fresh ciphertexts are encrypted at: the top of the chain,
+    /// or of the user levels when bootstrapping.
+    pub fn encrypt_level(&self) -> usize {
+        match &self.bootstrap {
+            Some(preset) => preset.user_levels,
+            None => self.params.chain().len() - 1,
+        }
+    }
+
     /// A one-line summary, e.g. `N=2^13, log Q·P=203 (q0 49 + 3×39 + P 49), Δ=2^39`.
     pub fn summary(&self) -> String {
         let p = &self.params;
         let total: u32 = p.chain_bits().iter().chain(p.special_bits()).sum();
+        if let Some(preset) = &self.bootstrap {
+            return format!(
+                "N=2^{}, log2 QP={}, bootstrapping preset {} ({} user levels, h={}), Δ=2^{}",
+                p.log_degree(),
+                total,
+                preset.name,
+                preset.user_levels,
+                preset.hamming_weight,
+                self.scale_bits
+            );
+        }
         format!(
             "N=2^{}, log2 QP={} (q0 {} + {}×{} + P {}), Δ=2^{}",
             p.log_degree(),
@@ -123,6 +148,7 @@ pub fn select_for_depth(
             scale_bits: s,
             headroom_bits: h,
             depth: d,
+            bootstrap: None,
         });
     }
     Err(Error::NoParameters {
@@ -130,6 +156,41 @@ pub fn select_for_depth(
         logits,
         margin: MARGIN,
         min_scale_bits: MIN_SCALE_BITS,
+    })
+}
+
+/// The chain of bootstrapping preset `preset` for a computation whose
+/// outputs reach `logits` in magnitude (before the [`MARGIN`]): its
+/// ciphertexts live on the preset's user levels, at its output scale.
+/// Insecure (toy) presets only when `allow_insecure`; errors with
+/// [`Error::NoParameters`] when `q_0` cannot hold the logits.
+pub fn select_for_bootstrap(
+    preset: &BootPreset,
+    allow_insecure: bool,
+    logits: f64,
+) -> Result<Selection> {
+    let params = if allow_insecure && !preset.secure {
+        preset.insecure_for_tests()?
+    } else {
+        preset.params()?
+    };
+    let logits = logits.max(1.0);
+    let scale_bits = preset.boot.output_scale.log2().round() as u32;
+    let headroom_bits = preset.q0_bits.saturating_sub(scale_bits);
+    if (2.0 * MARGIN * logits).log2() > f64::from(headroom_bits) {
+        return Err(Error::NoParameters {
+            depth: preset.user_levels,
+            logits,
+            margin: MARGIN,
+            min_scale_bits: scale_bits,
+        });
+    }
+    Ok(Selection {
+        params,
+        scale_bits,
+        headroom_bits,
+        depth: preset.user_levels,
+        bootstrap: Some(*preset),
     })
 }
 

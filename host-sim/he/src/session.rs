@@ -1,6 +1,7 @@
 //! An HE session: a CKKS context for the chosen parameters, the client's
-//! secret key and the evaluation keys (relinearization, rotations), and the
-//! random generator that encrypts.
+//! secret key (sparse, of the preset's Hamming weight, when the parameters
+//! are a bootstrapping preset's) and the evaluation keys (relinearization,
+//! rotations, bootstrapping), and the random generator that encrypts.
 //!
 //! Randomness: ChaCha20 seeded from the operating system (`getrandom`) by
 //! default, or from a caller's 64-bit seed for reproducible runs (the
@@ -15,6 +16,7 @@
 
 use super::params::Selection;
 use crate::error::{Error, Result};
+use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{
     rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
     SecretRng,
@@ -119,7 +121,12 @@ impl Session {
             ));
         }
         let mut krng = Box::new(SecretRng::new(key_seed));
-        let sk = SecretKey::generate(&ctx, engine, &mut *krng)?;
+        let sk = match &selection.bootstrap {
+            Some(preset) => {
+                SecretKey::generate_sparse(&ctx, engine, preset.hamming_weight, &mut *krng)?
+            }
+            None => SecretKey::generate(&ctx, engine, &mut *krng)?,
+        };
         let (rk, gk) = match eval {
             Some(rotations) => {
                 let rk = RelinKey::generate(&ctx, engine, &sk, &mut *krng)?;
@@ -156,15 +163,28 @@ impl Session {
         self.ctx.degree() / 2
     }
 
-    /// Encodes `values` (zero-padded) at the top level and scale `Δ`, and
-    /// encrypts them under the secret key.
+    /// The bootstrapping keys `boot` uses (its Galois keys and a
+    /// relinearization key), made by the client from its secret key and
+    /// the session's generator.
+    pub fn bootstrap_keys<E: NttEngine<u64>>(
+        &mut self,
+        engine: &mut E,
+        boot: &Bootstrapper<u64>,
+    ) -> Result<MemoryKeySource<u64>> {
+        MemoryKeySource::generate(&self.ctx, engine, &self.sk, boot, &mut *self.rng)
+            .map_err(Error::Ckks)
+    }
+
+    /// Encodes `values` (zero-padded) at scale `Δ` and the level fresh
+    /// ciphertexts start at ([`Selection::encrypt_level`]), and encrypts
+    /// them under the secret key.
     pub fn encrypt<E: NttEngine<u64>>(
         &mut self,
         engine: &mut E,
         values: &[f64],
     ) -> Result<Ciphertext<u64>> {
         let enc = Encryptor::new(&self.ctx);
-        let level = self.ctx.max_level();
+        let level = self.selection.encrypt_level();
         let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
         enc.encrypt_sk(engine, &self.sk, &pt, &mut *self.rng)
             .map_err(Error::Ckks)

@@ -14,6 +14,7 @@ fn session() -> (Session, Counting<SoftwareNtt>) {
         scale_bits: 39,
         headroom_bits: 11,
         depth: 3,
+        bootstrap: None,
     };
     let mut e = Counting::new(SoftwareNtt);
     let s = Session::new(sel, Some(5), &[1, 2], &mut e).unwrap();

@@ -83,3 +83,14 @@ pub const MNIST: [BundledOnnx; 3] = [
         accuracy: 98.95,
     },
 ];
+
+/// The bundled deep MNIST network, 13 multiplicative levels (more than the
+/// user levels of any bootstrapping chain, so it runs refreshed by
+/// bootstrapping).
+pub const MNIST_DEEP: BundledOnnx = BundledOnnx {
+    name: "mnist_d",
+    description:
+        "dense 784→32, batch norm, then 5 × [poly2, dense 32→32, batch norm], poly2, dense 32→10",
+    model: include_bytes!("../../models/mnist_d.onnx"),
+    accuracy: 96.51,
+};

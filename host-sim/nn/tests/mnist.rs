@@ -1,8 +1,8 @@
-//! The three bundled MNIST networks: imported into the IR, evaluated in
+//! The bundled MNIST networks: imported into the IR, evaluated in
 //! plaintext on the 2,004 test images, and compared with tract running the
 //! ONNX files.
 
-use hearth_nn::bundled::{MNIST, MNIST_TEST_CSV_GZ};
+use hearth_nn::bundled::{BundledOnnx, MNIST, MNIST_DEEP, MNIST_TEST_CSV_GZ};
 use hearth_nn::ir::Op;
 use hearth_nn::model::argmax;
 use hearth_nn::onnx::{import_bytes, ImportOptions};
@@ -13,7 +13,6 @@ use std::path::Path;
 #[test]
 fn bundled_networks_match_tract_and_reach_their_accuracy() {
     let data = Dataset::parse_gz(Path::new("mnist_test.csv.gz"), MNIST_TEST_CSV_GZ).unwrap();
-    let labels = data.labels.clone().unwrap();
     assert_eq!(data.len(), 2004);
     let floors = [97.0, 97.0, 98.5];
     let layers = [
@@ -25,42 +24,63 @@ fn bundled_networks_match_tract_and_reach_their_accuracy() {
         ][..],
     ];
     for ((m, floor), layers) in MNIST.iter().zip(floors).zip(layers) {
-        let imported = import_bytes(m.name, m.model, ImportOptions::default()).unwrap();
-        let net = &imported.network;
-        assert_eq!(net.input_shape(), [1, 28, 28], "{}", m.name);
-        data.check_shape(net.input_shape()).unwrap();
-        let kinds: Vec<&str> = net.nodes().iter().map(|n| n.op.kind()).collect();
-        assert_eq!(kinds, layers, "{}", m.name);
-        assert!(net.nodes().iter().all(|n| match &n.op {
-            Op::Poly(p) => p.degree() == 3,
-            _ => true,
-        }));
-        let oracle = Oracle::from_bytes(m.name, m.model, net.input_shape()).unwrap();
-        let (mut right, mut agree) = (0, 0);
-        for (x, &label) in data.rows.iter().zip(&labels) {
-            let ours = net.forward(x).unwrap();
-            let theirs = oracle.run(x).unwrap();
-            let scale = theirs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            for (a, t) in ours.iter().zip(&theirs) {
-                assert!(
-                    (a - t).abs() <= 1e-4 * scale,
-                    "{}: {a} vs tract {t}",
-                    m.name
-                );
-            }
-            right += usize::from(argmax(&ours) == label);
-            agree += usize::from(argmax(&ours) == argmax(&theirs));
-        }
-        let accuracy = 100.0 * right as f64 / data.len() as f64;
-        assert!(accuracy >= floor, "{}: {accuracy} %", m.name);
-        assert!(
-            (accuracy - m.accuracy).abs() < 0.03,
-            "{}: {accuracy} % vs recorded {}",
-            m.name,
-            m.accuracy
-        );
-        assert_eq!(agree, data.len(), "{}", m.name);
+        matches_tract(&data, m, floor, layers, 3);
     }
+}
+
+/// The deep network: batch norms folded into the dense layers, degree-2
+/// polynomials (its 13 levels are checked on the compiled program).
+#[test]
+fn deep_network_matches_tract_and_reaches_its_accuracy() {
+    let data = Dataset::parse_gz(Path::new("mnist_test.csv.gz"), MNIST_TEST_CSV_GZ).unwrap();
+    let mut layers = vec!["reshape", "dense"];
+    for _ in 0..6 {
+        layers.extend(["poly", "dense"]);
+    }
+    matches_tract(&data, &MNIST_DEEP, 96.0, &layers, 2);
+}
+
+/// `m` imported has the layer kinds `layers` (polynomials of degree
+/// `degree`), its logits match tract's within 1e-4 on every test image with
+/// the same predictions, and its accuracy is at least `floor` and the one
+/// recorded.
+fn matches_tract(data: &Dataset, m: &BundledOnnx, floor: f64, layers: &[&str], degree: usize) {
+    let labels = data.labels.clone().unwrap();
+    let imported = import_bytes(m.name, m.model, ImportOptions::default()).unwrap();
+    let net = &imported.network;
+    assert_eq!(net.input_shape(), [1, 28, 28], "{}", m.name);
+    data.check_shape(net.input_shape()).unwrap();
+    let kinds: Vec<&str> = net.nodes().iter().map(|n| n.op.kind()).collect();
+    assert_eq!(kinds, layers, "{}", m.name);
+    assert!(net.nodes().iter().all(|n| match &n.op {
+        Op::Poly(p) => p.degree() == degree,
+        _ => true,
+    }));
+    let oracle = Oracle::from_bytes(m.name, m.model, net.input_shape()).unwrap();
+    let (mut right, mut agree) = (0, 0);
+    for (x, &label) in data.rows.iter().zip(&labels) {
+        let ours = net.forward(x).unwrap();
+        let theirs = oracle.run(x).unwrap();
+        let scale = theirs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (a, t) in ours.iter().zip(&theirs) {
+            assert!(
+                (a - t).abs() <= 1e-4 * scale,
+                "{}: {a} vs tract {t}",
+                m.name
+            );
+        }
+        right += usize::from(argmax(&ours) == label);
+        agree += usize::from(argmax(&ours) == argmax(&theirs));
+    }
+    let accuracy = 100.0 * right as f64 / data.len() as f64;
+    assert!(accuracy >= floor, "{}: {accuracy} %", m.name);
+    assert!(
+        (accuracy - m.accuracy).abs() < 0.03,
+        "{}: {accuracy} % vs recorded {}",
+        m.name,
+        m.accuracy
+    );
+    assert_eq!(agree, data.len(), "{}", m.name);
 }
 
 #[test]

@@ -312,6 +312,13 @@ impl<W: Word> Bootstrapper<W> {
             .collect()
     }
 
+    /// The largest scale [`Self::bootstrap`] accepts, `q_0/2^ratio`
+    /// ([`BootConfig::log_message_ratio`]); a message read at this scale
+    /// must lie in about `[−1, 1]`.
+    pub fn max_input_scale(&self) -> f64 {
+        max_input_scale(self.q0, &self.config)
+    }
+
     /// Bootstraps `ct` (any level below [`Self::output_level`], any scale
     /// up to `q_0/2^ratio`, typically [`BootConfig::input_scale`]): the
     /// result holds the same slots at

@@ -32,6 +32,8 @@ pub enum Preset {
     ToyN11Sparse,
     /// `N = 2^12`, full slots (insecure).
     ToyN12,
+    /// `N = 2^12`, full slots, six user levels (insecure).
+    ToyN12Deep,
     /// `N = 2^16`, 2^15 slots, 128-bit.
     N16Full,
     /// `N = 2^16`, 2^12 slots, 128-bit.
@@ -45,6 +47,7 @@ impl Preset {
             Preset::ToyN10 => presets::TOY_N10_FULL,
             Preset::ToyN11Sparse => presets::TOY_N11_SPARSE,
             Preset::ToyN12 => presets::TOY_N12_FULL,
+            Preset::ToyN12Deep => presets::TOY_N12_DEEP,
             Preset::N16Full => presets::N16_FULL,
             Preset::N16Sparse => presets::N16_SPARSE,
         }

@@ -1,7 +1,8 @@
 //! A [`Program`] evaluated on ciphertexts in the throughput packing, with
-//! the relinearization key alone (what a server holding no secret key runs).
+//! the relinearization key alone (what a server holding no secret key runs)
+//! and, for a program with bootstrap steps, a [`Refresh`].
 
-use super::{Program, Step};
+use super::{Program, Refresh, Step};
 use crate::error::{Error, Result};
 use crate::layers::{target_scale, Ct};
 use hearth_kernels::ckks::{Evaluator, RelinKey};
@@ -10,10 +11,12 @@ use std::borrow::Cow;
 
 /// Evaluates `program` on `inputs` (one ciphertext per input value, each
 /// holding a batch across its slots); returns one ciphertext per logit.
-/// Sources are freed after their last use.
+/// Sources are freed after their last use; a bootstrap step refreshes each
+/// ciphertext of its source with `refresh`.
 pub fn evaluate<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     rk: &RelinKey<u64>,
+    refresh: &mut dyn Refresh<E>,
     program: &Program,
     inputs: Vec<Ct>,
 ) -> Result<Vec<Ct>> {
@@ -37,6 +40,10 @@ pub fn evaluate<E: NttEngine<u64>>(
                     .map(|(x, z)| product(ev, rk, x, z, left == right))
                     .collect::<Result<Vec<_>>>()?
             }
+            Step::Bootstrap { source, range, .. } => sources[*source]
+                .iter()
+                .map(|x| refresh.refresh(ev, x, *range))
+                .collect::<Result<Vec<_>>>()?,
         };
         sources[step.out()] = y;
         for (s, l) in last.iter().enumerate() {

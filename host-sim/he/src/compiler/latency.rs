@@ -14,7 +14,7 @@
 //! matrix), encoded once at the level and scale their step meets and kept
 //! ([`ProgramWeights`]): every later sample reuses them.
 
-use super::{Program, SparseMap, Step};
+use super::{Program, Refresh, SparseMap, Step};
 use crate::error::{Error, Result};
 use crate::latency::{encode_diagonals, encode_repeated, pick, Kept};
 use crate::layers::Ct;
@@ -46,7 +46,7 @@ impl LatencyPlan {
                     let inputs = parts.iter().map(|(_, m)| m.cols()).max().unwrap_or(1);
                     Some(Geometry::hybrid(inputs, bias.len(), Plan::Square))
                 }
-                Step::Product { .. } => None,
+                Step::Product { .. } | Step::Bootstrap { .. } => None,
             })
             .collect();
         LatencyPlan {
@@ -93,7 +93,8 @@ impl LatencyPlan {
     }
 
     /// Key switches per sample: rotations of all linear steps (`parts`
-    /// baby-step sets each) plus one relinearization per product.
+    /// baby-step sets each) plus one relinearization per product (a
+    /// bootstrap's own are not counted).
     #[must_use]
     pub fn key_switches(&self, program: &Program) -> usize {
         program
@@ -102,7 +103,8 @@ impl LatencyPlan {
             .zip(&self.geometries)
             .map(|(step, geo)| match (step, geo) {
                 (Step::Linear { parts, .. }, Some(g)) => g.rotation_count(parts.len()),
-                _ => 1,
+                (Step::Product { .. }, _) => 1,
+                _ => 0,
             })
             .sum()
     }
@@ -272,12 +274,14 @@ impl WeightSource for ProgramWeights<'_> {
 
 /// Evaluates the program on one sample's ciphertext (laid out by
 /// [`LatencyPlan::layout`]); the logits are slots `0..outputs`. Needs the
-/// rotation keys of [`LatencyPlan::rotations`] and the relinearization key;
-/// sources are freed after their last use.
+/// rotation keys of [`LatencyPlan::rotations`] and the relinearization key,
+/// and `refresh` for a program with bootstrap steps; sources are freed
+/// after their last use.
 pub fn evaluate<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     gk: &GaloisKeys<u64>,
     rk: &RelinKey<u64>,
+    refresh: &mut dyn Refresh<E>,
     weights: &mut ProgramWeights<'_>,
     input: Ct,
 ) -> Result<Ct> {
@@ -310,6 +314,9 @@ pub fn evaluate<E: NttEngine<u64>>(
                 let (x, z) = (source(&sources, *left)?, source(&sources, *right)?);
                 super::encrypted::product(ev, rk, &x, &z, left == right)?
             }
+            Step::Bootstrap {
+                source: s, range, ..
+            } => refresh.refresh(ev, &source(&sources, *s)?, *range)?,
         };
         sources[step.out()] = Some(y);
         for (s, l) in last.iter().enumerate() {

@@ -26,6 +26,7 @@ impl Program {
                     .zip(&sources[*right])
                     .map(|(a, b)| a * b)
                     .collect(),
+                Step::Bootstrap { source, .. } => sources[*source].clone(),
             };
             sources.push(y);
         }
@@ -41,17 +42,19 @@ impl Program {
     /// ciphertext moduli above `q_0` must hold) and the largest |logit|
     /// (what `q_0` must hold), each at least 1.
     pub fn ranges(&self, samples: &[Vec<f64>]) -> (f64, f64) {
-        let (mut largest, mut logits) = (1.0f64, 1.0f64);
+        let per_source = self.source_ranges(samples);
+        let largest = per_source.iter().skip(1).fold(1.0f64, |m, &r| m.max(r));
+        (largest, per_source[self.output].max(1.0))
+    }
+
+    /// Over `samples`: the largest |value| of each source (0 for none).
+    pub fn source_ranges(&self, samples: &[Vec<f64>]) -> Vec<f64> {
+        let mut ranges = vec![0.0f64; self.widths.len()];
         for x in samples {
-            let t = self.trace(x);
-            for (s, v) in t.iter().enumerate().skip(1) {
-                let m = v.iter().fold(0.0f64, |m, a| m.max(a.abs()));
-                largest = largest.max(m);
-                if s == self.output {
-                    logits = logits.max(m);
-                }
+            for (r, v) in ranges.iter_mut().zip(self.trace(x)) {
+                *r = v.iter().fold(*r, |m, a| m.max(a.abs()));
             }
         }
-        (largest, logits)
+        ranges
     }
 }

@@ -136,6 +136,7 @@ impl ParamsDesc {
                 .unwrap_or(0)
                 .saturating_sub(self.scale_bits),
             depth: self.depth(),
+            bootstrap: None,
         })
     }
 }

@@ -120,6 +120,15 @@ pub const TOY_N12_FULL: BootPreset = BootPreset {
     ..TOY_N10_FULL
 };
 
+/// Insecure, `N = 2^12`, full slots, six user levels: the chain a test
+/// of a network refreshed by bootstrapping runs on (its ciphertexts live on
+/// the user levels).
+pub const TOY_N12_DEEP: BootPreset = BootPreset {
+    name: "toy-n12-deep (INSECURE)",
+    user_levels: 6,
+    ..TOY_N12_FULL
+};
+
 /// 128-bit (`h = 192`), `N = 2^16`, 2^15 slots (full).
 pub const N16_FULL: BootPreset = BootPreset {
     name: "n16-full",
@@ -156,10 +165,11 @@ pub const N16_SPARSE: BootPreset = BootPreset {
 };
 
 /// Every preset.
-pub const ALL: [BootPreset; 5] = [
+pub const ALL: [BootPreset; 6] = [
     TOY_N10_FULL,
     TOY_N11_SPARSE,
     TOY_N12_FULL,
+    TOY_N12_DEEP,
     N16_FULL,
     N16_SPARSE,
 ];
