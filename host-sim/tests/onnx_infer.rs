@@ -71,5 +71,59 @@ fn relu_option_is_refused_for_safetensors_models() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--relu applies to ONNX models"), "{err}");
+    assert!(err.contains("apply to ONNX models"), "{err}");
+}
+
+/// The deep network (13 levels) in the latency packing on the insecure
+/// `toy-n12-deep` chain of six user levels: refreshed by the bootstraps the
+/// compiler places, its predictions are tract's. Without the explicit
+/// opt-in the insecure preset is refused.
+#[test]
+fn deep_onnx_model_runs_refreshed_by_bootstrapping() {
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .args([
+                "infer",
+                "--model",
+                &repo("host-sim/models/mnist_d.onnx"),
+                "--data",
+                &repo("host-sim/data/mnist_test.csv.gz"),
+                "--limit",
+                "4",
+                "--engine",
+                "soft",
+                "--packing",
+                "latency",
+                "--seed",
+                "9",
+                "--json",
+                "--bootstrap",
+                "toy-n12-deep",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("toy-n12-deep") && err.contains("nsecure"),
+        "{err}"
+    );
+    let out = run(&["--insecure-preset"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["samples"], 4);
+    assert_eq!(r["agreeing"], 4, "{r}");
+    assert_eq!(r["predictions"], r["plain_predictions"]);
+    assert!(r["max_logit_diff"].as_f64().unwrap() < 1e-2, "{r}");
+    assert!(
+        r["parameters"].as_str().unwrap().contains("toy-n12-deep"),
+        "{r}"
+    );
 }

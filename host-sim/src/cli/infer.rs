@@ -43,6 +43,16 @@ pub struct InferArgs {
     /// degree 2–31); without it a ReLU is refused.
     #[arg(long, value_parser = parse_relu)]
     relu: Option<usize>,
+    /// ONNX models: run on this bootstrapping preset's chain, the
+    /// ciphertexts refreshed by bootstraps the compiler places (for
+    /// networks deeper than one chain holds). One bootstrap at `n16-full`
+    /// takes about half a minute on one core.
+    #[arg(long, value_enum)]
+    bootstrap: Option<hearth_he::boot::Preset>,
+    /// Allow an insecure (toy) bootstrapping preset: for testing only, the
+    /// data is not protected.
+    #[arg(long, requires = "bootstrap")]
+    insecure_preset: bool,
     /// Run only the first N rows of the data.
     #[arg(long)]
     limit: Option<usize>,
@@ -169,9 +179,9 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
     if a.model.extension().is_some_and(|e| e == "onnx") {
         return infer_onnx(a, data);
     }
-    if a.relu.is_some() {
+    if a.relu.is_some() || a.bootstrap.is_some() {
         anyhow::bail!(
-            "--relu applies to ONNX models; {} is not one",
+            "--relu and --bootstrap apply to ONNX models; {} is not one",
             a.model.display()
         );
     }
@@ -227,7 +237,16 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
         let fits = net.approximate_relu(degree, calib)?;
         report_relu_fits(&a, &net, &oracle, &data, &fits)?;
     }
-    let compiled = Compiled::new(&net, &data.rows, a.packing)?;
+    let compiled = match a.bootstrap {
+        Some(preset) => Compiled::bootstrapped(
+            &net,
+            &data.rows,
+            a.packing,
+            &preset.preset(),
+            a.insecure_preset,
+        )?,
+        None => Compiled::new(&net, &data.rows, a.packing)?,
+    };
     if !a.json {
         eprintln!("{}: {}", a.model.display(), net.describe());
         eprintln!("compiled: {}", compiled.summary());
