@@ -84,12 +84,19 @@ impl Compiled {
         let plan = LatencyPlan::new(&program);
         let (_, logits) = program.ranges(calibration);
         let selection = select_for_bootstrap(preset, allow_insecure, logits)?;
-        let slots = 1usize << (selection.params.log_degree() - 1);
-        if packing == Packing::Latency && plan.min_slots() > slots {
+        // A sparse preset bootstraps `n_s` slots repeated over all of
+        // them: the throughput packing (a sample per slot) cannot use it,
+        // the latency packing only with a period dividing `n_s`.
+        let boot_slots = 1usize << preset.boot.log_slots;
+        let needed = match packing {
+            Packing::Throughput => 1usize << (selection.params.log_degree() - 1),
+            Packing::Latency => plan.min_slots(),
+        };
+        if needed > boot_slots {
             return Err(Error::TooMany {
-                values: plan.min_slots(),
-                room: slots,
-                unit: "slots for the latency packing",
+                values: needed,
+                room: boot_slots,
+                unit: "slots the bootstrapping preset refreshes (a sparse preset suits the latency packing of small networks only)",
             });
         }
         Ok(Self::with(program, plan, selection, packing))

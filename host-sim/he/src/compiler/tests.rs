@@ -353,3 +353,27 @@ fn deep_network_runs_refreshed_by_bootstrapping() {
     assert!(agree as f64 >= 0.995 * n, "{agree}");
     assert!((right_he as f64 - right_plain as f64).abs() <= 0.003 * n);
 }
+
+/// A sparse preset refreshes `n_s` slots repeated: refused for the
+/// throughput packing, accepted for the latency packing of a network whose
+/// period divides `n_s`; the 128-bit full preset accepts both.
+#[test]
+fn sparse_bootstrapping_presets_are_refused_where_slots_differ() {
+    use hearth_kernels::ckks::boot::presets::{N16_FULL, N16_SPARSE};
+    let data = mnist(4);
+    let net = mnist_deep();
+    let e = Compiled::bootstrapped(&net, &data.rows, Packing::Throughput, &N16_SPARSE, false)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("32768") && e.contains("4096"), "{e}");
+    for (preset, packing) in [
+        (&N16_SPARSE, Packing::Latency),
+        (&N16_FULL, Packing::Throughput),
+        (&N16_FULL, Packing::Latency),
+    ] {
+        let c = Compiled::bootstrapped(&net, &data.rows, packing, preset, false).unwrap();
+        assert_eq!(c.program.bootstraps().0, 6, "{}", preset.name);
+        assert!(c.program.chain_depth() <= 2);
+        assert!(c.summary().contains("6 bootstrap steps"), "{}", c.summary());
+    }
+}
