@@ -7,9 +7,8 @@
 //! Presets: `toy-n10`, `toy-n11-sparse`, `toy-n12`, `n16-full`,
 //! `n16-sparse` (default: the three toys). Single thread. Inputs are uniform
 //! in [−1, 1]; precision is `−log2 |error|` over the slots against the
-//! message, mean and worst. The peer figures (OpenFHE 1.5.1 on this machine
-//! kind, `shared/peers/openfhe-bootstrap/README.md`) are printed beside
-//! the N = 2^16 full-slot run.
+//! message, mean and worst. The comparison with OpenFHE, run side by side,
+//! is `hearth bench --bootstrap --openfhe BIN` (host-sim).
 
 use std::time::Instant;
 
@@ -21,13 +20,6 @@ use hearth_kernels::ckks::{CkksContext, Encryptor, Evaluator, PublicKey, SecretK
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-
-/// OpenFHE 1.5.1, N = 2^16, 2^15 slots, 128-bit, 1 thread, StC first.
-const OPENFHE_SECONDS: f64 = 34.0;
-const OPENFHE_BITS_MEAN: f64 = 17.4;
-const OPENFHE_BITS_WORST: f64 = 14.5;
-const OPENFHE_ROTATION_KEY_GIB: f64 = 7.65;
-const OPENFHE_PEAK_RSS_GIB: f64 = 12.2;
 
 fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -173,18 +165,6 @@ fn run(preset: &BootPreset, repeat: usize) {
         "one bootstrap: {best:.2} s wall, {best_cpu:.2} s CPU (min of {}), precision {mean:.2} bits mean / {worst:.2} worst, peak RSS {rss:.2} GiB",
         repeat.max(1)
     );
-    if preset.log_n == 16 && preset.boot.log_slots == 15 {
-        println!(
-            "OpenFHE 1.5.1 (peer, same machine kind): {OPENFHE_SECONDS} s, {OPENFHE_BITS_MEAN} / {OPENFHE_BITS_WORST} bits, rotation keys {OPENFHE_ROTATION_KEY_GIB} GiB, peak RSS {OPENFHE_PEAK_RSS_GIB} GiB"
-        );
-        println!(
-            "ratio time hearth/OpenFHE {:.2} (CPU {:.2}), key set {:.2}, peak RSS {:.2}",
-            best / OPENFHE_SECONDS,
-            best_cpu / OPENFHE_SECONDS,
-            set_bytes as f64 / GIB / OPENFHE_ROTATION_KEY_GIB,
-            rss / OPENFHE_PEAK_RSS_GIB
-        );
-    }
 }
 
 fn main() {

@@ -24,7 +24,7 @@ use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
 use hearth_kernels::ckks::boot::presets::BootPreset;
-use hearth_kernels::ckks::boot::Bootstrapper;
+use hearth_kernels::ckks::boot::{key_switch_key_bytes, Bootstrapper};
 use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
@@ -45,7 +45,9 @@ pub struct Compiled {
     /// Bytes of the ciphertexts alive at the program's peak (per batch in
     /// the throughput packing) and of the evaluation keys, plus, in the
     /// latency packing, an upper bound on the diagonal plaintexts kept (all
-    /// at the top level).
+    /// at the top level). A bootstrapped run adds its bootstrapping keys and
+    /// DFT plaintexts, checked once the bootstrapper is built and before
+    /// any of those keys is made.
     pub peak_bytes: u64,
 }
 
@@ -244,6 +246,15 @@ fn run_with<E: NttEngine<u64>>(
         match compiled.selection.bootstrap {
             Some(preset) => {
                 let boot = Bootstrapper::new(&sess.ctx, &mut *engine, preset.boot)?;
+                // Its keys and DFT plaintexts beside the network's, checked
+                // before the keys are made.
+                let keys_bytes = (boot.galois_elements().len() as u64 + 1)
+                    * key_switch_key_bytes(&sess.ctx) as u64;
+                let with_boot = Compiled {
+                    peak_bytes: compiled.peak_bytes + keys_bytes + boot.plaintext_bytes() as u64,
+                    ..compiled.clone()
+                };
+                with_boot.check_memory(hearth_pmem::usage::available_kb().map(|kb| kb << 10))?;
                 let mut keys = sess.bootstrap_keys(&mut *engine, &boot)?;
                 let keygen_seconds = t0.elapsed().as_secs_f64();
                 let mut refresh = Bootstrapping::new(&boot, &mut keys);

@@ -1,24 +1,28 @@
 //! `hearth bench --bootstrap`: one CKKS bootstrap with its keys generated
-//! into a PMEM object store and streamed from it under `--mem-budget`,
-//! printed beside OpenFHE 1.5.1's figures on this machine kind.
+//! into a PMEM object store and streamed from it under `--mem-budget`, and,
+//! with `--openfhe BIN`, OpenFHE's bootstrap run right after it on the same
+//! machine (`host-sim/bench/openfhe/`: `boot.cpp` and the script that
+//! builds OpenFHE 1.5.1 and it), both printed side by side.
 
+use anyhow::Context as _;
 use hearth_device::Engine;
 use hearth_he::boot::{run_bench, BenchOptions, BenchReport, Preset};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// OpenFHE 1.5.1, N = 2^16, 2^15 slots, 128-bit, 1 thread, StC first
-/// (`shared/peers/openfhe-bootstrap/README.md`).
-const OPENFHE: Peer = Peer {
-    seconds: 34.0,
-    bits_mean: 17.4,
-    bits_worst: 14.5,
-    keys_gib: 7.65,
-    peak_rss_gib: 12.2,
-};
+/// The 128-bit OpenFHE parameters closest to `n16-full` (N = 2^16, 2^15
+/// slots, log2 QP = 1717, level budget {3, 3}, 5 digits, 3 levels after),
+/// SlotsToCoeffs first (its more precise variant), one bootstrap.
+const OPENFHE_ARGS: [&str; 8] = [
+    "lb0=3", "lb1=3", "scale=59", "first=60", "dnum=5", "levels=3", "stc=1", "runs=1",
+];
 
+/// What OpenFHE's run printed.
 struct Peer {
     seconds: f64,
     bits_mean: f64,
     bits_worst: f64,
+    keygen_seconds: f64,
     keys_gib: f64,
     peak_rss_gib: f64,
 }
@@ -42,6 +46,11 @@ pub struct BootArgs {
     /// The PMEM store file for the keys (replaced; default: a temporary file).
     #[arg(long)]
     pub key_store: Option<std::path::PathBuf>,
+    /// OpenFHE's peer program (`host-sim/bench/openfhe/build.sh` builds
+    /// it): run after hearth's bootstrap with the same thread count, at
+    /// N = 2^16 full slots, and printed beside it.
+    #[arg(long)]
+    pub openfhe: Option<PathBuf>,
 }
 
 const MIB: f64 = (1u64 << 20) as f64;
@@ -76,11 +85,66 @@ pub fn run(a: &BootArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&store);
     }
     let r = r?;
-    print(&r, a);
+    let peer = match &a.openfhe {
+        Some(bin) => {
+            eprintln!(
+                "bench --bootstrap: running OpenFHE's bootstrap ({})",
+                bin.display()
+            );
+            Some(run_openfhe(bin, &a.threads)?)
+        }
+        None => None,
+    };
+    print(&r, a, peer.as_ref());
     Ok(())
 }
 
-fn print(r: &BenchReport, a: &BootArgs) {
+/// Runs OpenFHE's peer program with [`OPENFHE_ARGS`], its rotation keys
+/// serialized to a temporary file to measure them, and reads its figures.
+fn run_openfhe(bin: &Path, threads: &str) -> anyhow::Result<Peer> {
+    let keyfile = std::env::temp_dir().join(format!("hearth-openfhe-keys-{}", std::process::id()));
+    let omp = if threads == "all" {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let out = Command::new(bin)
+        .args(OPENFHE_ARGS)
+        .arg(format!("keyfile={}", keyfile.display()))
+        .env("OMP_NUM_THREADS", omp.to_string())
+        .output()
+        .with_context(|| format!("running {}", bin.display()));
+    let _ = std::fs::remove_file(&keyfile);
+    let out = out?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        anyhow::bail!(
+            "{} failed ({}): {}{}",
+            bin.display(),
+            out.status,
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let field = |line: &str, key: &str| -> anyhow::Result<f64> {
+        text.lines()
+            .find(|l| l.starts_with(line))
+            .and_then(|l| l.split(key).nth(1))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.trim_end_matches([',', ';']).parse().ok())
+            .with_context(|| format!("OpenFHE's output has no `{line}…{key}` figure:\n{text}"))
+    };
+    Ok(Peer {
+        seconds: field("EvalBootstrap min:", "min:")?,
+        bits_mean: field("precision after bootstrap", "mean")?,
+        bits_worst: field("precision after bootstrap", "worst")?,
+        keygen_seconds: field("KeyGen+EvalMultKeyGen", "total keygen")?,
+        keys_gib: field("serialized rotation/conjugation keys", "keys,")? / 1024.0,
+        peak_rss_gib: field("peak RSS (before serialization)", "serialization):")? / 1024.0,
+    })
+}
+
+fn print(r: &BenchReport, a: &BootArgs, peer: Option<&Peer>) {
     if a.threads == "all" {
         println!("note: the kernels are single-threaded; the bootstrap ran on 1 thread");
     }
@@ -160,18 +224,19 @@ fn print(r: &BenchReport, a: &BootArgs) {
     for (k, v) in &rows {
         println!("  {k:<w$}  {v}");
     }
-    if r.log_n == 16 && r.log_slots == 15 {
-        let p = &OPENFHE;
+    if let Some(p) = peer {
         println!(
-            "OpenFHE 1.5.1 (same machine kind, 1 thread): {} s, {} / {} bits, rotation keys {} GiB, peak RSS {} GiB",
-            p.seconds, p.bits_mean, p.bits_worst, p.keys_gib, p.peak_rss_gib
+            "OpenFHE 1.5.1, same machine, just after (N = 2^16, 2^15 slots, log2 QP = 1717, StC first, {} thread(s)): {:.2} s, {:.2} / {:.2} bits, key generation {:.1} s, rotation keys {:.2} GiB, peak RSS {:.2} GiB",
+            if a.threads == "all" { "all" } else { "1" },
+            p.seconds, p.bits_mean, p.bits_worst, p.keygen_seconds, p.keys_gib, p.peak_rss_gib
         );
         println!(
-            "hearth / OpenFHE: time {:.2} (CPU {:.2}), key set {:.2}, peak RSS {:.2}",
+            "hearth / OpenFHE: time {:.2} (CPU {:.2}), key set {:.2}, peak RSS {:.2}, key generation {:.2}",
             r.seconds / p.seconds,
             r.cpu_seconds / p.seconds,
             r.key_set_bytes as f64 / GIB / p.keys_gib,
-            r.peak_rss as f64 / GIB / p.peak_rss_gib
+            r.peak_rss as f64 / GIB / p.peak_rss_gib,
+            r.keygen_seconds / p.keygen_seconds
         );
     }
 }
