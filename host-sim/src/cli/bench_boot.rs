@@ -114,7 +114,10 @@ fn run_openfhe(bin: &Path, threads: &str) -> anyhow::Result<Peer> {
         .env("OMP_NUM_THREADS", omp.to_string())
         .output()
         .with_context(|| format!("running {}", bin.display()));
+    // The program writes the rotation keys there and the relinearization
+    // key beside it (`.mult`).
     let _ = std::fs::remove_file(&keyfile);
+    let _ = std::fs::remove_file(keyfile.with_extension("mult"));
     let out = out?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
