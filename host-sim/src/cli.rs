@@ -82,3 +82,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(a) => client::run(a),
     }
 }
+
+/// Whether `model` names an ONNX file (by its `.onnx` extension); other
+/// models are `hearth-mlp-v1` safetensors.
+fn is_onnx(model: &std::path::Path) -> bool {
+    model.extension().is_some_and(|e| e == "onnx")
+}

@@ -5,17 +5,23 @@
 //! (`hearth decrypt`). The server never holds the secret key: everything
 //! here takes an [`EvalKeyFile`], which has none.
 //!
-//! Parameters must hold the network: [`params_for_model`] chooses them from
-//! the model and calibration rows at key generation (`hearth keygen
-//! --model`), and [`evaluate`] refuses a key set whose chain is shorter
-//! than the network's depth before doing any work.
+//! Parameters must hold the network: [`params_for_model`] (a
+//! `hearth-mlp-v1` MLP) and [`params_for_network`] (a network of the IR,
+//! an ONNX model) choose them from the model and calibration rows at key
+//! generation (`hearth keygen --model`), and [`evaluate`] refuses a key set
+//! whose chain is shorter than the network's depth before doing any work.
+//! Both kinds run in the throughput packing (row `j` of the file in slot
+//! `j` of every ciphertext).
 
 use super::container::{self, CiphertextFile, EvalKeyFile, KeyFile, ParamsDesc};
 use super::files::{key_id, selection};
 use super::params::{self, Selection};
 use super::session::{rng_from, Session};
 use super::throughput;
+use crate::compiler::{self, NoRefresh, Program};
 use crate::error::{Error, Result};
+use crate::network::Compiled;
+use crate::options::Packing;
 use hearth_kernels::ckks::{Ciphertext, Evaluator, RelinKey};
 use hearth_kernels::ntt::{NttEngine, SoftwareNtt};
 use hearth_nn::data::Dataset;
@@ -33,6 +39,57 @@ pub fn params_for_model(mlp: &Mlp, calibration: &Dataset) -> Result<ParamsDesc> 
         .collect();
     let sel: Selection = params::select(mlp, &hearth_nn::calibrate::ranges(mlp, &rows), 1)?;
     ParamsDesc::of(&sel.params)
+}
+
+/// Parameters for the IR network `net` (throughput packing) sized by the
+/// value ranges of `calibration`'s rows, which must match its input shape.
+pub fn params_for_network(
+    net: &hearth_nn::ir::Network,
+    calibration: &Dataset,
+) -> Result<ParamsDesc> {
+    calibration.check_shape(net.input_shape())?;
+    let compiled = Compiled::new(net, &calibration.rows, Packing::Throughput)?;
+    ParamsDesc::of(&compiled.selection.params)
+}
+
+/// A network a server runs on a ciphertext file.
+#[derive(Debug, Clone, Copy)]
+pub enum Model<'a> {
+    /// A `hearth-mlp-v1` MLP.
+    Mlp(&'a Mlp),
+    /// A network of the IR lowered by the compiler (an ONNX model),
+    /// without bootstrap steps.
+    Program(&'a Program),
+}
+
+impl<'a> From<&'a Mlp> for Model<'a> {
+    fn from(m: &'a Mlp) -> Self {
+        Model::Mlp(m)
+    }
+}
+
+impl<'a> From<&'a Program> for Model<'a> {
+    fn from(p: &'a Program) -> Self {
+        Model::Program(p)
+    }
+}
+
+impl Model<'_> {
+    /// Input values per row.
+    fn inputs(&self) -> usize {
+        match self {
+            Model::Mlp(m) => m.inputs(),
+            Model::Program(p) => p.inputs(),
+        }
+    }
+
+    /// Rescales the chain must give.
+    fn depth(&self) -> usize {
+        match self {
+            Model::Mlp(m) => params::depth(m),
+            Model::Program(p) => p.depth(),
+        }
+    }
 }
 
 fn check_features(mlp: &Mlp, data: &Dataset) -> Result<()> {
@@ -86,20 +143,22 @@ pub enum Seeded {
     Allow,
 }
 
-/// Runs `mlp` on the ciphertext file `input` with the evaluation keys `evk`;
-/// returns the encrypted logits (one ciphertext per output, row `j` in slot
-/// `j`, columns `logit0…`). Files marked insecure are refused unless
-/// `seeded` is [`Seeded::Allow`]; the logits of insecure inputs are marked
-/// insecure too.
-pub fn evaluate<E: NttEngine<u64>>(
+/// Runs `model` (an MLP or a compiled IR network) on the ciphertext file
+/// `input` with the evaluation keys `evk`; returns the encrypted logits (one
+/// ciphertext per output, row `j` in slot `j`, columns `logit0…`). Files
+/// marked insecure are refused unless `seeded` is [`Seeded::Allow`]; the
+/// logits of insecure inputs are marked insecure too. A program with
+/// bootstrap steps is refused (evaluation keys hold no bootstrapping keys).
+pub fn evaluate<'m, E: NttEngine<u64>>(
     evk: &EvalKeyFile,
     evk_path: &Path,
     input: &CiphertextFile,
     input_path: &Path,
-    mlp: &Mlp,
+    model: impl Into<Model<'m>>,
     engine: &mut E,
     seeded: Seeded,
 ) -> Result<CiphertextFile> {
+    let model = model.into();
     let err = |path: &Path, m: String| Error::Container {
         path: path.to_path_buf(),
         message: m,
@@ -136,18 +195,23 @@ pub fn evaluate<E: NttEngine<u64>>(
             ),
         ));
     }
-    if input.ciphertexts.len() != mlp.inputs() {
+    if input.ciphertexts.len() != model.inputs() {
         return Err(err(
             input_path,
             format!(
                 "{} encrypted columns, but the model takes {} features",
                 input.ciphertexts.len(),
-                mlp.inputs()
+                model.inputs()
             ),
         ));
     }
+    if let Model::Program(p) = model {
+        if p.bootstraps().0 > 0 {
+            return Err(Error::NoBootstrapKeys);
+        }
+    }
     let sel = selection(&evk.params, evk_path)?;
-    let need = params::depth(mlp);
+    let need = model.depth();
     if sel.depth < need {
         return Err(err(
             evk_path,
@@ -173,7 +237,10 @@ pub fn evaluate<E: NttEngine<u64>>(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut ev = Evaluator::new(&ctx, engine);
-    let out = throughput::evaluate_with(&mut ev, &rk, mlp, cts)?;
+    let out = match model {
+        Model::Mlp(mlp) => throughput::evaluate_with(&mut ev, &rk, mlp, cts)?,
+        Model::Program(p) => compiler::evaluate(&mut ev, &rk, &mut NoRefresh, p, cts)?,
+    };
     Ok(CiphertextFile {
         params: evk.params.clone(),
         key_id: evk.key_id,

@@ -1,11 +1,16 @@
 //! `hearth keygen`, `encrypt`, `decrypt` (the client's side) and
 //! `hearth evalkeys`, `evaluate` (what the client gives the server, and what
-//! the server runs).
+//! the server runs). Models are `hearth-mlp-v1` safetensors or ONNX files
+//! (`.onnx`, imported into the IR and compiled, throughput packing).
 
-use hearth_he::{files, server};
+use super::is_onnx;
+use hearth_he::{compiler, files, server};
 use hearth_nn::data::Dataset;
+use hearth_nn::ir::Network;
+use hearth_nn::onnx::{self, ImportOptions};
 use hearth_nn::Mlp;
 use std::io::Write;
+use std::path::Path;
 use std::path::PathBuf;
 
 /// Arguments of `hearth keygen`.
@@ -17,7 +22,8 @@ pub struct KeygenArgs {
     /// Seed (reproducible keys for tests; default: OS entropy).
     #[arg(long)]
     seed: Option<u64>,
-    /// Choose the parameters for this model (default: the bundled models' set).
+    /// Choose the parameters for this model, `hearth-mlp-v1` safetensors or
+    /// ONNX (default: the bundled models' set).
     #[arg(long, requires = "data")]
     model: Option<PathBuf>,
     /// Calibration rows for --model (CSV; typically the data to be encrypted).
@@ -40,8 +46,9 @@ pub struct EncryptArgs {
     /// Seed of the encryption randomness (default: OS entropy).
     #[arg(long)]
     seed: Option<u64>,
-    /// Standardise the columns as this model expects before encrypting
-    /// (what `hearth evaluate` with the model needs).
+    /// Standardise the columns as this `hearth-mlp-v1` model expects before
+    /// encrypting (what `hearth evaluate` with the model needs); an ONNX
+    /// model checks the rows against its input shape.
     #[arg(long)]
     model: Option<PathBuf>,
 }
@@ -60,7 +67,7 @@ pub struct EvalkeysArgs {
 /// Arguments of `hearth evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// The model (`hearth-mlp-v1` safetensors).
+    /// The model (`hearth-mlp-v1` safetensors or ONNX).
     #[arg(long)]
     model: PathBuf,
     /// The client's evaluation keys (`hearth evalkeys`).
@@ -94,6 +101,9 @@ pub struct DecryptArgs {
 /// Runs `hearth keygen`.
 pub fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
     let params = match (&a.model, &a.data) {
+        (Some(m), Some(d)) if is_onnx(m) => {
+            server::params_for_network(&onnx_network(m)?, &Dataset::load(d)?)?
+        }
         (Some(m), Some(d)) => server::params_for_model(&Mlp::load(m)?, &Dataset::load(d)?)?,
         _ => files::default_params(),
     };
@@ -113,8 +123,10 @@ pub fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
 pub fn encrypt(a: EncryptArgs) -> anyhow::Result<()> {
     let key = files::load_key(&a.key)?;
     let mut data = Dataset::load(&a.data)?;
-    if let Some(m) = &a.model {
-        data = server::standardised(&Mlp::load(m)?, &data)?;
+    match &a.model {
+        Some(m) if is_onnx(m) => data.check_shape(onnx_network(m)?.input_shape())?,
+        Some(m) => data = server::standardised(&Mlp::load(m)?, &data)?,
+        None => {}
     }
     let f = files::encrypt(&key, &a.key, &data, a.seed)?;
     if f.insecure {
@@ -159,25 +171,37 @@ pub fn evalkeys(a: EvalkeysArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An ONNX model imported into the IR (ReLUs refused).
+fn onnx_network(path: &Path) -> anyhow::Result<Network> {
+    Ok(onnx::import(path, ImportOptions::default())?.network)
+}
+
 /// Runs `hearth evaluate`.
 pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<()> {
-    let mlp = Mlp::load(&a.model)?;
     let evk = server::load_eval_keys(&a.eval_keys)?;
     let input = files::load_ciphertexts(&a.input)?;
+    let seeded = if a.allow_insecure_seeded {
+        server::Seeded::Allow
+    } else {
+        server::Seeded::Refuse
+    };
     let t = std::time::Instant::now();
-    let out = server::evaluate(
-        &evk,
-        &a.eval_keys,
-        &input,
-        &a.input,
-        &mlp,
-        &mut hearth_kernels::ntt::SoftwareNtt,
-        if a.allow_insecure_seeded {
-            server::Seeded::Allow
-        } else {
-            server::Seeded::Refuse
-        },
-    )?;
+    let engine = &mut hearth_kernels::ntt::SoftwareNtt;
+    let out = if is_onnx(&a.model) {
+        let program = compiler::compile(&onnx_network(&a.model)?)?;
+        server::evaluate(
+            &evk,
+            &a.eval_keys,
+            &input,
+            &a.input,
+            &program,
+            engine,
+            seeded,
+        )?
+    } else {
+        let mlp = Mlp::load(&a.model)?;
+        server::evaluate(&evk, &a.eval_keys, &input, &a.input, &mlp, engine, seeded)?
+    };
     files::save_ciphertexts(&out, &a.out)?;
     eprintln!(
         "evaluated {} on {} encrypted rows in {:.2} s; wrote {} encrypted logits to {}",

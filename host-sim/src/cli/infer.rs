@@ -176,7 +176,7 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
     if let Some(n) = a.limit {
         data = data.subset(&(0..n.min(data.len())).collect::<Vec<_>>());
     }
-    if a.model.extension().is_some_and(|e| e == "onnx") {
+    if super::is_onnx(&a.model) {
         return infer_onnx(a, data);
     }
     if a.relu.is_some() || a.bootstrap.is_some() {
