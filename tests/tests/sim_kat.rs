@@ -39,4 +39,5 @@ fn a_tampered_vector_is_refused() {
     assert!(e.contains("word 3"), "{e}");
     std::fs::write(&p, "{").unwrap();
     assert!(replay(&p, Engine::Soft).is_err());
+    std::fs::remove_file(&p).unwrap();
 }

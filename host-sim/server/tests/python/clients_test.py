@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,6 +146,7 @@ class Clients(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_tritonclient_metadata(self):
         c = triton.InferenceServerClient(self.server.http)
@@ -275,6 +277,7 @@ class Replicas(unittest.TestCase):
             for s in (a, b):
                 if s.proc.poll() is None:
                     s.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
