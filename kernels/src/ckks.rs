@@ -49,6 +49,7 @@ pub mod keyswitch;
 pub mod params;
 pub mod sampling;
 mod secret_rng;
+pub mod seeded;
 pub mod serialize;
 mod types;
 
@@ -65,4 +66,5 @@ pub use keys::{
 };
 pub use params::CkksParams;
 pub use secret_rng::SecretRng;
+pub use seeded::SeededCiphertext;
 pub use types::{Ciphertext, Plaintext};

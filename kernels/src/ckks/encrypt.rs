@@ -3,6 +3,8 @@
 //! - Public-key encryption (CKKS 2017, §3.4): draw `v` ternary, `e_0`, `e_1`
 //!   errors (in that order), then `c = (v·b + e_0 + m, v·a + e_1)`.
 //! - Secret-key encryption: draw `a` uniform, then `e`; `c = (−a·s + e + m, a)`.
+//!   Seeded ([`Encryptor::encrypt_sk_seeded`]): draw a 32-byte seed, expand
+//!   `a` from it ([`super::seeded`]), then `e`; the seed stands for `c_1`.
 //! - Decryption: `m' = c_0 + c_1·s`.
 //!
 //! [`encrypt_pk_limb`] computes one limb of a public-key encryption into
@@ -18,6 +20,7 @@ use zeroize::Zeroize;
 
 use super::keys::{PublicKey, SecretKey};
 use super::sampling::{sample_error, sample_ternary, sample_uniform};
+use super::seeded::{expand_a, SeededCiphertext, SEED_BYTES};
 use super::types::{Ciphertext, Plaintext};
 use super::{CkksContext, CkksError};
 use crate::arith::{Modulus, Word};
@@ -257,27 +260,66 @@ impl<'a, W: Word> Encryptor<'a, W> {
         for (limb, m) in c1.data_mut().chunks_exact_mut(n).zip(ring.moduli_of(basis)) {
             sample_uniform(rng, m, limb);
         }
-        let mut e = alloc::vec![0i8; n];
+        let c0 = self.sk_c0(engine, sk, pt, &c1, rng)?;
+        Ok(Ciphertext {
+            c0,
+            c1,
+            scale: pt.scale,
+        })
+    }
+
+    /// Secret-key encryption of `pt` whose `a` is expanded from a 32-byte
+    /// seed ([`super::seeded::expand_a`]), so that `c_1 = a` travels as the
+    /// seed: draws the seed (32 bytes of `rng`), then `e` as
+    /// [`Self::encrypt_sk`] does; `c_0 = −a·s + e + m`.
+    pub fn encrypt_sk_seeded<R: Rng + ?Sized, E: NttEngine<W>>(
+        &self,
+        engine: &mut E,
+        sk: &SecretKey<W>,
+        pt: &Plaintext<W>,
+        rng: &mut R,
+    ) -> Result<SeededCiphertext<W>, CkksError> {
+        let mut seed = [0u8; SEED_BYTES];
+        rng.fill_bytes(&mut seed);
+        let a = expand_a(self.ctx, &seed, pt.level())?;
+        let c0 = self.sk_c0(engine, sk, pt, &a, rng)?;
+        Ok(SeededCiphertext {
+            c0,
+            seed,
+            scale: pt.scale,
+        })
+    }
+
+    /// `c_0 = −a·s + e + m` of a secret-key encryption, `e` drawn from
+    /// `rng` (NTT domain, at the plaintext's level).
+    pub(crate) fn sk_c0<R: Rng + ?Sized, E: NttEngine<W>>(
+        &self,
+        engine: &mut E,
+        sk: &SecretKey<W>,
+        pt: &Plaintext<W>,
+        a: &RnsPoly<W>,
+        rng: &mut R,
+    ) -> Result<RnsPoly<W>, CkksError> {
+        let ring = self.ctx.ring();
+        let basis = pt.poly.basis();
+        if a.basis() != basis {
+            return Err(CkksError::BasisMismatch {
+                left: a.basis(),
+                right: basis,
+            });
+        }
+        let mut e = alloc::vec![0i8; ring.degree()];
         sample_error(rng, &mut e);
         let mut c0 = super::keys::small_to_ntt(self.ctx, engine, &e, basis)?;
         e.zeroize();
         c0.add_assign(ring, &pt.poly)?;
         for i in 0..basis.q {
             let m = ring.modulus(i);
-            for ((x, &a), &s) in c0
-                .limb_mut(i)
-                .iter_mut()
-                .zip(c1.limb(i))
-                .zip(sk.ntt.limb(i))
-            {
+            for ((x, &a), &s) in c0.limb_mut(i).iter_mut().zip(a.limb(i)).zip(sk.ntt.limb(i)) {
                 *x = m.sub(*x, m.mul(a, s));
             }
         }
-        Ok(Ciphertext {
-            c0,
-            c1,
-            scale: pt.scale,
-        })
+        Ok(c0)
     }
 
     /// Decrypts into a plaintext `c_0 + c_1·s`.

@@ -109,6 +109,31 @@ pub enum CkksError {
     /// randomness, which is insecure; only an explicit test mode reads it
     /// (`Ciphertext::from_le_bytes_with_randomness`).
     SeededCiphertext,
+    /// Serialized bytes are not as long as their header and the context
+    /// say: shorter (truncated) or longer (trailing bytes).
+    WrongLength {
+        /// The length the header and the context call for (the header's
+        /// own length when even that is missing).
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// Serialized bytes are not of the format (or version) the reader
+    /// expects: another object, another format, or a newer version.
+    UnknownFormat {
+        /// The first four bytes found.
+        magic: [u8; 4],
+        /// The version byte found.
+        version: u8,
+    },
+    /// Serialized bytes name a number of limbs the context has no level
+    /// for (zero, or more than its chain primes).
+    LevelOutOfRange {
+        /// The limbs named (level + 1).
+        limbs: usize,
+        /// The chain primes of the context (its top level + 1).
+        max_limbs: usize,
+    },
 }
 
 impl From<crate::Error> for CkksError {
@@ -179,6 +204,21 @@ impl fmt::Display for CkksError {
             CkksError::SeededCiphertext => write!(
                 f,
                 "ciphertext was encrypted with a seeded (insecure, test-only) generator"
+            ),
+            CkksError::WrongLength { expected, actual } if actual < expected => {
+                write!(f, "truncated: {actual} bytes, expected {expected}")
+            }
+            CkksError::WrongLength { expected, actual } => {
+                write!(f, "{actual} bytes, expected {expected}: trailing bytes")
+            }
+            CkksError::UnknownFormat { magic, version } => write!(
+                f,
+                "unknown format: magic {:02x}{:02x}{:02x}{:02x}, version {version}",
+                magic[0], magic[1], magic[2], magic[3]
+            ),
+            CkksError::LevelOutOfRange { limbs, max_limbs } => write!(
+                f,
+                "{limbs} limbs: the parameters have levels for 1 to {max_limbs}"
             ),
         }
     }
