@@ -74,6 +74,54 @@ impl<'a> From<&'a Program> for Model<'a> {
     }
 }
 
+/// A model a server holds: what [`Model`] borrows.
+#[derive(Debug, Clone)]
+pub enum OwnedModel {
+    /// A `hearth-mlp-v1` MLP.
+    Mlp(Mlp),
+    /// An ONNX model imported into the IR and lowered by the compiler.
+    Program(Program),
+}
+
+impl OwnedModel {
+    /// Reads `bytes` as a `hearth-mlp-v1` safetensors file when they start
+    /// as one does (an 8-byte header length, then the JSON header's `{`),
+    /// otherwise as an ONNX model (ReLUs refused; with the `onnx` feature),
+    /// lowered for the throughput packing. Errors name `name`.
+    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<Self> {
+        if bytes.get(8) == Some(&b'{') {
+            return Ok(OwnedModel::Mlp(Mlp::from_bytes(name, bytes)?));
+        }
+        Self::onnx(name, bytes)
+    }
+
+    #[cfg(feature = "onnx")]
+    fn onnx(name: &Path, bytes: &[u8]) -> Result<Self> {
+        let imported = hearth_nn::onnx::import_bytes(
+            name.display().to_string(),
+            bytes,
+            hearth_nn::onnx::ImportOptions::default(),
+        )?;
+        Ok(OwnedModel::Program(compiler::compile(&imported.network)?))
+    }
+
+    #[cfg(not(feature = "onnx"))]
+    fn onnx(_: &Path, _: &[u8]) -> Result<Self> {
+        Err(Error::Session(
+            "the model is no hearth-mlp-v1 safetensors file, and this build reads no ONNX \
+             (hearth-he's `onnx` feature)",
+        ))
+    }
+
+    /// The model to evaluate.
+    pub fn as_model(&self) -> Model<'_> {
+        match self {
+            OwnedModel::Mlp(m) => Model::Mlp(m),
+            OwnedModel::Program(p) => Model::Program(p),
+        }
+    }
+}
+
 impl Model<'_> {
     /// Input values per row.
     fn inputs(&self) -> usize {

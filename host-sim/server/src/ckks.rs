@@ -4,7 +4,8 @@
 //! Evaluation keys are an evaluation-key file (`hearth evalkeys`: the
 //! relinearization key, no secret), a ciphertext element is a ciphertext
 //! file (`hearth encrypt`: a CKKS ciphertext per standardised column), and
-//! a model is a `hearth-mlp-v1` safetensors file; each is checked (format,
+//! a model is a `hearth-mlp-v1` safetensors file or an ONNX file (compiled
+//! for the throughput packing, [`OwnedModel`]); each is checked (format,
 //! CRC, parameters) before use. The ciphertext's parameters and key id must
 //! match the tenant's keys: a consistency check, since the keys used are
 //! always the authenticated tenant's. Files marked insecure (made from a
@@ -14,8 +15,7 @@
 
 use crate::backend::{EvalError, Evaluator, KeyInfo};
 use hearth_he::container::{self, CiphertextFile, EvalKeyFile};
-use hearth_he::server::{self, Seeded};
-use hearth_nn::Mlp;
+use hearth_he::server::{self, OwnedModel, Seeded};
 use hearth_serve::scheduler::DeviceScheduler;
 use std::path::Path;
 
@@ -51,8 +51,8 @@ fn eval_keys(bytes: &[u8]) -> Result<EvalKeyFile, String> {
     Ok(k)
 }
 
-fn model(bytes: &[u8]) -> Result<Mlp, String> {
-    Mlp::from_bytes(Path::new("model"), bytes).map_err(|e| e.to_string())
+fn model(bytes: &[u8]) -> Result<OwnedModel, String> {
+    OwnedModel::from_bytes(Path::new("model"), bytes).map_err(|e| e.to_string())
 }
 
 impl Evaluator for CkksEvaluator {
@@ -74,7 +74,7 @@ impl Evaluator for CkksEvaluator {
     ) -> Result<Vec<u8>, EvalError> {
         // Stored keys and models were checked on upload: failing now is ours.
         let evk = eval_keys(keys).map_err(EvalError::Internal)?;
-        let mlp = model(model_bytes).map_err(EvalError::Internal)?;
+        let stored = model(model_bytes).map_err(EvalError::Internal)?;
         let ct: CiphertextFile = container::open(Path::new(INPUT), input)
             .map_err(|e| EvalError::BadInput(e.to_string()))?;
         if ct.params != evk.params || ct.key_id != evk.key_id {
@@ -90,7 +90,7 @@ impl Evaluator for CkksEvaluator {
                 Path::new(KEYS),
                 &ct,
                 Path::new(INPUT),
-                &mlp,
+                stored.as_model(),
                 &mut hearth_kernels::ntt::SoftwareNtt,
                 Seeded::Refuse,
             ),
@@ -99,7 +99,7 @@ impl Evaluator for CkksEvaluator {
                 Path::new(KEYS),
                 &ct,
                 Path::new(INPUT),
-                &mlp,
+                stored.as_model(),
                 &mut s.client(lane),
                 Seeded::Refuse,
             ),

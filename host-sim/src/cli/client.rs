@@ -189,9 +189,14 @@ fn infer(
     data: &Path,
 ) -> anyhow::Result<()> {
     let key = files::load_key(key_path)?;
-    let mlp = Mlp::load(model_file)?;
     let rows = Dataset::load(data)?;
-    let std = server::standardised(&mlp, &rows)?;
+    let std = if super::is_onnx(model_file) {
+        let net = hearth_nn::onnx::import(model_file, hearth_nn::onnx::ImportOptions::default())?;
+        rows.check_shape(net.network.input_shape())?;
+        rows.clone()
+    } else {
+        server::standardised(&Mlp::load(model_file)?, &rows)?
+    };
     let ct = files::encrypt(&key, key_path, &std, None)?;
     let element = container::seal(&ct)?;
     let (body, n) = binary_request(&element);
