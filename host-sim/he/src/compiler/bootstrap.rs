@@ -13,9 +13,12 @@
 //! on a polynomial activation `c_0 + c_1·x + c_2·x²`: the next layer reads
 //! `x` and `x²` one level apart, and refreshing `x²` alone leaves the layer's
 //! output at level 0, to be refreshed again one step later, where refreshing
-//! `x` once (`k = 1`) serves both. [`Program::with_bootstraps`] places with
-//! every `k < L` and keeps the placement that bootstraps the fewest
-//! ciphertexts. Every placement satisfies `levels_used ≤ L` everywhere
+//! `x` once (`k = 1`) serves both. Which `k` fits depends on where the
+//! levels run out, which differs between the first segment (from the
+//! input) and the later ones (from a refresh), so [`Program::with_bootstraps`]
+//! places with every pair (`k` before the first bootstrap, `k` after it),
+//! `k < L`, and keeps the placement that bootstraps the fewest ciphertexts.
+//! Every placement satisfies `levels_used ≤ L` everywhere
 //! ([`Program::chain_depth`]).
 //!
 //! ## Scaling the refreshed values
@@ -63,8 +66,8 @@ fn bootstrap_range(range: f64, margin: f64) -> f64 {
 impl Program {
     /// The program with [`Step::Bootstrap`]s placed so that no source is
     /// read with no level left, for ciphertexts that start (and are
-    /// refreshed) at level `user_levels`: the placement, over every
-    /// threshold, that bootstraps the fewest ciphertexts (see the module
+    /// refreshed) at level `user_levels`: the placement, over every pair of
+    /// thresholds, that bootstraps the fewest ciphertexts (see the module
     /// docs); each bootstrap's range from the largest |value| its source
     /// reaches on `calibration`, times `margin`. Same values
     /// ([`Program::trace`]) as `self`.
@@ -89,7 +92,8 @@ impl Program {
             .map(|r| bootstrap_range(r, margin))
             .collect();
         (0..user_levels)
-            .map(|threshold| self.place(user_levels, threshold, &ranges))
+            .flat_map(|first| (0..user_levels).map(move |rest| (first, rest)))
+            .map(|thresholds| self.place(user_levels, thresholds, &ranges))
             .min_by_key(|p| {
                 let (steps, ciphertexts) = p.bootstraps();
                 (ciphertexts, steps)
@@ -98,18 +102,22 @@ impl Program {
     }
 
     /// One placement: a source is refreshed when a step is about to read
-    /// it at level `≤ threshold`; `ranges` per source of `self`.
-    fn place(&self, user_levels: usize, threshold: usize, ranges: &[f64]) -> Program {
+    /// it at level `≤ k`, `k` the first of `thresholds` until a bootstrap
+    /// is placed and the second after; `ranges` per source of `self`.
+    fn place(&self, user_levels: usize, thresholds: (usize, usize), ranges: &[f64]) -> Program {
         // The newest copy of each of `self`'s sources, and every new
         // source's level.
         let mut current: Vec<usize> = (0..self.widths.len()).collect();
         let mut widths = vec![self.widths[0]];
         let mut level = vec![user_levels];
         let mut steps = Vec::with_capacity(self.steps.len());
+        let mut placed = false;
         for step in &self.steps {
             let refreshes = !matches!(step, Step::Bootstrap { .. });
             for s in step.reads() {
+                let threshold = if placed { thresholds.1 } else { thresholds.0 };
                 if refreshes && level[current[s]] <= threshold {
+                    placed = true;
                     let out = widths.len();
                     steps.push(Step::Bootstrap {
                         source: current[s],

@@ -265,8 +265,9 @@ fn mnist_deep() -> Network {
 
 /// Bootstraps placed for every number of user levels: the same values, no
 /// source read below level 1, no more levels used than the chain has, and
-/// at least the refreshes the longest path needs (`⌈13/L⌉ − 1`); each range
-/// a power of two covering its source's calibrated values with the margin.
+/// the refreshes the longest path needs (`⌈13/L⌉ − 1`, one source of 32
+/// values each) for every `L` but 3 (one more); each range a power of two
+/// covering its source's calibrated values with the margin.
 #[test]
 fn bootstraps_are_placed_where_levels_run_out() {
     let program = compile(&mnist_deep()).unwrap();
@@ -280,7 +281,9 @@ fn bootstraps_are_placed_where_levels_run_out() {
         assert!(placed.chain_depth() <= levels, "{levels}");
         let (steps, ciphertexts) = placed.bootstraps();
         eprintln!("{levels} user levels: {steps} bootstraps, {ciphertexts} ciphertexts");
-        assert!(steps >= 13usize.div_ceil(levels) - 1, "{levels}: {steps}");
+        let bound = 13usize.div_ceil(levels) - 1;
+        assert_eq!(steps, bound + usize::from(levels == 3), "{levels}");
+        assert_eq!(ciphertexts, 32 * steps);
         assert_eq!(steps == 0, levels >= 13);
         let used = placed.levels_used();
         for step in placed.steps() {
