@@ -10,10 +10,9 @@ use hearth_nn::Error;
 use hearth_nn::Mlp;
 use std::path::{Path, PathBuf};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hearth-sim-files-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
+/// `name` in the test's temporary directory (removed when `dir` drops).
+fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
 }
 
 fn bundled_model() -> Vec<u8> {
@@ -22,8 +21,9 @@ fn bundled_model() -> Vec<u8> {
 
 #[test]
 fn model_files() {
+    let dir = tempfile::tempdir().unwrap();
     let good = bundled_model();
-    let p = tmp("m.safetensors");
+    let p = tmp(&dir, "m.safetensors");
     for cut in [0, 7, 8, 100, good.len() / 2, good.len() - 1] {
         std::fs::write(&p, &good[..cut]).unwrap();
         let e = Mlp::load(&p).unwrap_err();
@@ -36,13 +36,14 @@ fn model_files() {
     bad[at..at + 7].copy_from_slice(b"[16,31]");
     std::fs::write(&p, &bad).unwrap();
     assert!(Mlp::load(&p).is_err());
-    let e = Mlp::load(tmp("missing.safetensors")).unwrap_err();
+    let e = Mlp::load(tmp(&dir, "missing.safetensors")).unwrap_err();
     assert!(matches!(e, Error::Io { .. }), "{e}");
 }
 
 #[test]
 fn data_files() {
-    let p = tmp("d.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let p = tmp(&dir, "d.csv");
     std::fs::write(&p, "a,b,label\n1,2,0\n3,oops,1\n").unwrap();
     let e = Dataset::load(&p).unwrap_err().to_string();
     assert!(e.contains("d.csv:3") && e.contains("`b`"), "{e}");
@@ -70,7 +71,8 @@ fn data_files() {
 
 #[test]
 fn key_and_ciphertext_files() {
-    let (kp, k2p, cp) = (tmp("k.hsk"), tmp("k2.hsk"), tmp("c.hct"));
+    let dir = tempfile::tempdir().unwrap();
+    let (kp, k2p, cp) = (tmp(&dir, "k.hsk"), tmp(&dir, "k2.hsk"), tmp(&dir, "c.hct"));
     let key = files::keygen(files::default_params(), Some(1)).unwrap();
     files::save_key(&key, &kp).unwrap();
     files::save_key(
