@@ -79,6 +79,40 @@ pub fn reduce_i128_with<W: Word>(m: &Modulus<W>, r64: W, x: i128) -> W {
     }
 }
 
+/// Reduces the signed integers `src` modulo `m` into `dst` (element by
+/// element, up to the shorter length): the same residues as
+/// [`reduce_i128_with`], without its two 64-bit divisions per element.
+///
+/// `|x| = hi·2^64 + lo`; each word is reduced by the one-word Barrett step
+/// with `μ = ⌊2^64/q⌋` (`= ⌊(2^64 − 1)/q⌋`, `q` odd): `t = ⌊x·μ / 2^64⌋`
+/// and `x − t·q ∈ [0, 2q)` (proof in [`crate::arith::barrett`], for any
+/// `x < 2^64` and `2q ≤ 2^64`), then one conditional subtraction. A
+/// non-zero `hi` (coefficients of `2^64` or more) then costs one modular
+/// multiplication by `2^64 mod q`. Computed in `u64` whatever the word, so
+/// `u32` residues come out the same. Not constant time in the sign and in
+/// `hi == 0`: for encoded (public) plaintext coefficients.
+pub fn reduce_i128_slice<W: Word>(m: &Modulus<W>, src: &[i128], dst: &mut [W]) {
+    let q = m.value().to_u64();
+    let mu = u64::MAX / q;
+    let r64 = two_pow_64_mod(m);
+    let word = |x: u64| -> u64 {
+        let t = ((x as u128 * mu as u128) >> 64) as u64;
+        let r = x.wrapping_sub(t.wrapping_mul(q));
+        core::cmp::min(r, r.wrapping_sub(q))
+    };
+    for (d, &c) in dst.iter_mut().zip(src) {
+        let a = c.unsigned_abs();
+        let (hi, lo) = ((a >> 64) as u64, a as u64);
+        let l = W::from_u64_truncating(word(lo));
+        let r = if hi == 0 {
+            l
+        } else {
+            m.add(m.mul(W::from_u64_truncating(word(hi)), r64), l)
+        };
+        *d = if c < 0 { m.neg(r) } else { r };
+    }
+}
+
 /// Reduces a small signed integer `|x| < q` modulo `m` without branching on
 /// its sign (for secret coefficients).
 #[inline(always)]

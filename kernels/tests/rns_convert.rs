@@ -157,3 +157,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn reduce_i128_slice_matches_rem_euclid(
+        xs in proptest::collection::vec(
+            prop_oneof![
+                any::<i128>(),
+                any::<i64>().prop_map(|x| x as i128),
+                (-3i128..3),
+                Just(i128::MIN),
+                Just(i128::MAX),
+            ],
+            1..40,
+        ),
+        bits in 3u32..62,
+        k in 0usize..4,
+    ) {
+        let q = NttPrimes::new(bits, 16).unwrap().nth(k);
+        prop_assume!(q.is_some());
+        let q = q.unwrap();
+        let want: Vec<u64> = xs.iter().map(|x| x.rem_euclid(q as i128) as u64).collect();
+        let m = Modulus::<u64>::new(q).unwrap();
+        let mut got = vec![0u64; xs.len()];
+        hearth_kernels::rns::reduce_i128_slice(&m, &xs, &mut got);
+        prop_assert_eq!(&got, &want);
+        if bits <= 30 {
+            let m32 = Modulus::<u32>::new(q as u32).unwrap();
+            let mut got32 = vec![0u32; xs.len()];
+            hearth_kernels::rns::reduce_i128_slice(&m32, &xs, &mut got32);
+            prop_assert_eq!(got32.iter().map(|&x| x as u64).collect::<Vec<_>>(), want);
+        }
+    }
+}

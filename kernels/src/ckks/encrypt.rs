@@ -192,10 +192,7 @@ impl<'a, W: Word> Encryptor<'a, W> {
             .chunks_exact_mut(n)
             .zip(ring.moduli_of(basis))
         {
-            let r64 = crate::rns::two_pow_64_mod(m);
-            for (x, &c) in limb.iter_mut().zip(coeffs) {
-                *x = crate::rns::reduce_i128_with(m, r64, c);
-            }
+            crate::rns::reduce_i128_slice(m, coeffs, limb);
         }
         poly.to_ntt(ring, engine)?;
         Ok(Plaintext { poly, scale })
