@@ -89,8 +89,10 @@ pub fn reduce_i128_with<W: Word>(m: &Modulus<W>, r64: W, x: i128) -> W {
 /// `x < 2^64` and `2q ≤ 2^64`), then one conditional subtraction. A
 /// non-zero `hi` (coefficients of `2^64` or more) then costs one modular
 /// multiplication by `2^64 mod q`. Computed in `u64` whatever the word, so
-/// `u32` residues come out the same. Not constant time in the sign and in
-/// `hi == 0`: for encoded (public) plaintext coefficients.
+/// `u32` residues come out the same. The sign is applied by masks (encoded
+/// coefficients have random signs, a branch would mispredict half the
+/// time); `hi == 0` is a branch (not constant time: for encoded, public,
+/// plaintext coefficients).
 pub fn reduce_i128_slice<W: Word>(m: &Modulus<W>, src: &[i128], dst: &mut [W]) {
     let q = m.value().to_u64();
     let mu = u64::MAX / q;
@@ -103,13 +105,17 @@ pub fn reduce_i128_slice<W: Word>(m: &Modulus<W>, src: &[i128], dst: &mut [W]) {
     for (d, &c) in dst.iter_mut().zip(src) {
         let a = c.unsigned_abs();
         let (hi, lo) = ((a >> 64) as u64, a as u64);
-        let l = W::from_u64_truncating(word(lo));
+        let l = word(lo);
         let r = if hi == 0 {
             l
         } else {
-            m.add(m.mul(W::from_u64_truncating(word(hi)), r64), l)
+            let h = m.mul(W::from_u64_truncating(word(hi)), r64);
+            m.add(h, W::from_u64_truncating(l)).to_u64()
         };
-        *d = if c < 0 { m.neg(r) } else { r };
+        // −r mod q: q − r, and 0 for r = 0 (min picks the wrapped-below one).
+        let neg = core::cmp::min(q - r, (q - r).wrapping_sub(q));
+        let mask = (c >> 127) as u64;
+        *d = W::from_u64_truncating((r & !mask) | (neg & mask));
     }
 }
 

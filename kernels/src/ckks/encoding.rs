@@ -25,6 +25,15 @@
 //! range, since `fixed` converts with correct rounding), the scale `Δ` to a
 //! `64.64` fixed-point integer, and decoded outputs back to `f64`.
 //!
+//! ## Cost
+//! Encoding scatters the slots straight to their bit-reversed DFT
+//! positions, runs the inverse DFT on the contiguous twiddles with
+//! word-level products ([`super::fixed_fft`]), untwists and rounds (sign by
+//! masks, no branch); the plaintext's residues then come from
+//! [`crate::rns::reduce_i128_slice`] (Barrett steps, no division). The
+//! encoder holds `ζ^i` for `i < N/2` (the twist) and `ω^k` for `k < N/4`
+//! (the DFT): `3N/4` complex numbers, 24·N bytes.
+//!
 //! ## Precision
 //! The inverse DFT halves after every stage, so values never grow and each
 //! stage adds at most about `2^-63` of rounding; with the twiddles' own
@@ -37,7 +46,9 @@ use alloc::vec::Vec;
 
 use fixed::types::I64F64;
 
-use super::fixed_fft::{dft, half_circle, Complex};
+use super::fixed_fft::{
+    bit_reverse_permute, dft_twiddled, dft_twiddles, half_circle_prefix, Complex,
+};
 use super::CkksError;
 
 /// Largest scale the encoder accepts (exclusive).
@@ -71,7 +82,11 @@ pub fn check_scale(scale: f64) -> Result<f64, CkksError> {
 #[derive(Debug, Clone)]
 pub struct Encoder {
     log_n: u32,
+    /// `ζ^i`, `i < N/2`: the twist of the slots' DFT.
     zeta: Vec<Complex>,
+    /// `ω^k = ζ^(4k)`, `k < N/4`: the DFT's twiddles, in order
+    /// ([`super::fixed_fft::dft_twiddles`]).
+    twiddles: Vec<Complex>,
     /// `t_j = (5^j mod 2N − 1)/4`.
     slot_to_index: Vec<u32>,
 }
@@ -94,7 +109,8 @@ impl Encoder {
             .collect();
         Ok(Self {
             log_n,
-            zeta: half_circle(n),
+            zeta: half_circle_prefix(n, n / 2),
+            twiddles: dft_twiddles(n),
             slot_to_index,
         })
     }
@@ -117,12 +133,23 @@ impl Encoder {
         scale: f64,
         out: &mut [i128],
     ) -> Result<(), CkksError> {
+        self.encode_iter(values.len(), values.iter().copied(), scale, out)
+    }
+
+    /// [`Self::encode_complex`] of `len` values from an iterator. The slot
+    /// `j` goes straight to its bit-reversed DFT position `rev(t_j)` (the
+    /// DFT's input permutation folded into the scatter), the inverse DFT
+    /// runs on the contiguous twiddles, then the untwist and rounding.
+    fn encode_iter(
+        &self,
+        len: usize,
+        values: impl Iterator<Item = (f64, f64)>,
+        scale: f64,
+        out: &mut [i128],
+    ) -> Result<(), CkksError> {
         let slots = self.slots();
-        if values.len() > slots {
-            return Err(CkksError::TooManyValues {
-                given: values.len(),
-                slots,
-            });
+        if len > slots {
+            return Err(CkksError::TooManyValues { given: len, slots });
         }
         if out.len() != self.degree() {
             return Err(crate::Error::LengthMismatch {
@@ -133,17 +160,19 @@ impl Encoder {
         }
         let scale_bits = scale_to_bits(scale)?;
         let mut buf = alloc::vec![Complex::default(); slots];
-        for (j, &(re, im)) in values.iter().enumerate() {
-            buf[self.slot_to_index[j] as usize] = Complex {
+        let log_slots = self.log_n - 1;
+        for (&t, (re, im)) in self.slot_to_index.iter().zip(values) {
+            buf[crate::ntt::bit_reverse(t as usize, log_slots)] = Complex {
                 re: to_fixed(re)?,
                 im: to_fixed(im)?,
             };
         }
-        dft(&mut buf, &self.zeta, false);
-        for (i, w) in buf.iter().enumerate() {
-            let w = w.wmul(self.zeta[i].conj());
-            out[i] = mul_round(w.re, scale_bits)?;
-            out[i + slots] = mul_round(w.im, scale_bits)?;
+        dft_twiddled(&mut buf, &self.twiddles, false);
+        let (lo, hi) = out.split_at_mut(slots);
+        for (((w, z), o_re), o_im) in buf.iter().zip(&self.zeta).zip(lo).zip(hi) {
+            let w = w.wmul(z.conj());
+            *o_re = mul_round(w.re, scale_bits)?;
+            *o_im = mul_round(w.im, scale_bits)?;
         }
         Ok(())
     }
@@ -155,8 +184,7 @@ impl Encoder {
         scale: f64,
         out: &mut [i128],
     ) -> Result<(), CkksError> {
-        let v: Vec<(f64, f64)> = values.iter().map(|&x| (x, 0.0)).collect();
-        self.encode_complex(&v, scale, out)
+        self.encode_iter(values.len(), values.iter().map(|&x| (x, 0.0)), scale, out)
     }
 
     /// Decodes centred integer coefficients `c_i` at `scale` into the `N/2`
@@ -204,7 +232,8 @@ impl Encoder {
             };
             buf.push(w.wmul(self.zeta[i]));
         }
-        dft(&mut buf, &self.zeta, true);
+        bit_reverse_permute(&mut buf);
+        dft_twiddled(&mut buf, &self.twiddles, true);
         let f = scale / pow2(e);
         Ok(self
             .slot_to_index
@@ -260,8 +289,9 @@ pub(crate) fn mul_round(x: I64F64, scale_bits: u128) -> Result<i128, CkksError> 
     if mag >> 126 != 0 {
         return Err(CkksError::ValueOutOfRange);
     }
-    let mag = mag as i128;
-    Ok(if bits < 0 { -mag } else { mag })
+    // Negate by masks (the signs are random: no branch to mispredict).
+    let sign = bits >> 127;
+    Ok(((mag as i128) ^ sign).wrapping_sub(sign))
 }
 
 /// The full product of two `u128` as `(high, low)`.
