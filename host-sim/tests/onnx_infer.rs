@@ -52,6 +52,15 @@ fn onnx_model_runs_encrypted_and_agrees_with_tract() {
         assert_eq!(preds, plain);
         assert!(r["max_logit_diff"].as_f64().unwrap() < 1e-2, "{r}");
         assert!(r["parameters"].as_str().unwrap().starts_with("N=2^"));
+        // The client's uploads, in the compact seeded format.
+        let up = r["upload_bytes"].as_u64().unwrap();
+        let per = r["upload_bytes_per_sample"].as_f64().unwrap();
+        assert!(up > 0, "{r}");
+        assert_eq!(per * limit as f64, up as f64, "{r}");
+        if packing == "latency" {
+            // One ciphertext per image, below TenSEAL's 477 KB.
+            assert!(per < 477e3, "{per} bytes uploaded per image");
+        }
     }
 }
 

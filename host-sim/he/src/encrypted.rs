@@ -45,6 +45,9 @@ pub struct HeOutput {
     /// SHA-256 over the digests of every output ciphertext, in order (equal
     /// for equal seeds whatever the engine).
     pub ciphertext_sha256: Option<String>,
+    /// Bytes the client uploaded (its ciphertexts in the compact seeded
+    /// format, [`crate::transit::Transit::upload`]).
+    pub upload_bytes: u64,
 }
 
 /// Evaluates `mlp` on `rows` (raw features) under encryption, every NTT
@@ -106,6 +109,7 @@ fn run_with<E: NttEngine<u64>>(
         pmem: io.pmem_stats(),
         parameters,
         ciphertext_sha256: io.digest_hex(),
+        upload_bytes: io.uploaded_bytes(),
     })
 }
 
@@ -140,8 +144,8 @@ fn run_throughput<E: NttEngine<u64>>(
     let mut logits = Vec::with_capacity(rows.len());
     let mut first_eval = (0.0, 0.0);
     for (b, batch) in rows.chunks(sess.slots()).enumerate() {
-        let cts = throughput::encrypt_batch(sess, engine, batch, mlp.inputs())?;
-        let cts = io.through_pmem(&sess.ctx, cts)?;
+        let cts = throughput::encrypt_batch_seeded(sess, engine, batch, mlp.inputs())?;
+        let cts = io.upload(&sess.ctx, cts)?;
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
@@ -174,8 +178,8 @@ fn run_latency<E: NttEngine<u64>>(
     let mut logits = Vec::with_capacity(rows.len());
     let mut times = Vec::new();
     for x in rows {
-        let ct = latency::encrypt_sample(sess, engine, geo, x)?;
-        let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
+        let ct = latency::encrypt_sample_seeded(sess, engine, geo, x)?;
+        let ct = io.upload(&sess.ctx, vec![ct])?.remove(0);
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);

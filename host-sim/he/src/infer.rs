@@ -83,6 +83,8 @@ pub(crate) fn measure(
         peak_rss_kb: peak_rss_kb(),
         parameters: he.parameters,
         ciphertext_sha256: he.ciphertext_sha256,
+        upload_bytes: he.upload_bytes,
+        upload_bytes_per_sample: he.upload_bytes as f64 / data.len().max(1) as f64,
         cpu_seconds,
     })
 }

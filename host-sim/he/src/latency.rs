@@ -12,7 +12,7 @@ use super::linear::{
 };
 use super::session::Session;
 use crate::error::{Error, Result};
-use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext};
+use hearth_kernels::ckks::{Encryptor, Evaluator, Plaintext, SeededCiphertext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::{Layer, Mlp};
 use std::borrow::Cow;
@@ -202,10 +202,27 @@ pub fn encrypt_sample<E: NttEngine<u64>>(
     geo: Geometry,
     x: &[f64],
 ) -> Result<Ct> {
-    let v: Vec<f64> = (0..sess.slots())
-        .map(|j| x.get(j % geo.n).copied().unwrap_or(0.0))
-        .collect();
+    let v = sample_slots(sess.slots(), geo, x);
     sess.encrypt(engine, &v)
+}
+
+/// [`encrypt_sample`] in the compact form a client uploads
+/// ([`Session::encrypt_seeded`]).
+pub fn encrypt_sample_seeded<E: NttEngine<u64>>(
+    sess: &mut Session,
+    engine: &mut E,
+    geo: Geometry,
+    x: &[f64],
+) -> Result<SeededCiphertext<u64>> {
+    let v = sample_slots(sess.slots(), geo, x);
+    sess.encrypt_seeded(engine, &v)
+}
+
+/// The sample repeated across `slots` slots with period `geo.n`.
+fn sample_slots(slots: usize, geo: Geometry, x: &[f64]) -> Vec<f64> {
+    (0..slots)
+        .map(|j| x.get(j % geo.n).copied().unwrap_or(0.0))
+        .collect()
 }
 
 /// Evaluates the network on one encrypted sample; logits are slots `0..out`.

@@ -294,6 +294,7 @@ fn run_with<E: NttEngine<u64>>(
         pmem: io.pmem_stats(),
         parameters: Some(compiled.selection.summary()),
         ciphertext_sha256: io.digest_hex(),
+        upload_bytes: io.uploaded_bytes(),
     })
 }
 
@@ -334,10 +335,10 @@ fn run_batches<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
         let cts = (0..program.inputs())
             .map(|k| {
                 let col: Vec<f64> = batch.iter().map(|r| r[k]).collect();
-                sess.encrypt(engine, &col)
+                sess.encrypt_seeded(engine, &col)
             })
             .collect::<Result<Vec<_>>>()?;
-        let cts = io.through_pmem(&sess.ctx, cts)?;
+        let cts = io.upload(&sess.ctx, cts)?;
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
@@ -375,8 +376,8 @@ fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     let mut times = Vec::with_capacity(rows.len());
     for x in rows {
         let slots = compiled.plan.layout(x, sess.slots())?;
-        let ct = sess.encrypt(engine, &slots)?;
-        let ct = io.through_pmem(&sess.ctx, vec![ct])?.remove(0);
+        let ct = sess.encrypt_seeded(engine, &slots)?;
+        let ct = io.upload(&sess.ctx, vec![ct])?.remove(0);
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);

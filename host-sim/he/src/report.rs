@@ -60,6 +60,13 @@ pub struct RunReport {
     pub parameters: Option<String>,
     /// SHA-256 over the output ciphertexts' digests (equal for equal seeds).
     pub ciphertext_sha256: Option<String>,
+    /// Bytes the client uploaded: its input ciphertexts in the compact
+    /// seeded format (`c_0` bit-packed, `c_1` as a 32-byte seed).
+    pub upload_bytes: u64,
+    /// `upload_bytes` per sample (latency packing: one ciphertext per
+    /// sample; throughput packing: a batch's ciphertexts shared by its
+    /// samples).
+    pub upload_bytes_per_sample: f64,
     /// CPU seconds this thread spent on the run (wall time minus waiting for
     /// a shared CPU), from `/proc/thread-self/schedstat`.
     pub cpu_seconds: Option<f64>,

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{
     rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
-    SecretRng,
+    SecretRng, SeededCiphertext,
 };
 use hearth_kernels::ntt::NttEngine;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -187,6 +187,22 @@ impl Session {
         let level = self.selection.encrypt_level();
         let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
         enc.encrypt_sk(engine, &self.sk, &pt, &mut *self.rng)
+            .map_err(Error::Ckks)
+    }
+
+    /// [`Session::encrypt`] with `c_1` expanded from a 32-byte seed drawn
+    /// from the session's generator ([`Encryptor::encrypt_sk_seeded`]): the
+    /// compact form a client uploads ([`SeededCiphertext::to_le_bytes`]),
+    /// which the server expands back into a ciphertext.
+    pub fn encrypt_seeded<E: NttEngine<u64>>(
+        &mut self,
+        engine: &mut E,
+        values: &[f64],
+    ) -> Result<SeededCiphertext<u64>> {
+        let enc = Encryptor::new(&self.ctx);
+        let level = self.selection.encrypt_level();
+        let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
+        enc.encrypt_sk_seeded(engine, &self.sk, &pt, &mut *self.rng)
             .map_err(Error::Ckks)
     }
 

@@ -155,3 +155,35 @@ fn seeded_sessions_reproduce_the_rand_chacha_streams() {
     let want = enc.encrypt_sk(&mut e, &sk, &pt, &mut reference).unwrap();
     assert_eq!(ct.to_le_bytes(&s.ctx), want.to_le_bytes(&s.ctx));
 }
+
+/// The client's upload: seeded encryption through the PMEM region, expanded
+/// by the server, decrypts to the values; the bytes counted are the compact
+/// format's, below half the plain format's; equal seeds upload equal bytes.
+#[test]
+fn seeded_upload_through_pmem_decrypts_and_counts_compact_bytes() {
+    use super::transit::Transit;
+    use hearth_kernels::ckks::SeededCiphertext;
+
+    let (mut s, mut e) = session();
+    let v = [1.5, -2.25, 30.0];
+    let sct = s.encrypt_seeded(&mut e, &v).unwrap();
+    let compact = sct.to_le_bytes(&s.ctx);
+    let level = s.selection.encrypt_level();
+    assert_eq!(sct.level(), level);
+    assert_eq!(compact.len(), SeededCiphertext::byte_len(&s.ctx, level));
+    let mut io = Transit::default();
+    let ct = io.upload(&s.ctx, vec![sct.clone()]).unwrap().remove(0);
+    assert_eq!(ct, sct.expand(&s.ctx).unwrap());
+    assert_eq!(io.uploaded_bytes(), compact.len() as u64);
+    assert!(io.pmem_stats().bytes_written >= compact.len() as u64);
+    let plain = ct.to_le_bytes(&s.ctx).len();
+    assert!(2 * compact.len() < plain, "{} vs {plain}", compact.len());
+    let d = s.decrypt(&mut e, &ct).unwrap();
+    for (a, b) in v.iter().zip(&d) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+
+    let (mut s2, mut e2) = session();
+    let again = s2.encrypt_seeded(&mut e2, &v).unwrap();
+    assert_eq!(again.to_le_bytes(&s2.ctx), compact);
+}

@@ -7,7 +7,7 @@
 use super::layers::{activate, target_scale, Ct, Terms};
 use super::session::Session;
 use crate::error::{Error, Result};
-use hearth_kernels::ckks::{Evaluator, RelinKey};
+use hearth_kernels::ckks::{Evaluator, RelinKey, SeededCiphertext};
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::{Layer, Mlp};
 
@@ -18,6 +18,28 @@ pub fn encrypt_batch<E: NttEngine<u64>>(
     rows: &[Vec<f64>],
     features: usize,
 ) -> Result<Vec<Ct>> {
+    columns(sess, rows, features)?
+        .iter()
+        .map(|col| sess.encrypt(engine, col))
+        .collect()
+}
+
+/// [`encrypt_batch`] in the compact form a client uploads
+/// ([`Session::encrypt_seeded`]).
+pub fn encrypt_batch_seeded<E: NttEngine<u64>>(
+    sess: &mut Session,
+    engine: &mut E,
+    rows: &[Vec<f64>],
+    features: usize,
+) -> Result<Vec<SeededCiphertext<u64>>> {
+    columns(sess, rows, features)?
+        .iter()
+        .map(|col| sess.encrypt_seeded(engine, col))
+        .collect()
+}
+
+/// Feature `k` of every row, per feature: the slots of its ciphertext.
+fn columns(sess: &Session, rows: &[Vec<f64>], features: usize) -> Result<Vec<Vec<f64>>> {
     if rows.len() > sess.slots() {
         return Err(Error::TooMany {
             values: rows.len(),
@@ -25,12 +47,9 @@ pub fn encrypt_batch<E: NttEngine<u64>>(
             unit: "slots of one ciphertext",
         });
     }
-    (0..features)
-        .map(|k| {
-            let col: Vec<f64> = rows.iter().map(|r| r[k]).collect();
-            sess.encrypt(engine, &col)
-        })
-        .collect()
+    Ok((0..features)
+        .map(|k| rows.iter().map(|r| r[k]).collect())
+        .collect())
 }
 
 /// Evaluates the network on encrypted features; returns one ciphertext per logit.

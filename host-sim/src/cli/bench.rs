@@ -201,7 +201,7 @@ fn f(v: &Value, k: &str) -> f64 {
 
 fn print_table(results: &[Value]) {
     println!(
-        "{:<14} {:<10} {:>7} │ {:>22} {:>10} {:>9} {:>8} │ {:>22} {:>10} {:>9} │ {:>9}",
+        "{:<14} {:<10} {:>7} │ {:>22} {:>10} {:>9} {:>8} │ {:>22} {:>10} {:>9} │ {:>9} │ {:>15}",
         "dataset",
         "packing",
         "samples",
@@ -212,7 +212,8 @@ fn print_table(results: &[Value]) {
         "TenSEAL latency wall/CPU",
         "samples/s",
         "RSS MB",
-        "CPU ratio"
+        "CPU ratio",
+        "upload KB/image"
     );
     for r in results {
         let h = &r["hearth"];
@@ -242,8 +243,16 @@ fn print_table(results: &[Value]) {
                 ),
             )
         };
+        // hearth: its compact uploads over the samples; TenSEAL: one
+        // serialized input ciphertext (its script's `upload_bytes`).
+        let kb = |v: Option<f64>| v.map_or("-".to_string(), |b| format!("{:.0}", b / 1e3));
+        let upload = format!(
+            "{} / {}",
+            kb(h.get("upload_bytes_per_sample").and_then(Value::as_f64)),
+            kb(t.get("upload_bytes").and_then(Value::as_f64))
+        );
         println!(
-            "{:<14} {:<10} {:>7} │ {:>22} {:>10.1} {:>9.1} {:>8.4} │ {:>22} {:>10} {:>9} │ {:>9}",
+            "{:<14} {:<10} {:>7} │ {:>22} {:>10.1} {:>9.1} {:>8.4} │ {:>22} {:>10} {:>9} │ {:>9} │ {:>15}",
             r["dataset"].as_str().unwrap_or(""),
             r["packing"].as_str().unwrap_or(""),
             h["samples"].as_u64().unwrap_or(0),
@@ -254,8 +263,9 @@ fn print_table(results: &[Value]) {
             tl,
             tt,
             tr,
-            ratio
+            ratio,
+            upload
         );
     }
-    println!("\nlatency = one ciphertext's evaluation (throughput packing: the whole batch); CPU ratio = TenSEAL CPU latency / hearth CPU latency");
+    println!("\nlatency = one ciphertext's evaluation (throughput packing: the whole batch); CPU ratio = TenSEAL CPU latency / hearth CPU latency; upload = client-to-server bytes per image, hearth / TenSEAL");
 }
