@@ -84,9 +84,10 @@ fn relu_option_is_refused_for_safetensors_models() {
 }
 
 /// The deep network (13 levels) in the latency packing on the insecure
-/// `toy-n12-deep` chain of six user levels: refreshed by the bootstraps the
-/// compiler places, its predictions are tract's. Without the explicit
-/// opt-in the insecure preset is refused.
+/// `toy-n12-deep` chain of six user levels, its bootstrapping keys streamed
+/// from a PMEM store under 64 MiB: refreshed by the bootstraps the compiler
+/// places, its predictions are tract's. Without the explicit opt-in the
+/// insecure preset is refused.
 #[test]
 fn deep_onnx_model_runs_refreshed_by_bootstrapping() {
     let run = |extra: &[&str]| {
@@ -120,7 +121,7 @@ fn deep_onnx_model_runs_refreshed_by_bootstrapping() {
         err.contains("toy-n12-deep") && err.contains("nsecure"),
         "{err}"
     );
-    let out = run(&["--insecure-preset"]);
+    let out = run(&["--insecure-preset", "--boot-key-budget", "64"]);
     assert!(
         out.status.success(),
         "{}",

@@ -11,7 +11,8 @@
 //! [`compiler::latency::evaluate`] with the rotation keys its
 //! [`LatencyPlan`] lists. Both over the engine the options name.
 
-use crate::boot::Bootstrapping;
+use crate::boot::bench::store_size;
+use crate::boot::{working_set, Bootstrapping, PmemKeySource};
 use crate::compiler::latency::{self, LatencyPlan, ProgramWeights};
 use crate::compiler::{self, Program};
 use crate::compiler::{NoRefresh, Refresh};
@@ -29,7 +30,23 @@ use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
 use hearth_nn::ir::Network;
+use hearth_pmem::ObjectStore;
 use std::time::Instant;
+
+/// Where a bootstrapped run keeps the bootstrapping keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootKeys {
+    /// All in memory.
+    Memory,
+    /// Generated into a PMEM object store (a temporary file, removed after
+    /// the run) and streamed from it one Galois key at a time, at most
+    /// `budget` bytes of key resident ([`crate::boot::PmemKeySource`]); the
+    /// same keys and results as in memory.
+    Streamed {
+        /// Bytes of key that may be resident.
+        budget: u64,
+    },
+}
 
 /// A compiled network and the parameters chosen for it.
 #[derive(Debug, Clone)]
@@ -49,6 +66,8 @@ pub struct Compiled {
     /// DFT plaintexts, checked once the bootstrapper is built and before
     /// any of those keys is made.
     pub peak_bytes: u64,
+    /// Where a bootstrapped run keeps its bootstrapping keys.
+    pub boot_keys: BootKeys,
 }
 
 impl Compiled {
@@ -125,6 +144,7 @@ impl Compiled {
             plan,
             selection,
             peak_bytes,
+            boot_keys: BootKeys::Memory,
         }
     }
 
@@ -246,28 +266,68 @@ fn run_with<E: NttEngine<u64>>(
         match compiled.selection.bootstrap {
             Some(preset) => {
                 let boot = Bootstrapper::new(&sess.ctx, &mut *engine, preset.boot)?;
-                // Its keys and DFT plaintexts beside the network's, checked
-                // before the keys are made.
-                let keys_bytes = (boot.galois_elements().len() as u64 + 1)
-                    * key_switch_key_bytes(&sess.ctx) as u64;
+                // Its keys (resident ones, when streamed) and DFT
+                // plaintexts beside the network's, checked before the keys
+                // are made.
+                let keys_bytes = match compiled.boot_keys {
+                    BootKeys::Memory => {
+                        (boot.galois_elements().len() as u64 + 1)
+                            * key_switch_key_bytes(&sess.ctx) as u64
+                    }
+                    BootKeys::Streamed { budget } => {
+                        let needed = working_set(&sess.ctx, &boot);
+                        if needed > budget {
+                            return Err(Error::MemBudget { needed, budget });
+                        }
+                        needed
+                    }
+                };
                 let with_boot = Compiled {
                     peak_bytes: compiled.peak_bytes + keys_bytes + boot.plaintext_bytes() as u64,
                     ..compiled.clone()
                 };
                 with_boot.check_memory(hearth_pmem::usage::available_kb().map(|kb| kb << 10))?;
-                let mut keys = sess.bootstrap_keys(&mut *engine, &boot)?;
-                let keygen_seconds = t0.elapsed().as_secs_f64();
-                let mut refresh = Bootstrapping::new(&boot, &mut keys);
-                let run = run_packed(
-                    compiled,
-                    rows,
-                    &mut sess,
-                    engine,
-                    &mut io,
-                    &mut refresh,
-                    on_rows,
-                )?;
-                (run.0, run.1, keygen_seconds)
+                let run = match compiled.boot_keys {
+                    BootKeys::Memory => {
+                        let mut keys = sess.bootstrap_keys(&mut *engine, &boot)?;
+                        let keygen_seconds = t0.elapsed().as_secs_f64();
+                        let mut refresh = Bootstrapping::new(&boot, &mut keys);
+                        let run = run_packed(
+                            compiled,
+                            rows,
+                            &mut sess,
+                            engine,
+                            &mut io,
+                            &mut refresh,
+                            on_rows,
+                        )?;
+                        (run, keygen_seconds)
+                    }
+                    BootKeys::Streamed { budget } => {
+                        let file = TemporaryStore::new()?;
+                        let mut store = ObjectStore::create(&file.0, store_size(&sess.ctx, &boot))?;
+                        sess.bootstrap_keys_into(&mut store, BOOT_KEY_SET, &mut *engine, &boot)?;
+                        let keygen_seconds = t0.elapsed().as_secs_f64();
+                        let ctx = std::sync::Arc::clone(&sess.ctx);
+                        let mut keys =
+                            PmemKeySource::open(&mut store, &ctx, &boot, BOOT_KEY_SET, budget)?;
+                        let mut refresh = Bootstrapping::new(&boot, &mut keys);
+                        let run = run_packed(
+                            compiled,
+                            rows,
+                            &mut sess,
+                            engine,
+                            &mut io,
+                            &mut refresh,
+                            on_rows,
+                        );
+                        // A store error behind a failed key request names
+                        // its record.
+                        let run = run.map_err(|e| keys.take_failure().unwrap_or(e))?;
+                        (run, keygen_seconds)
+                    }
+                };
+                (run.0 .0, run.0 .1, run.1)
             }
             None => {
                 let keygen_seconds = t0.elapsed().as_secs_f64();
@@ -296,6 +356,29 @@ fn run_with<E: NttEngine<u64>>(
         ciphertext_sha256: io.digest_hex(),
         upload_bytes: io.uploaded_bytes(),
     })
+}
+
+/// The key set's name in a run's temporary bootstrapping-key store.
+const BOOT_KEY_SET: &str = "boot";
+
+/// A temporary PMEM store file, removed when dropped.
+struct TemporaryStore(std::path::PathBuf);
+
+impl TemporaryStore {
+    fn new() -> Result<Self> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(TemporaryStore(std::env::temp_dir().join(format!(
+            "hearth-bootkeys-{}-{n}.pmem",
+            std::process::id()
+        ))))
+    }
+}
+
+impl Drop for TemporaryStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Logits and one evaluation's (wall, CPU) seconds.

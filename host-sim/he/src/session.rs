@@ -175,6 +175,28 @@ impl Session {
             .map_err(Error::Ckks)
     }
 
+    /// The same keys as [`Session::bootstrap_keys`] (the same draws, in the
+    /// same order), generated into the PMEM object store `store` as the key
+    /// set `set`, one record per Galois key and level it is used at
+    /// ([`crate::boot::keys`]).
+    pub fn bootstrap_keys_into<E: NttEngine<u64>>(
+        &mut self,
+        store: &mut hearth_pmem::ObjectStore,
+        set: &str,
+        engine: &mut E,
+        boot: &Bootstrapper<u64>,
+    ) -> Result<crate::boot::KeySetInfo> {
+        crate::boot::generate_into_store(
+            store,
+            set,
+            &self.ctx,
+            engine,
+            &self.sk,
+            boot,
+            &mut *self.rng,
+        )
+    }
+
     /// Encodes `values` (zero-padded) at scale `Δ` and the level fresh
     /// ciphertexts start at ([`Selection::encrypt_level`]), and encrypts
     /// them under the secret key.

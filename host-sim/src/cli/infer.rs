@@ -53,6 +53,11 @@ pub struct InferArgs {
     /// data is not protected.
     #[arg(long, requires = "bootstrap")]
     insecure_preset: bool,
+    /// Generate the bootstrapping keys into a PMEM store (a temporary file)
+    /// and stream them from it, at most this many MiB of key resident
+    /// (default: all keys in memory).
+    #[arg(long, value_name = "MIB", requires = "bootstrap")]
+    boot_key_budget: Option<u64>,
     /// Run only the first N rows of the data.
     #[arg(long)]
     limit: Option<usize>,
@@ -237,7 +242,7 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
         let fits = net.approximate_relu(degree, calib)?;
         report_relu_fits(&a, &net, &oracle, &data, &fits)?;
     }
-    let compiled = match a.bootstrap {
+    let mut compiled = match a.bootstrap {
         Some(preset) => Compiled::bootstrapped(
             &net,
             &data.rows,
@@ -247,6 +252,9 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
         )?,
         None => Compiled::new(&net, &data.rows, a.packing)?,
     };
+    if let Some(mib) = a.boot_key_budget {
+        compiled.boot_keys = network::BootKeys::Streamed { budget: mib << 20 };
+    }
     if !a.json {
         eprintln!("{}: {}", a.model.display(), net.describe());
         eprintln!("compiled: {}", compiled.summary());

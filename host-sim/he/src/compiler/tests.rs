@@ -380,3 +380,31 @@ fn sparse_bootstrapping_presets_are_refused_where_slots_differ() {
         assert!(c.summary().contains("6 bootstrap steps"), "{}", c.summary());
     }
 }
+
+/// The bootstrapping keys streamed from a PMEM store under a budget give
+/// the same run, byte for byte, as the keys in memory (latency packing,
+/// two images, two refreshes each); a budget below the working set is
+/// refused with the bytes needed.
+#[test]
+fn streamed_bootstrapping_keys_give_the_same_run() {
+    use crate::network::BootKeys;
+    use hearth_kernels::ckks::boot::presets::TOY_N12_DEEP;
+    let data = mnist(2);
+    let net = mnist_deep();
+    let mut compiled =
+        Compiled::bootstrapped(&net, &data.rows, Packing::Latency, &TOY_N12_DEEP, true).unwrap();
+    let opts = soft_packed(8, Packing::Latency);
+    let memory = run_encrypted(&compiled, &data.rows, &opts, &mut |_| {}).unwrap();
+    compiled.boot_keys = BootKeys::Streamed { budget: 64 << 20 };
+    let streamed = run_encrypted(&compiled, &data.rows, &opts, &mut |_| {}).unwrap();
+    assert_eq!(memory.logits, streamed.logits);
+    assert_eq!(memory.ciphertext_sha256, streamed.ciphertext_sha256);
+    for (x, got) in data.rows.iter().zip(&streamed.logits) {
+        assert_close(got, &net.forward(x).unwrap(), 1e-3, "streamed");
+    }
+    compiled.boot_keys = BootKeys::Streamed { budget: 1 << 20 };
+    let e = run_encrypted(&compiled, &data.rows, &opts, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("budget") && e.contains("needs"), "{e}");
+}
