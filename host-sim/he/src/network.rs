@@ -10,6 +10,12 @@
 //! Latency packing: one ciphertext per sample, evaluated by
 //! [`compiler::latency::evaluate`] with the rotation keys its
 //! [`LatencyPlan`] lists. Both over the engine the options name.
+//!
+//! A network compiled onto a bootstrapping preset's chain
+//! ([`Compiled::bootstrapped`]) runs its bootstrap steps with
+//! [`Bootstrapping`]: the client makes the bootstrapping keys from its
+//! sparse secret, kept in memory or written to a PMEM object store and
+//! streamed from it ([`BootKeys`]).
 
 use crate::boot::bench::store_size;
 use crate::boot::{working_set, Bootstrapping, PmemKeySource};
