@@ -1,12 +1,13 @@
-//! Kernels parsers: the ciphertext byte format (`ckks::serialize`), and the
-//! serde (postcard) forms of keys and plaintexts that the host stores.
+//! Kernels parsers: the ciphertext byte formats (`ckks::serialize`, and the
+//! compact upload format of `ckks::seeded`), and the serde (postcard) forms
+//! of keys and plaintexts that the host stores.
 
 use std::sync::OnceLock;
 
 use hearth_kernels::arith::Word;
 use hearth_kernels::ckks::{
     Ciphertext, CkksContext, CkksParams, Encryptor, GaloisKeys, Plaintext, PublicKey, RelinKey,
-    SecretKey,
+    SecretKey, SeededCiphertext,
 };
 use hearth_kernels::ntt::SoftwareNtt;
 use rand_chacha::rand_core::SeedableRng;
@@ -55,12 +56,32 @@ fn ciphertext_in<W: Word>(f: &Fixture<W>, data: &[u8]) {
     }
 }
 
-/// `Ciphertext::from_le_bytes` under both word sizes: what parses is valid
-/// and canonical (re-serializes to the same bytes); decrypt and decode of
-/// it return values or errors.
+fn seeded_in<W: Word>(f: &Fixture<W>, data: &[u8]) {
+    let Ok(ct) = SeededCiphertext::<W>::from_le_bytes(&f.ctx, data) else {
+        return;
+    };
+    // What parses is exactly the bytes it came from, and expands to a
+    // valid ciphertext.
+    assert_eq!(ct.to_le_bytes(&f.ctx), data, "not canonical");
+    let Ok(full) = ct.expand(&f.ctx) else {
+        return;
+    };
+    assert!(full.validate(&f.ctx).is_ok(), "expanded but invalid");
+    let enc = Encryptor::new(&f.ctx);
+    if let Ok(pt) = enc.decrypt(&f.sk, &full) {
+        let _ = enc.decode_complex(&mut SoftwareNtt, &pt);
+    }
+}
+
+/// `Ciphertext::from_le_bytes` and `SeededCiphertext::from_le_bytes` under
+/// both word sizes: what parses is valid and canonical (re-serializes to
+/// the same bytes; a seeded one expands to a valid ciphertext); decrypt and
+/// decode of it return values or errors.
 pub fn ciphertext(data: &[u8]) {
     ciphertext_in(fixture64(), data);
     ciphertext_in(fixture32(), data);
+    seeded_in(fixture64(), data);
+    seeded_in(fixture32(), data);
 }
 
 /// Which key type a `kernels_keys` input holds (its first byte, mod 4).

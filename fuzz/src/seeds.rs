@@ -17,6 +17,8 @@ pub type Seed = (&'static str, String, Vec<u8>);
 
 fn ciphertexts<W: Word>(f: &Fixture<W>, tag: &str, out: &mut Vec<Seed>) {
     let mut rng = ChaCha20Rng::from_seed([21; 32]);
+    // The compact (seeded, secret-key) uploads draw from their own stream.
+    let mut compact_rng = ChaCha20Rng::from_seed([23; 32]);
     let mut e = SoftwareNtt;
     let pk = PublicKey::generate(&f.ctx, &mut e, &f.sk, &mut rng).expect("pk");
     let enc = Encryptor::new(&f.ctx);
@@ -32,6 +34,14 @@ fn ciphertexts<W: Word>(f: &Fixture<W>, tag: &str, out: &mut Vec<Seed>) {
                 ct.to_le_bytes_with(&f.ctx, r),
             ));
         }
+        let compact = enc
+            .encrypt_sk_seeded(&mut e, &f.sk, &pt, &mut compact_rng)
+            .expect("encrypt seeded");
+        out.push((
+            "kernels_ciphertext",
+            format!("{tag}-level{level}-compact"),
+            compact.to_le_bytes(&f.ctx),
+        ));
     }
 }
 
