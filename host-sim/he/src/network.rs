@@ -31,7 +31,7 @@ use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
 use hearth_kernels::ckks::boot::presets::BootPreset;
-use hearth_kernels::ckks::boot::{key_switch_key_bytes, Bootstrapper};
+use hearth_kernels::ckks::boot::{key_switch_key_bytes, BootKeySource, Bootstrapper};
 use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
@@ -297,15 +297,8 @@ fn run_with<E: NttEngine<u64>>(
                     BootKeys::Memory => {
                         let mut keys = sess.bootstrap_keys(&mut *engine, &boot)?;
                         let keygen_seconds = t0.elapsed().as_secs_f64();
-                        let mut refresh = Bootstrapping::new(&boot, &mut keys);
-                        let run = run_packed(
-                            compiled,
-                            rows,
-                            &mut sess,
-                            engine,
-                            &mut io,
-                            &mut refresh,
-                            on_rows,
+                        let run = run_refreshed(
+                            compiled, rows, &mut sess, engine, &mut io, &boot, &mut keys, on_rows,
                         )?;
                         (run, keygen_seconds)
                     }
@@ -317,15 +310,8 @@ fn run_with<E: NttEngine<u64>>(
                         let ctx = std::sync::Arc::clone(&sess.ctx);
                         let mut keys =
                             PmemKeySource::open(&mut store, &ctx, &boot, BOOT_KEY_SET, budget)?;
-                        let mut refresh = Bootstrapping::new(&boot, &mut keys);
-                        let run = run_packed(
-                            compiled,
-                            rows,
-                            &mut sess,
-                            engine,
-                            &mut io,
-                            &mut refresh,
-                            on_rows,
+                        let run = run_refreshed(
+                            compiled, rows, &mut sess, engine, &mut io, &boot, &mut keys, on_rows,
                         );
                         // A store error behind a failed key request names
                         // its record.
@@ -389,6 +375,23 @@ impl Drop for TemporaryStore {
 
 /// Logits and one evaluation's (wall, CPU) seconds.
 type Logits = (Vec<Vec<f64>>, (f64, f64));
+
+/// [`run_packed`] with the bootstrap steps refreshed by `boot` and the
+/// keys of `keys` (in memory or streamed).
+#[allow(clippy::too_many_arguments)]
+fn run_refreshed<E: NttEngine<u64>, K: BootKeySource<u64>>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    sess: &mut Session,
+    engine: &mut Counting<E>,
+    io: &mut Transit,
+    boot: &Bootstrapper<u64>,
+    keys: &mut K,
+    on_rows: &mut dyn FnMut(usize),
+) -> Result<Logits> {
+    let mut refresh = Bootstrapping::new(boot, keys);
+    run_packed(compiled, rows, sess, engine, io, &mut refresh, on_rows)
+}
 
 /// Runs the rows in the compiled packing, bootstrap steps refreshed by
 /// `refresh`.
