@@ -58,6 +58,26 @@ pub fn image_sizes() -> (usize, usize) {
     }
 }
 
+/// Starts an image: the heap, then a banner naming `image` with the RAM
+/// layout, and the report's `image` line (code and constant sizes).
+pub fn start(image: &str) {
+    init_heap();
+    defmt::info!(
+        "hearth firmware ({=str}): static RAM {=usize} B, heap {=usize} B, stack {=usize} B",
+        image,
+        static_ram(),
+        heap_size(),
+        stack_region()
+    );
+    let (text, rodata) = image_sizes();
+    defmt::println!(
+        "image text={=usize} rodata={=usize} static={=usize}",
+        text,
+        rodata,
+        static_ram()
+    );
+}
+
 /// Bytes of the stack region.
 pub fn stack_region() -> usize {
     // SAFETY: linker symbols; only their addresses are taken.

@@ -9,20 +9,7 @@ use hearth_firmware::kat::KATS;
 
 #[riscv_rt::entry]
 fn main() -> ! {
-    soc::init_heap();
-    defmt::info!(
-        "hearth firmware: static RAM {=usize} B, heap {=usize} B, stack {=usize} B",
-        soc::static_ram(),
-        soc::heap_size(),
-        soc::stack_region()
-    );
-    let (text, rodata) = soc::image_sizes();
-    defmt::println!(
-        "image text={=usize} rodata={=usize} static={=usize}",
-        text,
-        rodata,
-        soc::static_ram()
-    );
+    soc::start("main image");
     let mut tally = Tally::default();
     run_kats(&mut tally);
     run_pipeline(&mut tally);

@@ -28,20 +28,7 @@ mod run {
 
     #[riscv_rt::entry]
     fn main() -> ! {
-        soc::init_heap();
-        defmt::info!(
-            "hearth firmware (bootstrap image): static RAM {=usize} B, heap {=usize} B, stack {=usize} B",
-            soc::static_ram(),
-            soc::heap_size(),
-            soc::stack_region()
-        );
-        let (text, rodata) = soc::image_sizes();
-        defmt::println!(
-            "image text={=usize} rodata={=usize} static={=usize}",
-            text,
-            rodata,
-            soc::static_ram()
-        );
+        soc::start("bootstrap image");
         let mut tally = Tally::default();
         let outcome = measure("ckks-boot-keygen", BootSetup::new)
             .and_then(|setup| measure("ckks-bootstrap", || setup.bootstrap()));
