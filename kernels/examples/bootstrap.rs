@@ -10,6 +10,7 @@
 //! message, mean and worst. The comparison with OpenFHE, run side by side,
 //! is `hearth bench --bootstrap --openfhe BIN` (host-sim).
 
+use hearth_kernels::ckks::boot::uniform_message;
 use std::time::Instant;
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
@@ -44,18 +45,6 @@ fn cpu_seconds() -> f64 {
             Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
         })
         .map_or(0.0, |ticks| ticks / 100.0)
-}
-
-fn uniform(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
 }
 
 const GIB: f64 = (1u64 << 30) as f64;
@@ -131,7 +120,7 @@ fn run(preset: &BootPreset, repeat: usize) {
     println!("key generation: {:.1} s", t.elapsed().as_secs_f64());
 
     let slots = ctx.params().slots();
-    let msg = uniform(boot.slots(), 42);
+    let msg = uniform_message(boot.slots(), 42);
     let full: Vec<f64> = (0..slots).map(|i| msg[i % msg.len()]).collect();
     let enc = Encryptor::new(&ctx);
     let pt = enc

@@ -13,6 +13,7 @@
 //! under qemu (its bootstrap image, `cargo xtask firmware`).
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
+use hearth_kernels::ckks::boot::uniform_message;
 use hearth_kernels::ckks::boot::{BootKeySource, BootPhase, Bootstrapper, KeyUse, MemoryKeySource};
 use hearth_kernels::ckks::{
     Ciphertext, CkksContext, CkksError, Encryptor, Evaluator, PublicKey, SecretKey,
@@ -50,18 +51,6 @@ fn setup(preset: &BootPreset, seed: u64) -> Setup {
     }
 }
 
-fn uniform(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
-}
-
 /// The message repeated over all `N/2` slots (the sparse packing).
 fn tiled(values: &[f64], slots: usize) -> Vec<f64> {
     (0..slots).map(|i| values[i % values.len()]).collect()
@@ -97,7 +86,7 @@ fn precision(got: &[(f64, f64)], want: &[f64]) -> (f64, f64) {
 fn bootstrap_precision(preset: &BootPreset, seed: u64) -> (f64, f64, Ciphertext<u64>) {
     let mut s = setup(preset, seed);
     let slots = s.ctx.params().slots();
-    let msg = uniform(s.boot.slots(), seed ^ 0x5eed);
+    let msg = uniform_message(s.boot.slots(), seed ^ 0x5eed);
     let full = tiled(&msg, slots);
     let ct = encrypt_level0(&mut s, &full);
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
@@ -171,7 +160,7 @@ fn keys_are_requested_in_schedule_order() {
     for preset in [presets::TOY_N10_FULL, presets::TOY_N11_SPARSE] {
         let mut s = setup(&preset, 11);
         let slots = s.ctx.params().slots();
-        let msg = tiled(&uniform(s.boot.slots(), 3), slots);
+        let msg = tiled(&uniform_message(s.boot.slots(), 3), slots);
         let ct = encrypt_level0(&mut s, &msg);
         let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
         let mut rec = Recording {
@@ -216,7 +205,7 @@ fn keys_are_requested_in_schedule_order() {
 fn bad_inputs_are_typed_errors() {
     let preset = presets::TOY_N10_FULL;
     let mut s = setup(&preset, 5);
-    let msg = uniform(s.ctx.params().slots(), 9);
+    let msg = uniform_message(s.ctx.params().slots(), 9);
     let ct = encrypt_level0(&mut s, &msg);
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
 
@@ -318,7 +307,7 @@ fn hoisted_rotations_rotate() {
     let preset = presets::TOY_N10_FULL;
     let mut s = setup(&preset, 13);
     let slots = s.ctx.params().slots();
-    let msg = uniform(slots, 21);
+    let msg = uniform_message(slots, 21);
     let enc = Encryptor::new(&s.ctx);
     let top = s.ctx.max_level();
     let pt = enc
@@ -392,7 +381,7 @@ fn one_key_at_a_time_is_byte_identical() {
     let preset = presets::TOY_N11_SPARSE;
     let mut s = setup(&preset, 23);
     let slots = s.ctx.params().slots();
-    let msg = tiled(&uniform(s.boot.slots(), 4), slots);
+    let msg = tiled(&uniform_message(s.boot.slots(), 4), slots);
     let ct = encrypt_level0(&mut s, &msg);
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
     let in_memory = s.boot.bootstrap(&mut ev, &mut s.keys, &ct).unwrap();
@@ -413,7 +402,7 @@ fn bootstrapped_ciphertext_multiplies() {
     let preset = presets::TOY_N10_FULL;
     let mut s = setup(&preset, 29);
     let slots = s.ctx.params().slots();
-    let msg = uniform(slots, 8);
+    let msg = uniform_message(slots, 8);
     let ct = encrypt_level0(&mut s, &msg);
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
     let fresh = s.boot.bootstrap(&mut ev, &mut s.keys, &ct).unwrap();

@@ -29,6 +29,7 @@ use crate::digest::Digest;
 use crate::Error;
 use alloc::vec::Vec;
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
+use hearth_kernels::ckks::boot::uniform_message;
 use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, Encryptor, Evaluator, PublicKey, SecretKey};
 use hearth_kernels::ntt::SoftwareNtt;
@@ -45,26 +46,11 @@ pub const BOOT_SEED: u64 = 7;
 /// test asks at least 22 bits of precision in the worst slot).
 pub const MAX_ERROR: f64 = 1.0 / 4_194_304.0; // 2^-22
 
-/// `n` values `((s >> 11)/2^53)·2 − 1` of the generator
-/// `s ← 6364136223846793005·s + 1442695040888963407 (mod 2^64)`, first
-/// step from `seed` (exact binary fractions in `[−1, 1)`).
-pub fn uniform(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
-}
-
 /// The message of the known answer: [`uniform`] values for the
 /// bootstrapper's `boot_slots`, seeded with `BOOT_SEED ^ 0x5eed`, repeated
 /// over all `slots` (a full preset: `boot_slots = slots`).
 pub fn message(boot_slots: usize, slots: usize) -> Vec<f64> {
-    let values = uniform(boot_slots, BOOT_SEED ^ 0x5eed);
+    let values = uniform_message(boot_slots, BOOT_SEED ^ 0x5eed);
     (0..slots).map(|i| values[i % values.len()]).collect()
 }
 

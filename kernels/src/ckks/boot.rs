@@ -69,6 +69,23 @@ use crate::ntt::NttEngine;
 use crate::poly::{Domain, RnsPoly};
 use linear::{coeffs_to_slots_groups, slots_to_coeffs_groups, LinearMap, C64};
 
+/// `n` values `((s >> 11)/2^53)·2 − 1` of the generator
+/// `s ← 6364136223846793005·s + 1442695040888963407 (mod 2^64)`, first step
+/// from `seed`: exact binary fractions in `[−1, 1)`, the same on every
+/// target. The messages of the bootstrap's known answers (host, firmware),
+/// tests and benchmarks; not for anything secret.
+pub fn uniform_message(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+        .collect()
+}
+
 /// The shape of a bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BootConfig {

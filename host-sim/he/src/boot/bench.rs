@@ -7,6 +7,7 @@
 //! `[−1, 1]`), mean and worst over the slots. The kernels are
 //! single-threaded (`no_std`), so a bootstrap runs on one thread.
 
+use hearth_kernels::ckks::boot::uniform_message;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -127,17 +128,6 @@ impl BenchReport {
     }
 }
 
-/// Uniform reals in `[−1, 1]` from `seed`.
-pub fn uniform(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            let r = hearth_kernels::splitmix::splitmix64(&mut s);
-            ((r >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
-}
-
 /// Precision in bits of `got` against `want`: `(mean, worst)`.
 pub fn precision(got: &[(f64, f64)], want: &[f64]) -> (f64, f64) {
     let bits: Vec<f64> = got
@@ -199,7 +189,7 @@ pub fn run_bench(opts: &BenchOptions) -> Result<BenchReport> {
         .iter()
         .all(|&(e, l)| store.contains(&galois_record(set, e, l))));
 
-    let msg = uniform(boot.slots(), opts.seed ^ 0x5eed);
+    let msg = uniform_message(boot.slots(), opts.seed ^ 0x5eed);
     let slots = ctx.params().slots();
     let full: Vec<f64> = (0..slots).map(|i| msg[i % msg.len()]).collect();
     let enc = Encryptor::new(&ctx);

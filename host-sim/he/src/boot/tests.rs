@@ -13,10 +13,11 @@ use hearth_pmem::{ObjectStore, RecordKind};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
-use super::bench::{precision, preset_context, store_size, uniform};
+use super::bench::{precision, preset_context, store_size};
 use super::keys::{self, galois_record, relin_record};
 use super::{bootstrap_streamed, generate_into_store, PmemKeySource};
 use crate::Error;
+use hearth_kernels::ckks::boot::uniform_message;
 
 struct Setup {
     ctx: CkksContext<u64>,
@@ -34,7 +35,7 @@ fn setup(preset: &BootPreset, seed: u64) -> Setup {
     let sk = SecretKey::generate_sparse(&ctx, e, preset.hamming_weight, &mut rng).unwrap();
     let pk = PublicKey::generate(&ctx, e, &sk, &mut rng).unwrap();
     let boot = Bootstrapper::new(&ctx, e, preset.boot).unwrap();
-    let values = uniform(boot.slots(), seed ^ 99);
+    let values = uniform_message(boot.slots(), seed ^ 99);
     let slots = ctx.params().slots();
     let msg: Vec<f64> = (0..slots).map(|i| values[i % values.len()]).collect();
     let enc = Encryptor::new(&ctx);
