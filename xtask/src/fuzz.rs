@@ -6,7 +6,7 @@
 //! only. The toolchain ships the AddressSanitizer runtime, so targets run
 //! under ASan with debug assertions (overflow checks) on.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::tools::{cargo, root};
@@ -25,19 +25,32 @@ fn fuzz_dir() -> PathBuf {
     root().join("fuzz")
 }
 
-/// Runs `cargo <args>` in the root with `RUSTC_BOOTSTRAP=1`.
-fn cargo_fuzz(args: &[&str]) -> Result<(), String> {
-    eprintln!("\n==> RUSTC_BOOTSTRAP=1 cargo {}", args.join(" "));
-    let status = Command::new(cargo())
-        .args(args)
+/// Runs `cargo <args>` in the root with `RUSTC_BOOTSTRAP=1`, its output to
+/// the terminal or, with `log`, to that file.
+fn cargo_fuzz(args: &[&str], log: Option<&Path>) -> Result<(), String> {
+    let line = format!("RUSTC_BOOTSTRAP=1 cargo {}", args.join(" "));
+    let mut cmd = Command::new(cargo());
+    cmd.args(args)
         .env("RUSTC_BOOTSTRAP", "1")
-        .current_dir(root())
+        .current_dir(root());
+    match log {
+        None => eprintln!("\n==> {line}"),
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let err = file
+                .try_clone()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            cmd.stdout(file).stderr(err);
+        }
+    }
+    let status = cmd
         .status()
         .map_err(|e| format!("could not start cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+        Err(format!("`{line}` failed ({status})"))
     }
 }
 
@@ -102,8 +115,14 @@ pub fn targets() -> Result<Vec<Target>, String> {
 }
 
 /// Fuzzes `target` from its committed seeds (and the local corpus that
-/// earlier runs grew), for `seconds` or `runs` executions.
-fn fuzz_one(t: &Target, seconds: Option<u32>, runs: Option<u64>) -> Result<(), String> {
+/// earlier runs grew), for `seconds` or `runs` executions; the output to
+/// the terminal or to `log`.
+fn fuzz_one(
+    t: &Target,
+    seconds: Option<u32>,
+    runs: Option<u64>,
+    log: Option<&Path>,
+) -> Result<(), String> {
     let target = t.name.as_str();
     let corpus = format!("fuzz/corpus/{target}");
     let seeds = format!("fuzz/seeds/{target}");
@@ -118,7 +137,7 @@ fn fuzz_one(t: &Target, seconds: Option<u32>, runs: Option<u64>) -> Result<(), S
     let time = seconds.map(|s| format!("-max_total_time={s}"));
     let count = runs.map(|r| format!("-runs={r}"));
     args.extend(time.iter().chain(&count).map(String::as_str));
-    cargo_fuzz(&args).map_err(|e| {
+    cargo_fuzz(&args, log).map_err(|e| {
         format!(
             "{e}\nfuzz target `{target}` failed: the input is in fuzz/artifacts/{target}/; \
              replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} <file>` and add it as a \
@@ -147,11 +166,77 @@ pub fn smoke() -> Result<(), String> {
         "warnings",
     ])?;
     crate::tools::cargo_run(&["test", "--manifest-path", manifest])?;
-    cargo_fuzz(&["fuzz", "build"])?;
-    for t in targets()?.iter().filter(|t| t.features.is_empty()) {
-        fuzz_one(t, Some(SMOKE_SECONDS), None)?;
+    cargo_fuzz(&["fuzz", "build"], None)?;
+    let smoke: Vec<Target> = targets()?
+        .into_iter()
+        .filter(|t| t.features.is_empty())
+        .collect();
+    smoke_in_parallel(&smoke)
+}
+
+/// Runs the smoke targets [`SMOKE_SECONDS`] each, as many at a time as
+/// there are cores (each libFuzzer run is one thread), each one's output
+/// to `fuzz/artifacts/<target>/smoke.log`; a failing target's log is
+/// printed. Every target runs for its full time whatever the others do.
+fn smoke_in_parallel(smoke: &[Target]) -> Result<(), String> {
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(smoke.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    eprintln!(
+        "\n==> {} fuzz targets, {SMOKE_SECONDS} s each, {workers} at a time",
+        smoke.len()
+    );
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failed = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(t) = smoke.get(i) else { break };
+                        if let Err(e) = smoke_one(t) {
+                            failed.push(e);
+                        }
+                    }
+                    failed
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a fuzz worker panicked".into()])
+            })
+            .collect()
+    });
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n\n"))
     }
-    Ok(())
+}
+
+/// One smoke run with its log; prints its executions, or the log on failure.
+fn smoke_one(t: &Target) -> Result<(), String> {
+    let dir = fuzz_dir().join("artifacts").join(&t.name);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let log = dir.join("smoke.log");
+    let result = fuzz_one(t, Some(SMOKE_SECONDS), None, Some(&log));
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    match result {
+        Ok(()) => {
+            let execs = text
+                .lines()
+                .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+                .map_or("?", str::trim);
+            eprintln!("fuzz {}: ok, {execs} executions", t.name);
+            Ok(())
+        }
+        Err(e) => Err(format!("{e}\n--- {} ---\n{text}", log.display())),
+    }
 }
 
 /// `cargo xtask fuzz [--minutes N | --runs N] [TARGET]` and
@@ -162,6 +247,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--write-seeds" => return write_seeds(),
+            "--smoke" => return smoke(),
             "--minutes" => minutes = Some(number(it.next(), "--minutes")?),
             "--runs" => runs = Some(number(it.next(), "--runs")?),
             t if !t.starts_with('-') && target.is_none() => target = Some(t.to_string()),
@@ -188,7 +274,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     ensure_cargo_fuzz()?;
     for t in chosen {
-        fuzz_one(t, seconds, runs)?;
+        fuzz_one(t, seconds, runs, None)?;
     }
     Ok(())
 }
@@ -213,6 +299,7 @@ fn write_seeds() -> Result<(), String> {
 }
 
 const USAGE: &str = "usage: cargo xtask fuzz [--minutes N | --runs N] [TARGET]
-       cargo xtask fuzz --write-seeds
+       cargo xtask fuzz --write-seeds | --smoke
   Runs every target (or TARGET) for N minutes each (default 10), or for N
-  executions; --write-seeds rewrites fuzz/seeds/ from fuzz/src/seeds.rs.";
+  executions; --write-seeds rewrites fuzz/seeds/ from fuzz/src/seeds.rs;
+  --smoke is the bounded run of `cargo xtask test`.";

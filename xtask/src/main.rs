@@ -11,7 +11,7 @@
 //! - `rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //! - `synth`: yosys resource report of the RTL per (WORD_BITS, LANES).
 //! - `soak [ROUNDS]`: the PMEM store's SIGKILL crash test at many points.
-//! - `fuzz [--minutes N | --runs N] [TARGET]`: the libFuzzer targets of
+//! - `fuzz [--minutes N | --runs N] [TARGET] | --smoke`: the libFuzzer targets of
 //!   `fuzz/` (cargo-fuzz on stable; see `fuzz.rs`).
 
 mod firmware;
@@ -60,5 +60,5 @@ commands:
   synth [--log-n-max K] [--configs w32l4,...]
                             yosys synth_xilinx resource table of the RTL
   soak [ROUNDS]             SIGKILL the PMEM store writer at ROUNDS random points (default 5000)
-  fuzz [--minutes N | --runs N] [TARGET] | --write-seeds
+  fuzz [--minutes N | --runs N] [TARGET] | --write-seeds | --smoke
                             the libFuzzer targets of fuzz/ (default 10 min each)";
