@@ -54,6 +54,7 @@ pub mod arith;
 #[cfg(feature = "alloc")]
 pub mod ckks;
 pub mod error;
+pub mod jobs;
 pub mod ntt;
 #[cfg(feature = "alloc")]
 pub mod poly;

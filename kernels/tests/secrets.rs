@@ -155,8 +155,10 @@ fn a_dropped_secret_rng_leaves_neither_its_seed_nor_its_output() {
 /// An engine whose transforms fail (a device error).
 struct Failing;
 
+impl hearth_kernels::jobs::Jobs for Failing {}
+
 impl<W: Word> NttEngine<W> for Failing {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         _: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -166,7 +168,7 @@ impl<W: Word> NttEngine<W> for Failing {
             actual: limbs.len(),
         })
     }
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

@@ -61,7 +61,7 @@ impl<E, S> FallbackEngine<E, S> {
     }
 }
 
-fn run_on<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
+fn run_on<W: Word, S: AsRef<[W]> + Sync, E: NttEngine<W>>(
     e: &mut E,
     dir: Direction,
     plans: &[&NttPlan<W, S>],
@@ -74,7 +74,7 @@ fn run_on<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
 }
 
 impl<E, T> FallbackEngine<E, T> {
-    fn run<W: Word, S: AsRef<[W]>>(
+    fn run<W: Word, S: AsRef<[W]> + Sync>(
         &mut self,
         dir: Direction,
         plans: &[&NttPlan<W, S>],
@@ -141,8 +141,11 @@ impl<E, T> FallbackEngine<E, T> {
     }
 }
 
+/// The limb-wise work between transforms runs on the calling thread.
+impl<E, T> hearth_kernels::jobs::Jobs for FallbackEngine<E, T> {}
+
 impl<W: Word, E: NttEngine<W>, T: AsMut<[W]>> NttEngine<W> for FallbackEngine<E, T> {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -150,7 +153,7 @@ impl<W: Word, E: NttEngine<W>, T: AsMut<[W]>> NttEngine<W> for FallbackEngine<E,
         self.run(Direction::Forward, plans, limbs)
     }
 
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

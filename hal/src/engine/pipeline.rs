@@ -74,10 +74,17 @@ pub fn to_kernel_error<B, M>(e: &Error<B, M>) -> hearth_kernels::Error {
     }
 }
 
+/// The limb-wise work between transforms runs on the calling thread (the
+/// soft-core has one hart).
+impl<B: RegisterBus, M: DeviceMemory, D: DelayNs> hearth_kernels::jobs::Jobs
+    for PipelineEngine<B, M, D>
+{
+}
+
 impl<W: Word, B: RegisterBus, M: DeviceMemory, D: DelayNs> NttEngine<W>
     for PipelineEngine<B, M, D>
 {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -85,7 +92,7 @@ impl<W: Word, B: RegisterBus, M: DeviceMemory, D: DelayNs> NttEngine<W>
         self.run(Direction::Forward, plans, limbs)
     }
 
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

@@ -14,8 +14,11 @@ struct Flaky {
     calls: u32,
 }
 
+/// Sequential jobs.
+impl hearth_kernels::jobs::Jobs for Flaky {}
+
 impl NttEngine<u32> for Flaky {
-    fn forward<S: AsRef<[u32]>>(
+    fn forward<S: AsRef<[u32]> + Sync>(
         &mut self,
         p: &[&NttPlan<u32, S>],
         l: &mut [u32],
@@ -30,7 +33,7 @@ impl NttEngine<u32> for Flaky {
         }
         SoftwareNtt.forward(p, l)
     }
-    fn inverse<S: AsRef<[u32]>>(
+    fn inverse<S: AsRef<[u32]> + Sync>(
         &mut self,
         p: &[&NttPlan<u32, S>],
         l: &mut [u32],

@@ -30,8 +30,25 @@ impl<E> Counting<E> {
     }
 }
 
+/// Jobs run where the wrapped engine runs them (they are not NTTs and are
+/// not counted).
+impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Counting<E> {
+    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, job)
+    }
+
+    fn each_chunk<T: Send>(
+        &self,
+        data: &mut [T],
+        len: usize,
+        job: &(dyn Fn(usize, &mut [T]) + Sync),
+    ) {
+        self.inner.each_chunk(data, len, job)
+    }
+}
+
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Counting<E> {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -40,7 +57,7 @@ impl<W: Word, E: NttEngine<W>> NttEngine<W> for Counting<E> {
         self.inner.forward(plans, limbs)
     }
 
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

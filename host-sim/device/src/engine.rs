@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::{Params, SimDelay, SimDevice};
 use hearth_hal::engine::PipelineEngine;
 use hearth_hal::pipeline::{Config, Pipeline};
+use hearth_kernels::jobs::{Jobs, Sequential};
 use hearth_kernels::ntt::{NttEngine, NttPlan, SoftwareNtt};
 
 /// Clock of the modelled pipeline: the RTL harness's simulated 4 ns period
@@ -66,6 +67,8 @@ pub fn sim_driver(config: Config) -> Result<(SimDriver, SimDevice)> {
 pub enum AnyEngine {
     /// The kernels' software NTT.
     Soft(SoftwareNtt),
+    /// The kernels' software NTT and the limb-wise jobs on a thread pool.
+    Threaded(crate::ThreadedNtt),
     /// The device model through the hal driver.
     Sim {
         /// The engine (boxed: it holds the driver's twiddle cache).
@@ -83,9 +86,25 @@ pub enum AnyEngine {
     },
 }
 
-/// Builds the engine of `kind` with the driver's default configuration.
+/// Builds the engine of `kind` with the driver's default configuration, on
+/// one thread.
 pub fn build(kind: Engine) -> Result<AnyEngine> {
+    build_threaded(kind, 1)
+}
+
+/// Builds the engine of `kind` on `threads` threads: more than one runs the
+/// software engine's transforms and the kernels' limb-wise jobs on a pool
+/// ([`crate::ThreadedNtt`]), bit-identical with one thread. The device
+/// engines model the one-hart soft-core and take one thread only.
+pub fn build_threaded(kind: Engine, threads: usize) -> Result<AnyEngine> {
+    if threads > 1 && kind != Engine::Soft {
+        return Err(crate::Error::ThreadsOnDevice {
+            engine: kind.name(),
+            threads,
+        });
+    }
     match kind {
+        Engine::Soft if threads > 1 => Ok(AnyEngine::Threaded(crate::ThreadedNtt::new(threads)?)),
         Engine::Soft => Ok(AnyEngine::Soft(SoftwareNtt)),
         Engine::Sim => {
             let (driver, device) = sim_driver(Config::default())?;
@@ -111,7 +130,7 @@ impl AnyEngine {
     /// Device cycles of every job so far (0 for software).
     pub fn device_cycles(&mut self) -> u64 {
         match self {
-            AnyEngine::Soft(_) => 0,
+            AnyEngine::Soft(_) | AnyEngine::Threaded(_) => 0,
             AnyEngine::Sim { device, .. } => device.activity().cycles,
             #[cfg(feature = "rtl")]
             AnyEngine::Rtl { bus, .. } => bus.tally().cycles,
@@ -124,27 +143,52 @@ impl AnyEngine {
     }
 }
 
+/// The threaded engine runs jobs on its pool; the others on the calling
+/// thread.
+impl Jobs for AnyEngine {
+    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+        match self {
+            AnyEngine::Threaded(e) => e.each(items, job),
+            _ => Sequential.each(items, job),
+        }
+    }
+
+    fn each_chunk<T: Send>(
+        &self,
+        data: &mut [T],
+        len: usize,
+        job: &(dyn Fn(usize, &mut [T]) + Sync),
+    ) {
+        match self {
+            AnyEngine::Threaded(e) => e.each_chunk(data, len, job),
+            _ => Sequential.each_chunk(data, len, job),
+        }
+    }
+}
+
 impl NttEngine<u64> for AnyEngine {
-    fn forward<S: AsRef<[u64]>>(
+    fn forward<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],
     ) -> core::result::Result<(), hearth_kernels::Error> {
         match self {
             AnyEngine::Soft(e) => e.forward(plans, limbs),
+            AnyEngine::Threaded(e) => e.forward(plans, limbs),
             AnyEngine::Sim { engine, .. } => engine.forward(plans, limbs),
             #[cfg(feature = "rtl")]
             AnyEngine::Rtl { engine, .. } => engine.forward(plans, limbs),
         }
     }
 
-    fn inverse<S: AsRef<[u64]>>(
+    fn inverse<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],
     ) -> core::result::Result<(), hearth_kernels::Error> {
         match self {
             AnyEngine::Soft(e) => e.inverse(plans, limbs),
+            AnyEngine::Threaded(e) => e.inverse(plans, limbs),
             AnyEngine::Sim { engine, .. } => engine.inverse(plans, limbs),
             #[cfg(feature = "rtl")]
             AnyEngine::Rtl { engine, .. } => engine.inverse(plans, limbs),

@@ -24,6 +24,20 @@ pub enum Error {
          cargo run --release -p hearth-sim --features rtl -- <command> ... --engine rtl"
     )]
     RtlNotBuilt,
+    /// The thread pool of the threaded software engine could not start.
+    #[error("could not start the engine's threads: {0}")]
+    Threads(String),
+    /// More than one thread asked of an engine that models the soft-core.
+    #[error(
+        "--threads {threads}: the {engine} engine models the soft-core, which has one hart; \
+         more threads run the software engine (--engine soft)"
+    )]
+    ThreadsOnDevice {
+        /// The engine's name.
+        engine: &'static str,
+        /// The threads asked for.
+        threads: usize,
+    },
     /// A known-answer file is malformed or its vectors disagree with the
     /// engine.
     #[error("{path}: {message}")]

@@ -73,8 +73,24 @@ impl<E> Faulty<E> {
     }
 }
 
+/// Jobs run where the wrapped engine runs them.
+impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Faulty<E> {
+    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, job)
+    }
+
+    fn each_chunk<T: Send>(
+        &self,
+        data: &mut [T],
+        len: usize,
+        job: &(dyn Fn(usize, &mut [T]) + Sync),
+    ) {
+        self.inner.each_chunk(data, len, job)
+    }
+}
+
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Faulty<E> {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -85,7 +101,7 @@ impl<W: Word, E: NttEngine<W>> NttEngine<W> for Faulty<E> {
         self.device.clear_faults();
         r
     }
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -130,7 +146,7 @@ impl<E> Checked<E> {
         }
     }
 
-    fn forward_checked<W: Word, S: AsRef<[W]>>(
+    fn forward_checked<W: Word, S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -151,7 +167,7 @@ impl<E> Checked<E> {
         Ok(())
     }
 
-    fn inverse_checked<W: Word, S: AsRef<[W]>>(
+    fn inverse_checked<W: Word, S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -170,15 +186,31 @@ impl<E> Checked<E> {
     }
 }
 
+/// Jobs run where the wrapped engine runs them.
+impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Checked<E> {
+    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, job)
+    }
+
+    fn each_chunk<T: Send>(
+        &self,
+        data: &mut [T],
+        len: usize,
+        job: &(dyn Fn(usize, &mut [T]) + Sync),
+    ) {
+        self.inner.each_chunk(data, len, job)
+    }
+}
+
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Checked<E> {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
     ) -> Result<(), hearth_kernels::Error> {
         self.forward_checked(plans, limbs)
     }
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

@@ -17,7 +17,8 @@
 //! driver one handle as register bus and one as device memory.
 //!
 //! This crate is also the one place that builds NTT engines ([`engine`]):
-//! software, the device model through hal's driver, the Verilated RTL
+//! software (on one thread, or on a pool: [`ThreadedNtt`]), the device
+//! model through hal's driver, the Verilated RTL
 //! (feature `rtl`), and the checked, fault-injecting, retrying stack used
 //! for serving ([`factory`]).
 //!
@@ -35,11 +36,13 @@ pub mod memory;
 mod regs;
 #[cfg(feature = "rtl")]
 pub mod rtl;
+pub mod threaded;
 
 pub use counting::Counting;
-pub use engine::{build, AnyEngine, Engine, RTL_CLOCK_HZ, SIM_LANES};
+pub use engine::{build, build_threaded, AnyEngine, Engine, RTL_CLOCK_HZ, SIM_LANES};
 pub use error::{Error, SimDriverError};
 pub use memory::MemError;
+pub use threaded::ThreadedNtt;
 
 use std::cell::RefCell;
 use std::rc::Rc;

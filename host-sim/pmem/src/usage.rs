@@ -1,6 +1,7 @@
 //! Anonymous resident memory of this process (`RssAnon` in
 //! `/proc/self/status`, proc(5)): the heap and stacks, not the file-backed
-//! pages of a mapped store; the peak resident set; this thread's CPU time.
+//! pages of a mapped store; the peak resident set; this thread's and this
+//! process's CPU time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -115,4 +116,22 @@ pub fn peak_rss_kb() -> Option<u64> {
 pub fn thread_cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
+}
+
+/// Nanoseconds all threads of this process have run on a CPU
+/// (`CLOCK_PROCESS_CPUTIME_ID`, clock_gettime(2)).
+#[must_use]
+pub fn process_cpu_ns() -> Option<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    let secs = u64::try_from(ts.tv_sec).ok()?;
+    let nanos = u64::try_from(ts.tv_nsec).ok()?;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }

@@ -205,8 +205,11 @@ impl DeviceClient {
     }
 }
 
+/// The limb-wise work between transforms runs on the calling thread.
+impl hearth_kernels::jobs::Jobs for DeviceClient {}
+
 impl NttEngine<u64> for DeviceClient {
-    fn forward<S: AsRef<[u64]>>(
+    fn forward<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],
@@ -214,7 +217,7 @@ impl NttEngine<u64> for DeviceClient {
         self.run(Direction::Forward, plans, limbs)
     }
 
-    fn inverse<S: AsRef<[u64]>>(
+    fn inverse<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],

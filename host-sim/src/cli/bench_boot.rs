@@ -33,8 +33,9 @@ pub struct BootArgs {
     /// The bootstrapping preset.
     #[arg(long, value_enum, default_value = "toy-n10")]
     pub preset: Preset,
-    /// Threads: `1`, or `all` (the kernels are single-threaded, so a
-    /// bootstrap runs on one thread either way).
+    /// Threads: a number, or `all` (every core). More than one runs the
+    /// software engine's NTTs and the kernels' limb-wise jobs on a pool
+    /// (same result); OpenFHE gets the same number (`OMP_NUM_THREADS`).
     #[arg(long, default_value = "1")]
     pub threads: String,
     /// MiB the streamed bootstrapping keys may occupy (default: no limit).
@@ -58,9 +59,7 @@ const GIB: f64 = (1u64 << 30) as f64;
 
 /// Runs and prints the benchmark.
 pub fn run(a: &BootArgs) -> anyhow::Result<()> {
-    if a.threads != "1" && a.threads != "all" {
-        anyhow::bail!("--threads is 1 or all");
-    }
+    let threads = thread_count(&a.threads)?;
     let (store, temporary) = match &a.key_store {
         Some(p) => (p.clone(), false),
         None => (
@@ -72,6 +71,7 @@ pub fn run(a: &BootArgs) -> anyhow::Result<()> {
         preset: a.preset,
         mem_budget: a.mem_budget.map(|m| m << 20),
         engine: a.engine,
+        threads,
         store: store.clone(),
         seed: 1,
     };
@@ -91,23 +91,18 @@ pub fn run(a: &BootArgs) -> anyhow::Result<()> {
                 "bench --bootstrap: running OpenFHE's bootstrap ({})",
                 bin.display()
             );
-            Some(run_openfhe(bin, &a.threads)?)
+            Some(run_openfhe(bin, threads)?)
         }
         None => None,
     };
-    print(&r, a, peer.as_ref());
+    print(&r, peer.as_ref());
     Ok(())
 }
 
 /// Runs OpenFHE's peer program with [`OPENFHE_ARGS`], its rotation keys
 /// serialized to a temporary file to measure them, and reads its figures.
-fn run_openfhe(bin: &Path, threads: &str) -> anyhow::Result<Peer> {
+fn run_openfhe(bin: &Path, omp: usize) -> anyhow::Result<Peer> {
     let keyfile = std::env::temp_dir().join(format!("hearth-openfhe-keys-{}", std::process::id()));
-    let omp = if threads == "all" {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        1
-    };
     let out = Command::new(bin)
         .args(OPENFHE_ARGS)
         .arg(format!("keyfile={}", keyfile.display()))
@@ -147,12 +142,20 @@ fn run_openfhe(bin: &Path, threads: &str) -> anyhow::Result<Peer> {
     })
 }
 
-fn print(r: &BenchReport, a: &BootArgs, peer: Option<&Peer>) {
-    if a.threads == "all" {
-        println!("note: the kernels are single-threaded; the bootstrap ran on 1 thread");
+/// `--threads`: a positive number, or `all` (the cores available).
+fn thread_count(arg: &str) -> anyhow::Result<usize> {
+    match arg {
+        "all" => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        n => match n.parse::<usize>() {
+            Ok(k) if k > 0 => Ok(k),
+            _ => anyhow::bail!("--threads is a positive number or `all` (got `{n}`)"),
+        },
     }
+}
+
+fn print(r: &BenchReport, peer: Option<&Peer>) {
     println!(
-        "preset {} (N = 2^{}, 2^{} slots, log2 QP = {}), engine {}, {} thread",
+        "preset {} (N = 2^{}, 2^{} slots, log2 QP = {}), engine {}, {} thread(s)",
         r.preset, r.log_n, r.log_slots, r.log_qp, r.engine, r.threads
     );
     let rows: Vec<(&str, String)> = vec![
@@ -230,7 +233,7 @@ fn print(r: &BenchReport, a: &BootArgs, peer: Option<&Peer>) {
     if let Some(p) = peer {
         println!(
             "OpenFHE 1.5.1, same machine, just after (N = 2^16, 2^15 slots, log2 QP = 1717, StC first, {} thread(s)): {:.2} s, {:.2} / {:.2} bits, key generation {:.1} s, rotation keys {:.2} GiB, peak RSS {:.2} GiB",
-            if a.threads == "all" { "all" } else { "1" },
+            r.threads,
             p.seconds, p.bits_mean, p.bits_worst, p.keygen_seconds, p.keys_gib, p.peak_rss_gib
         );
         println!(

@@ -78,7 +78,7 @@ impl Drop for EncryptionNoise {
 /// coefficients `msg` (`⌊Δ·m_i⌉`). Outputs: `c0`, `c1` (NTT domain).
 /// `scratch` must hold `N` words. Three NTTs, no allocation.
 #[allow(clippy::too_many_arguments)]
-pub fn encrypt_pk_limb<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
+pub fn encrypt_pk_limb<W: Word, S: AsRef<[W]> + Sync, E: NttEngine<W>>(
     plan: &NttPlan<W, S>,
     engine: &mut E,
     b: &[W],

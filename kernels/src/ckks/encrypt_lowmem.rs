@@ -73,7 +73,7 @@ pub fn sample_noise_lowmem<R: Rng + ?Sized>(
 /// [`super::encrypt_pk_limb`] and [`super::Encryptor::encrypt_pk`] for the
 /// same noise and message.
 #[allow(clippy::too_many_arguments)]
-pub fn encrypt_pk_limb_lowmem<W: Word, S: AsRef<[W]>, E: NttEngine<W>>(
+pub fn encrypt_pk_limb_lowmem<W: Word, S: AsRef<[W]> + Sync, E: NttEngine<W>>(
     plan: &NttPlan<W, S>,
     engine: &mut E,
     (b, a): (&[W], &[W]),

@@ -21,6 +21,7 @@ use alloc::vec::Vec;
 use super::keys::KeySwitchKey;
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
+use crate::jobs::Jobs;
 use crate::ntt::NttEngine;
 use crate::poly::{Basis, Domain, RnsPoly};
 use crate::rns::{BaseConverter, WideAcc, WideReducer, LAZY_TERMS};
@@ -99,8 +100,8 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
             break;
         }
         if pending == LAZY_TERMS {
-            fold(acc0, &reducers, n);
-            fold(acc1, &reducers, n);
+            fold(&*engine, acc0, &reducers, n);
+            fold(&*engine, acc1, &reducers, n);
             pending = 1;
         }
         pending += 1;
@@ -117,7 +118,7 @@ pub fn key_switch_with<W: Word, E: NttEngine<W>>(
             }
         };
         let acc = (&mut acc0[..], &mut acc1[..]);
-        accumulate(ctx, ext, acc, limb, None, (kb, ka), j == 0);
+        accumulate((ctx, &*engine), ext, acc, limb, None, (kb, ka), j == 0);
     }
     let u0 = mod_down(ctx, engine, acc0, &reducers, l1, p_part, conv)?;
     let u1 = mod_down(ctx, engine, acc1, &reducers, l1, p_part, conv)?;
@@ -147,16 +148,19 @@ fn extended_digit<W: Word>(
     }
 }
 
+/// The two accumulators of one limb (or of all limbs).
+type LimbPair<'a, W> = (&'a mut [WideAcc<W>], &'a mut [WideAcc<W>]);
+
 /// `acc += digit · (b_j, a_j)` limb by limb (`first`: `acc =`; `digit(i)` is
 /// limb `i` of the digit over `Q_l ∪ P`), the digit
 /// read through the automorphism gather `table` when given (hoisting:
 /// `σ_k` commutes with the digit decomposition up to multiples of `Q_j`,
 /// which the gadget factor `P·Q̂_j` removes modulo `Q·P`).
-fn accumulate<'d, W: Word>(
-    ctx: &CkksContext<W>,
+fn accumulate<'d, W: Word, J: Jobs + ?Sized>(
+    (ctx, jobs): (&CkksContext<W>, &J),
     ext: Basis,
-    (acc0, acc1): (&mut [WideAcc<W>], &mut [WideAcc<W>]),
-    digit: impl Fn(usize) -> &'d [W],
+    (acc0, acc1): LimbPair<'_, W>,
+    digit: impl Fn(usize) -> &'d [W] + Sync,
     table: Option<&[usize]>,
     (kb, ka): (&RnsPoly<W>, &RnsPoly<W>),
     first: bool,
@@ -166,16 +170,20 @@ fn accumulate<'d, W: Word>(
     // The key may be truncated ([`KeySwitchKey::truncated`]): its special
     // limbs follow its own chain limbs.
     let key_q = kb.basis().q;
-    for i in 0..ext.len() {
+    let mut limbs: Vec<LimbPair<'_, W>> = acc0
+        .chunks_exact_mut(n)
+        .zip(acc1.chunks_exact_mut(n))
+        .take(ext.len())
+        .collect();
+    jobs.each(&mut limbs, &|i, (o0, o1)| {
         let idx = if i < ext.q { i } else { key_q + (i - ext.q) };
         let x = digit(i);
         let (b, a) = (kb.limb(idx), ka.limb(idx));
-        let (o0, o1) = (&mut acc0[i * n..(i + 1) * n], &mut acc1[i * n..(i + 1) * n]);
         match table {
             None => mac((o0, o1), x.iter().copied(), (b, a), first),
             Some(tb) => mac((o0, o1), tb.iter().map(|&t| x[t]), (b, a), first),
         }
-    }
+    });
 }
 
 /// `o += u·(b, a)` element-wise (`first`: `o =`).
@@ -271,14 +279,14 @@ pub fn key_switch_decomposed<W: Word, E: NttEngine<W>>(
     let mut pending = 0;
     for (j, (digit, (kb, ka))) in dec.digits.iter().zip(&key.digits).enumerate() {
         if pending == LAZY_TERMS {
-            fold(&mut ws.acc0, &reducers, n);
-            fold(&mut ws.acc1, &reducers, n);
+            fold(&*engine, &mut ws.acc0, &reducers, n);
+            fold(&*engine, &mut ws.acc1, &reducers, n);
             pending = 1;
         }
         pending += 1;
         let acc = (&mut ws.acc0[..], &mut ws.acc1[..]);
         let limb = |i: usize| &digit[i * n..(i + 1) * n];
-        accumulate(ctx, ext, acc, limb, table, (kb, ka), j == 0);
+        accumulate((ctx, &*engine), ext, acc, limb, table, (kb, ka), j == 0);
     }
     let u0 = mod_down(
         ctx,
@@ -302,12 +310,17 @@ pub fn key_switch_decomposed<W: Word, E: NttEngine<W>>(
 }
 
 /// Reduces every accumulator to one word, so it can take more products.
-fn fold<W: Word>(acc: &mut [WideAcc<W>], reducers: &[WideReducer<W>], n: usize) {
-    for (i, chunk) in acc.chunks_exact_mut(n).enumerate() {
+fn fold<W: Word, J: Jobs + ?Sized>(
+    jobs: &J,
+    acc: &mut [WideAcc<W>],
+    reducers: &[WideReducer<W>],
+    n: usize,
+) {
+    jobs.each_chunk(acc, n, &|i, chunk| {
         for a in chunk.iter_mut() {
             *a = WideAcc::from_word(reducers[i].reduce(*a));
         }
-    }
+    });
 }
 
 /// Scratch space of [`mod_up`], reused across digits.
@@ -342,7 +355,7 @@ fn mod_up<W: Word, E: NttEngine<W>>(
     let conv = BaseConverter::new(src, &dst)?;
     let converted = &mut bufs.converted[..dst.len() * n];
     let scratch = &mut bufs.scratch[..src.len() * n];
-    conv.convert(n, &d_coeff[lo * n..hi * n], converted, scratch)?;
+    conv.convert_on(&*engine, n, &d_coeff[lo * n..hi * n], converted, scratch)?;
     let ext = ctx.extended_basis(l1 - 1);
     let plans: Vec<_> = (0..ext.len())
         .filter(|&i| !(lo..hi).contains(&i))
@@ -367,30 +380,34 @@ fn mod_down<W: Word, E: NttEngine<W>>(
     let n = ring.degree();
     let np = ring.num_p();
     p_part.clear();
-    for (i, chunk) in acc[l1 * n..].chunks_exact(n).enumerate() {
-        let red = &reducers[l1 + i];
-        p_part.extend(chunk.iter().map(|&a| red.reduce(a)));
-    }
+    p_part.resize(np * n, W::ZERO);
+    let reduce_p = |i: usize, out: &mut [W]| {
+        let (red, a) = (&reducers[l1 + i], &acc[(l1 + i) * n..(l1 + i + 1) * n]);
+        out.iter_mut().zip(a).for_each(|(o, &x)| *o = red.reduce(x));
+    };
+    engine.each_chunk(p_part, n, &reduce_p);
     let p_plans: Vec<_> = (0..np).map(|j| ring.plan(ring.num_q() + j)).collect();
     engine.inverse(&p_plans, p_part)?;
     conv.resize(l1 * n, W::ZERO);
     let mut data = Vec::with_capacity(l1 * n);
     // `data` serves as the conversion's scratch before it takes the result.
     data.resize(np * n, W::ZERO);
-    ctx.p_to_q().convert(n, p_part, conv, &mut data)?;
+    ctx.p_to_q()
+        .convert_on(&*engine, n, p_part, conv, &mut data)?;
     let q_plans: Vec<_> = (0..l1).map(|i| ring.plan(i)).collect();
     engine.forward(&q_plans, conv)?;
     data.clear();
-    for i in 0..l1 {
+    data.resize(l1 * n, W::ZERO);
+    let conv = &*conv;
+    let divide = |i: usize, out: &mut [W]| {
         let (m, red) = (ring.modulus(i), &reducers[i]);
         let pinv = ctx.p_inv()[i];
         let (a, c) = (&acc[i * n..(i + 1) * n], &conv[i * n..(i + 1) * n]);
-        data.extend(
-            a.iter()
-                .zip(c)
-                .map(|(&x, &b)| pinv.mul(m, m.sub(red.reduce(x), b))),
-        );
-    }
+        for ((o, &x), &b) in out.iter_mut().zip(a).zip(c) {
+            *o = pinv.mul(m, m.sub(red.reduce(x), b));
+        }
+    };
+    engine.each_chunk(&mut data, n, &divide);
     Ok(RnsPoly::from_reduced_limbs(
         n,
         Basis { q: l1, p: 0 },

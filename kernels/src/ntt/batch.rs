@@ -10,7 +10,7 @@ use crate::error::Error;
 ///
 /// Errors with [`Error::LengthMismatch`] if `limbs.len() ≠ plans.len()·N` or
 /// the plans disagree on `N`.
-pub fn forward_limbs<W: Word, S: AsRef<[W]>>(
+pub fn forward_limbs<W: Word, S: AsRef<[W]> + Sync>(
     plans: &[NttPlan<W, S>],
     limbs: &mut [W],
 ) -> Result<(), Error> {
@@ -18,14 +18,14 @@ pub fn forward_limbs<W: Word, S: AsRef<[W]>>(
 }
 
 /// Inverse NTT of a batch of limbs (layout as in [`forward_limbs`]).
-pub fn inverse_limbs<W: Word, S: AsRef<[W]>>(
+pub fn inverse_limbs<W: Word, S: AsRef<[W]> + Sync>(
     plans: &[NttPlan<W, S>],
     limbs: &mut [W],
 ) -> Result<(), Error> {
     for_each_limb(plans, limbs, |p, l| SoftwareNtt.inverse(&[p], l))
 }
 
-fn for_each_limb<W: Word, S: AsRef<[W]>>(
+fn for_each_limb<W: Word, S: AsRef<[W]> + Sync>(
     plans: &[NttPlan<W, S>],
     limbs: &mut [W],
     mut f: impl FnMut(&NttPlan<W, S>, &mut [W]) -> Result<(), Error>,

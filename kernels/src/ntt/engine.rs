@@ -20,17 +20,21 @@
 use super::plan::NttPlan;
 use crate::arith::Word;
 use crate::error::Error;
+use crate::jobs::Jobs;
 
-/// Runs batches of forward and inverse NTTs.
-pub trait NttEngine<W: Word> {
+/// Runs batches of forward and inverse NTTs, and (as a [`Jobs`] runner) the
+/// limb-wise work between them: an engine that runs its transforms on
+/// several threads can run the base conversions and inner products of key
+/// switching there too.
+pub trait NttEngine<W: Word>: Jobs {
     /// Forward NTT of every limb of the batch (natural → bit-reversed).
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
     ) -> Result<(), Error>;
     /// Inverse NTT of every limb of the batch (bit-reversed → natural).
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -41,7 +45,7 @@ pub trait NttEngine<W: Word> {
 /// `&mut T`), so an evaluator that owns its engine can be lent one for a
 /// while and the caller keeps it afterwards.
 impl<W: Word, E: NttEngine<W> + ?Sized> NttEngine<W> for &mut E {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -49,7 +53,7 @@ impl<W: Word, E: NttEngine<W> + ?Sized> NttEngine<W> for &mut E {
         (**self).forward(plans, limbs)
     }
 
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -62,8 +66,11 @@ impl<W: Word, E: NttEngine<W> + ?Sized> NttEngine<W> for &mut E {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SoftwareNtt;
 
+/// Jobs run in order on the calling thread.
+impl Jobs for SoftwareNtt {}
+
 impl<W: Word> NttEngine<W> for SoftwareNtt {
-    fn forward<S: AsRef<[W]>>(
+    fn forward<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],
@@ -71,7 +78,7 @@ impl<W: Word> NttEngine<W> for SoftwareNtt {
         each_limb(plans, limbs, |p, l| p.forward(l))
     }
 
-    fn inverse<S: AsRef<[W]>>(
+    fn inverse<S: AsRef<[W]> + Sync>(
         &mut self,
         plans: &[&NttPlan<W, S>],
         limbs: &mut [W],

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use super::product_mod;
 use crate::arith::{Modulus, ShoupOperand, Word};
 use crate::error::Error;
+use crate::jobs::{Jobs, Sequential};
 
 /// Precomputed fast base conversion from a source basis to a target basis.
 #[derive(Debug, Clone)]
@@ -79,6 +80,19 @@ impl<W: Word> BaseConverter<W> {
         output: &mut [W],
         scratch: &mut [W],
     ) -> Result<(), Error> {
+        self.convert_on(&Sequential, n, input, output, scratch)
+    }
+
+    /// [`Self::convert`] with one job per source limb, then one per target
+    /// limb, on `jobs` (bit-identical whatever runs them).
+    pub fn convert_on<J: Jobs + ?Sized>(
+        &self,
+        jobs: &J,
+        n: usize,
+        input: &[W],
+        output: &mut [W],
+        scratch: &mut [W],
+    ) -> Result<(), Error> {
         let k = self.src.len();
         check_len(input.len(), k * n)?;
         let m = output.len().checked_div(n).unwrap_or(0);
@@ -90,15 +104,19 @@ impl<W: Word> BaseConverter<W> {
         }
         check_len(output.len(), m * n)?;
         check_len(scratch.len(), k * n)?;
+        if n == 0 {
+            return Ok(());
+        }
         // y_i = [x_i · q̂_i^-1]_(q_i)
-        for (i, (qi, inv)) in self.src.iter().zip(&self.qhat_inv).enumerate() {
-            let (x, y) = (&input[i * n..(i + 1) * n], &mut scratch[i * n..(i + 1) * n]);
-            for (yc, &xc) in y.iter_mut().zip(x) {
+        jobs.each_chunk(scratch, n, &|i, y| {
+            let (qi, inv) = (&self.src[i], &self.qhat_inv[i]);
+            for (yc, &xc) in y.iter_mut().zip(&input[i * n..(i + 1) * n]) {
                 *yc = inv.mul(qi, xc);
             }
-        }
-        for (j, t) in self.dst.iter().enumerate().take(m) {
-            let out = &mut output[j * n..(j + 1) * n];
+        });
+        let scratch = &*scratch;
+        jobs.each_chunk(output, n, &|j, out| {
+            let t = &self.dst[j];
             let tv = t.value();
             for i in 0..k {
                 let c = self.qhat_mod_dst[j * k + i];
@@ -115,7 +133,7 @@ impl<W: Word> BaseConverter<W> {
                     }
                 }
             }
-        }
+        });
         Ok(())
     }
 }

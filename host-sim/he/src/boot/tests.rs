@@ -146,6 +146,31 @@ fn sim_engine_gives_the_same_bytes() {
     assert_eq!(out[0], out[1]);
 }
 
+/// On a pool of threads (NTTs and the kernels' limb-wise jobs spread over
+/// them) the bootstrap gives the same bytes as on one thread.
+#[test]
+fn threaded_engine_gives_the_same_bytes() {
+    let s = setup(&presets::TOY_N10_FULL, 13);
+    let (_tmp, mut store) = store_with_keys(&s, "threads");
+    let mut out = Vec::new();
+    for threads in [1, 3] {
+        let mut src = PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX).unwrap();
+        let engine = hearth_device::build_threaded(Engine::Soft, threads).unwrap();
+        assert_eq!(
+            matches!(engine, hearth_device::AnyEngine::Threaded(_)),
+            threads > 1
+        );
+        let mut ev = Evaluator::new(&s.ctx, engine);
+        let ct = bootstrap_streamed(&s.boot, &mut ev, &mut src, &s.ct).unwrap();
+        out.push(ct.to_le_bytes(&s.ctx));
+    }
+    assert_eq!(out[0], out[1]);
+    assert!(matches!(
+        hearth_device::build_threaded(Engine::Sim, 2),
+        Err(hearth_device::Error::ThreadsOnDevice { threads: 2, .. })
+    ));
+}
+
 /// A budget below the working set is refused with the bytes needed; that
 /// many bytes suffice.
 #[test]

@@ -94,8 +94,24 @@ impl<E> Timed<E> {
     }
 }
 
+/// Jobs run where the wrapped engine runs them (untimed: not NTTs).
+impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Timed<E> {
+    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, job)
+    }
+
+    fn each_chunk<T: Send>(
+        &self,
+        data: &mut [T],
+        len: usize,
+        job: &(dyn Fn(usize, &mut [T]) + Sync),
+    ) {
+        self.inner.each_chunk(data, len, job)
+    }
+}
+
 impl<E: NttEngine<u64>> NttEngine<u64> for Timed<E> {
-    fn forward<S: AsRef<[u64]>>(
+    fn forward<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],
@@ -108,7 +124,7 @@ impl<E: NttEngine<u64>> NttEngine<u64> for Timed<E> {
         r
     }
 
-    fn inverse<S: AsRef<[u64]>>(
+    fn inverse<S: AsRef<[u64]> + Sync>(
         &mut self,
         plans: &[&NttPlan<u64, S>],
         limbs: &mut [u64],
