@@ -460,26 +460,36 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let n = ring.degree();
         let len = basis.len() * n;
         let (mut d0, mut d1, mut d2) = (
-            alloc::vec::Vec::with_capacity(len),
-            alloc::vec::Vec::with_capacity(len),
-            alloc::vec::Vec::with_capacity(len),
+            alloc::vec![W::ZERO; len],
+            alloc::vec![W::ZERO; len],
+            alloc::vec![W::ZERO; len],
         );
-        for (i, m) in ring.moduli_of(basis).enumerate() {
+        let moduli: alloc::vec::Vec<_> = ring.moduli_of(basis).collect();
+        let mut limbs: alloc::vec::Vec<(&mut [W], &mut [W], &mut [W])> = d0
+            .chunks_exact_mut(n)
+            .zip(d1.chunks_exact_mut(n))
+            .zip(d2.chunks_exact_mut(n))
+            .map(|((x, y), z)| (x, y, z))
+            .collect();
+        self.engine.each(&mut limbs, &|i, (o0, o1, o2)| {
+            let m = moduli[i];
             let red = WideReducer::new(m);
-            let limbs =
+            let ins =
                 a.c0.limb(i)
                     .iter()
                     .zip(a.c1.limb(i))
                     .zip(b.c0.limb(i).iter().zip(b.c1.limb(i)));
-            for ((&x0, &x1), (&y0, &y1)) in limbs {
-                d0.push(m.mul(x0, y0));
+            let outs = o0.iter_mut().zip(o1.iter_mut()).zip(o2.iter_mut());
+            for (((r0, r1), r2), ((&x0, &x1), (&y0, &y1))) in outs.zip(ins) {
+                *r0 = m.mul(x0, y0);
                 let mut acc = WideAcc::default();
                 acc.mul_add(x0, y1);
                 acc.mul_add(x1, y0);
-                d1.push(red.reduce(acc));
-                d2.push(m.mul(x1, y1));
+                *r1 = red.reduce(acc);
+                *r2 = m.mul(x1, y1);
             }
-        }
+        });
+        drop(limbs);
         let wrap = |d| RnsPoly::from_reduced_limbs(n, basis, Domain::Ntt, d);
         Ok((wrap(d0), wrap(d1), wrap(d2)))
     }
@@ -521,24 +531,22 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         buf.resize((level + 1) * n, W::ZERO);
         let (last, shifted) = buf.split_at_mut(n);
         self.engine.inverse(&[ring.plan(level)], last)?;
-        for i in 0..level {
-            let out = &mut shifted[i * n..(i + 1) * n];
+        let last = &*last;
+        self.engine.each_chunk(shifted, n, &|i, out| {
             crate::rns::rescale_correction(ring.modulus(i), q_last, consts, i, last, out);
-        }
+        });
         let plans: alloc::vec::Vec<_> = (0..level).map(|i| ring.plan(i)).collect();
         self.engine.forward(&plans, shifted)?;
         // rescale_limb, written straight into the result.
-        let mut out = alloc::vec::Vec::with_capacity(level * n);
-        for i in 0..level {
+        let mut out = alloc::vec![W::ZERO; level * n];
+        let shifted = &*shifted;
+        self.engine.each_chunk(&mut out, n, &|i, o| {
             let (qi, inv) = (ring.modulus(i), consts.inv_last[i]);
             let t = &shifted[i * n..(i + 1) * n];
-            out.extend(
-                p.limb(i)
-                    .iter()
-                    .zip(t)
-                    .map(|(&x, &t)| inv.mul(qi, qi.sub(x, t))),
-            );
-        }
+            for ((o, &x), &t) in o.iter_mut().zip(p.limb(i)).zip(t) {
+                *o = inv.mul(qi, qi.sub(x, t));
+            }
+        });
         Ok(RnsPoly::from_reduced_limbs(
             n,
             Basis { q: level, p: 0 },
