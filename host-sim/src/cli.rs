@@ -88,3 +88,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn is_onnx(model: &std::path::Path) -> bool {
     model.extension().is_some_and(|e| e == "onnx")
 }
+
+/// `--threads`: a positive number, or `all` (the cores available).
+fn parse_threads(arg: &str) -> Result<usize, String> {
+    match arg {
+        "all" => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        n => match n.parse::<usize>() {
+            Ok(k) if k > 0 => Ok(k),
+            _ => Err(format!("a positive number or `all` (got `{n}`)")),
+        },
+    }
+}

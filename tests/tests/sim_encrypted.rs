@@ -25,6 +25,7 @@ fn case(i: usize) -> (Mlp, Dataset, Dataset) {
 fn opts(packing: Packing, train: &Dataset, seed: u64) -> RunOptions {
     RunOptions {
         engine: Engine::Soft,
+        threads: 1,
         packing,
         seed: Some(seed),
         calibration: Some(train.rows.clone()),

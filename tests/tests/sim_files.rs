@@ -56,6 +56,7 @@ fn data_files() {
     let mlp = Mlp::from_bytes("bc", &bundled_model()).unwrap();
     let o = RunOptions {
         engine: Engine::Soft,
+        threads: 1,
         packing: Packing::Throughput,
         seed: Some(1),
         calibration: None,

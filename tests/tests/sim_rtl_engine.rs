@@ -33,6 +33,7 @@ fn seeded_inference_is_identical_on_soft_sim_and_rtl() {
     let go = |engine| {
         let opts = RunOptions {
             engine,
+            threads: 1,
             packing: Packing::Throughput,
             seed: Some(11),
             calibration: Some(train.rows.clone()),

@@ -17,7 +17,7 @@ use hearth_device::Counting;
 use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::Mlp;
-use hearth_pmem::usage::thread_cpu_ns;
+use hearth_pmem::usage::process_cpu_ns;
 use hearth_pmem::PmemStats;
 use std::time::Instant;
 
@@ -60,7 +60,7 @@ pub fn run_network(
     opts: &RunOptions,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<HeOutput> {
-    let mut engine = Counting::new(hearth_device::build(opts.engine)?);
+    let mut engine = Counting::new(hearth_device::build_threaded(opts.engine, opts.threads)?);
     let mut out = run_with(mlp, rows, opts, &mut engine, on_rows)?;
     out.device_cycles = engine.inner.device_cycles();
     out.device_seconds = engine.inner.device_seconds();
@@ -116,17 +116,18 @@ fn run_with<E: NttEngine<u64>>(
 /// Logits and one evaluation's (wall, CPU) seconds.
 type Logits = (Vec<Vec<f64>>, (f64, f64));
 
-/// Wall-clock and this thread's CPU time.
+/// Wall-clock and the process's CPU time (every thread: the engine's pool
+/// included).
 pub(crate) struct Timer(Instant, Option<u64>);
 
 impl Timer {
     pub(crate) fn start() -> Self {
-        Timer(Instant::now(), thread_cpu_ns())
+        Timer(Instant::now(), process_cpu_ns())
     }
 
     /// `(wall, cpu)` seconds since the start (CPU 0 where unavailable).
     pub(crate) fn stop(&self) -> (f64, f64) {
-        let cpu = thread_cpu_ns()
+        let cpu = process_cpu_ns()
             .zip(self.1)
             .map_or(0.0, |(b, a)| b.saturating_sub(a) as f64 * 1e-9);
         (self.0.elapsed().as_secs_f64(), cpu)

@@ -7,7 +7,7 @@ use crate::options::RunOptions;
 use crate::report::{compare, RunReport};
 use hearth_nn::data::Dataset;
 use hearth_nn::Mlp;
-use hearth_pmem::usage::{peak_rss_kb, thread_cpu_ns};
+use hearth_pmem::usage::{peak_rss_kb, process_cpu_ns};
 use std::time::Instant;
 
 /// Checks that `data` fits `mlp` (feature count).
@@ -49,9 +49,9 @@ pub(crate) fn measure(
     encrypted: impl FnOnce() -> Result<HeOutput>,
 ) -> Result<RunReport> {
     let start = Instant::now();
-    let cpu0 = thread_cpu_ns();
+    let cpu0 = process_cpu_ns();
     let he = encrypted()?;
-    let cpu_seconds = thread_cpu_ns()
+    let cpu_seconds = process_cpu_ns()
         .zip(cpu0)
         .map(|(b, a)| b.saturating_sub(a) as f64 * 1e-9);
     let seconds = start.elapsed().as_secs_f64() - he.keygen_seconds;
@@ -62,6 +62,7 @@ pub(crate) fn measure(
         model: model_name.to_string(),
         encrypted: true,
         engine: opts.engine.name().into(),
+        threads: opts.threads.max(1),
         packing: opts.packing.name().into(),
         samples: data.len(),
         agreement: agreeing as f64 / data.len().max(1) as f64,

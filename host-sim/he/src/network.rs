@@ -247,7 +247,7 @@ pub fn run_encrypted(
     opts: &RunOptions,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<HeOutput> {
-    let mut engine = Counting::new(hearth_device::build(opts.engine)?);
+    let mut engine = Counting::new(hearth_device::build_threaded(opts.engine, opts.threads)?);
     let mut out = run_with(compiled, rows, opts, &mut engine, on_rows)?;
     out.device_cycles = engine.inner.device_cycles();
     out.device_seconds = engine.inner.device_seconds();

@@ -28,6 +28,10 @@ impl Packing {
 pub struct RunOptions {
     /// NTT engine.
     pub engine: Engine,
+    /// Threads: more than one runs the software engine's NTTs and the
+    /// kernels' limb-wise jobs on a pool, with the same results
+    /// ([`hearth_device::build_threaded`]; the device engines take one).
+    pub threads: usize,
     /// Slot layout.
     pub packing: Packing,
     /// Seed for key generation and encryption (OS entropy when `None`).

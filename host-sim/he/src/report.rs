@@ -16,6 +16,8 @@ pub struct RunReport {
     pub encrypted: bool,
     /// `soft`, `sim` or `rtl`.
     pub engine: String,
+    /// Threads the engine ran on.
+    pub threads: usize,
     /// `throughput` or `latency`.
     pub packing: String,
     /// Number of samples.
@@ -40,7 +42,8 @@ pub struct RunReport {
     /// ciphertext's evaluation (latency packing: one sample; throughput
     /// packing: a full batch of slots).
     pub latency_seconds: f64,
-    /// CPU seconds of the same (this thread only; unaffected by other load).
+    /// CPU seconds of the same, over the process's threads (unaffected by
+    /// other load).
     pub latency_cpu_seconds: f64,
     /// Samples per second over the whole batch.
     pub throughput: f64,
@@ -67,8 +70,9 @@ pub struct RunReport {
     /// sample; throughput packing: a batch's ciphertexts shared by its
     /// samples).
     pub upload_bytes_per_sample: f64,
-    /// CPU seconds this thread spent on the run (wall time minus waiting for
-    /// a shared CPU), from `/proc/thread-self/schedstat`.
+    /// CPU seconds the process's threads spent on the run (the engine's pool
+    /// included; waiting for a shared CPU not counted),
+    /// `CLOCK_PROCESS_CPUTIME_ID`.
     pub cpu_seconds: Option<f64>,
 }
 

@@ -106,6 +106,7 @@ fn engine_rtl_without_the_feature_says_how_to_build_it() {
     let mlp = hearth_nn::Mlp::from_bytes(c.name, c.model).unwrap();
     let opts = RunOptions {
         engine: Engine::Rtl,
+        threads: 1,
         packing: Packing::Throughput,
         seed: Some(1),
         calibration: None,

@@ -36,8 +36,8 @@ pub struct BootArgs {
     /// Threads: a number, or `all` (every core). More than one runs the
     /// software engine's NTTs and the kernels' limb-wise jobs on a pool
     /// (same result); OpenFHE gets the same number (`OMP_NUM_THREADS`).
-    #[arg(long, default_value = "1")]
-    pub threads: String,
+    #[arg(long, default_value = "1", value_parser = super::parse_threads)]
+    pub threads: usize,
     /// MiB the streamed bootstrapping keys may occupy (default: no limit).
     #[arg(long = "mem-budget")]
     pub mem_budget: Option<u64>,
@@ -59,7 +59,7 @@ const GIB: f64 = (1u64 << 30) as f64;
 
 /// Runs and prints the benchmark.
 pub fn run(a: &BootArgs) -> anyhow::Result<()> {
-    let threads = thread_count(&a.threads)?;
+    let threads = a.threads;
     let (store, temporary) = match &a.key_store {
         Some(p) => (p.clone(), false),
         None => (
@@ -140,17 +140,6 @@ fn run_openfhe(bin: &Path, omp: usize) -> anyhow::Result<Peer> {
         keys_gib: field("serialized rotation/conjugation keys", "keys,")? / 1024.0,
         peak_rss_gib: field("peak RSS (before serialization)", "serialization):")? / 1024.0,
     })
-}
-
-/// `--threads`: a positive number, or `all` (the cores available).
-fn thread_count(arg: &str) -> anyhow::Result<usize> {
-    match arg {
-        "all" => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
-        n => match n.parse::<usize>() {
-            Ok(k) if k > 0 => Ok(k),
-            _ => anyhow::bail!("--threads is a positive number or `all` (got `{n}`)"),
-        },
-    }
 }
 
 fn print(r: &BenchReport, peer: Option<&Peer>) {

@@ -67,6 +67,11 @@ pub struct InferArgs {
     /// NTT engine.
     #[arg(long, value_enum, default_value_t = Engine::Sim)]
     engine: Engine,
+    /// Threads of the software engine (`--engine soft`): a number or `all`;
+    /// more than one runs the NTTs and the limb-wise work of key switching,
+    /// rescaling and products on a pool, with the same results.
+    #[arg(long, default_value = "1", value_parser = super::parse_threads)]
+    threads: usize,
     /// Slot layout.
     #[arg(long, value_enum, default_value_t = Packing::Throughput)]
     packing: Packing,
@@ -89,6 +94,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<()> {
         // Parameters are sized on the training split, as the model owner would.
         let opts = RunOptions {
             engine: a.engine,
+            threads: 1,
             packing: a.packing,
             seed: a.seed,
             calibration: Some(train.rows),
@@ -149,6 +155,7 @@ fn demo_mnist(a: &DemoArgs) -> anyhow::Result<RunReport> {
     }
     let opts = RunOptions {
         engine: a.engine,
+        threads: 1,
         packing: a.packing,
         seed: a.seed,
         calibration: None,
@@ -193,6 +200,7 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
     let mlp = Mlp::load(&a.model)?;
     let opts = RunOptions {
         engine: a.engine,
+        threads: a.threads,
         packing: a.packing,
         seed: a.seed,
         calibration: None,
@@ -261,6 +269,7 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
     }
     let opts = RunOptions {
         engine: a.engine,
+        threads: a.threads,
         packing: a.packing,
         seed: a.seed,
         calibration: None,

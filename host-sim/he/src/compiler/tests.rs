@@ -142,6 +142,7 @@ fn soft(seed: u64) -> RunOptions {
 fn soft_packed(seed: u64, packing: Packing) -> RunOptions {
     RunOptions {
         engine: Engine::Soft,
+        threads: 1,
         packing,
         seed: Some(seed),
         calibration: None,
@@ -196,6 +197,30 @@ fn latency_packing_matches_plaintext_on_every_op() {
     .unwrap();
     for (x, got) in rows.iter().zip(&out.logits) {
         assert_close(got, &net.forward(x).unwrap(), 1e-4, "latency vs IR");
+    }
+}
+
+/// On a pool of threads (the software engine's NTTs and the kernels'
+/// limb-wise jobs) a network run gives the same ciphertexts, hence the same
+/// logits, as on one thread; in both packings.
+#[test]
+fn threaded_runs_give_the_same_ciphertexts() {
+    let mut rng = Prng::new(14);
+    let net = every_op(&mut rng);
+    let rows: Vec<Vec<f64>> = (0..3).map(|_| random(&mut rng, 72, 1.0)).collect();
+    for packing in [Packing::Latency, Packing::Throughput] {
+        let compiled = Compiled::new(&net, &rows, packing).unwrap();
+        let mut runs = Vec::new();
+        for threads in [1, 2] {
+            let opts = RunOptions {
+                threads,
+                ..soft_packed(6, packing)
+            };
+            runs.push(run_encrypted(&compiled, &rows, &opts, &mut |_| {}).unwrap());
+        }
+        assert!(runs[0].ciphertext_sha256.is_some());
+        assert_eq!(runs[0].ciphertext_sha256, runs[1].ciphertext_sha256);
+        assert_eq!(runs[0].logits, runs[1].logits);
     }
 }
 
