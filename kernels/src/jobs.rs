@@ -21,8 +21,11 @@
 /// item's index; they may do so in any order and concurrently. The provided
 /// methods run the jobs in order on the calling thread.
 pub trait Jobs {
-    /// Runs `job(i, &mut items[i])` for every item.
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+    /// Runs `job(i, &mut items[i])` for every item; `words` is about how
+    /// many words each job reads and writes (a runner may keep a batch too
+    /// small to be worth a thread's wake-up on the calling thread).
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        let _ = words;
         for (i, item) in items.iter_mut().enumerate() {
             job(i, item);
         }
@@ -51,8 +54,8 @@ impl Jobs for Sequential {}
 /// A borrowed runner is a runner (so an evaluator lent `&mut engine` keeps
 /// the engine's threads).
 impl<J: Jobs + ?Sized> Jobs for &mut J {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
-        (**self).each(items, job)
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        (**self).each(items, words, job)
     }
 
     fn each_chunk<T: Send>(
@@ -72,7 +75,7 @@ mod tests {
     #[test]
     fn sequential_visits_every_item_once_with_its_index() {
         let mut items = [0usize; 5];
-        Sequential.each(&mut items, &|i, x| *x += i + 1);
+        Sequential.each(&mut items, 1, &|i, x| *x += i + 1);
         assert_eq!(items, [1, 2, 3, 4, 5]);
         let mut data = [1u64; 7];
         Sequential.each_chunk(&mut data, 3, &|i, c| {

@@ -33,8 +33,8 @@ impl<E> Counting<E> {
 /// Jobs run where the wrapped engine runs them (they are not NTTs and are
 /// not counted).
 impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Counting<E> {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, job)
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, words, job)
     }
 
     fn each_chunk<T: Send>(

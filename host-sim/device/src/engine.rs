@@ -146,10 +146,10 @@ impl AnyEngine {
 /// The threaded engine runs jobs on its pool; the others on the calling
 /// thread.
 impl Jobs for AnyEngine {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
         match self {
-            AnyEngine::Threaded(e) => e.each(items, job),
-            _ => Sequential.each(items, job),
+            AnyEngine::Threaded(e) => e.each(items, words, job),
+            _ => Sequential.each(items, words, job),
         }
     }
 

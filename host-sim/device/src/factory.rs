@@ -75,8 +75,8 @@ impl<E> Faulty<E> {
 
 /// Jobs run where the wrapped engine runs them.
 impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Faulty<E> {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, job)
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, words, job)
     }
 
     fn each_chunk<T: Send>(
@@ -188,8 +188,8 @@ impl<E> Checked<E> {
 
 /// Jobs run where the wrapped engine runs them.
 impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Checked<E> {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, job)
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, words, job)
     }
 
     fn each_chunk<T: Send>(

@@ -7,30 +7,51 @@
 //! its own. Each limb is transformed by the same code as [`SoftwareNtt`]
 //! and each job writes only its own limb, so the results are bit-identical
 //! with the single-threaded engine whatever the number of threads.
+//!
+//! A batch smaller than [`GRAIN_WORDS`] runs on the calling thread: waking
+//! the pool costs microseconds, about what a limb of `N = 2^13` takes, so
+//! small rings gain nothing from threads (measured: `mnist_a` at
+//! `N = 2^13` took 25 % longer on two threads without this).
 
 use hearth_kernels::arith::Word;
-use hearth_kernels::jobs::Jobs;
+use hearth_kernels::jobs::{Jobs, Sequential};
 use hearth_kernels::ntt::engine::check_batch;
 use hearth_kernels::ntt::{NttEngine, NttPlan, SoftwareNtt};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// Words below which a batch (limbs × degree, or jobs × their words) runs
+/// on the calling thread: two limbs at `N = 2^16`, eight at `N = 2^14`.
+pub const GRAIN_WORDS: usize = 1 << 17;
+
 /// The software engine on `threads` threads.
 #[derive(Debug)]
 pub struct ThreadedNtt {
     pool: rayon::ThreadPool,
+    grain: usize,
 }
 
 impl ThreadedNtt {
-    /// A pool of `threads` threads (at least one).
+    /// A pool of `threads` threads (at least one), batches below
+    /// [`GRAIN_WORDS`] on the calling thread.
     pub fn new(threads: usize) -> Result<Self> {
+        Self::with_grain(threads, GRAIN_WORDS)
+    }
+
+    /// A pool of `threads` threads that runs batches of at least
+    /// `grain_words` words on the pool (0: every batch; for tests of small
+    /// rings).
+    pub fn with_grain(threads: usize, grain_words: usize) -> Result<Self> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("hearth-ntt-{i}"))
             .build()
             .map_err(|e| Error::Threads(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            grain: grain_words,
+        })
     }
 
     /// The number of threads.
@@ -47,6 +68,13 @@ impl ThreadedNtt {
         let n = check_batch(plans, limbs.len())?;
         if n == 0 {
             return Ok(());
+        }
+        if limbs.len() < self.grain {
+            return if inverse {
+                SoftwareNtt.inverse(plans, limbs)
+            } else {
+                SoftwareNtt.forward(plans, limbs)
+            };
         }
         self.pool.install(|| {
             limbs
@@ -65,7 +93,10 @@ impl ThreadedNtt {
 }
 
 impl Jobs for ThreadedNtt {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        if items.len().saturating_mul(words) < self.grain {
+            return Sequential.each(items, words, job);
+        }
         self.pool.install(|| {
             items
                 .par_iter_mut()
@@ -80,6 +111,9 @@ impl Jobs for ThreadedNtt {
         len: usize,
         job: &(dyn Fn(usize, &mut [T]) + Sync),
     ) {
+        if data.len() < self.grain {
+            return Sequential.each_chunk(data, len, job);
+        }
         self.pool.install(|| {
             data.par_chunks_exact_mut(len.max(1))
                 .enumerate()
@@ -116,11 +150,13 @@ mod tests {
     /// limb, for both directions; a malformed batch is refused.
     #[test]
     fn transforms_equal_the_software_engine() {
+        // Above the grain (5 × 2^15 words), so the pool runs the limbs.
+        const N: usize = 1 << 15;
         let mut primes = [0u64; 5];
-        ntt_primes(50, 1 << 10, &mut primes).unwrap();
+        ntt_primes(50, N, &mut primes).unwrap();
         let plans: Vec<NttPlan<u64, Vec<u64>>> = primes
             .iter()
-            .map(|&q| NttPlan::new(q, 1 << 10).unwrap())
+            .map(|&q| NttPlan::new(q, N).unwrap())
             .collect();
         let refs: Vec<&NttPlan<u64, Vec<u64>>> = plans.iter().collect();
         let mut state = 7u64;
@@ -128,7 +164,7 @@ mod tests {
             .iter()
             .flat_map(|p| {
                 let q = p.modulus().value();
-                (0..1 << 10)
+                (0..N)
                     .map(|_| splitmix64(&mut state) % q)
                     .collect::<Vec<_>>()
             })
@@ -151,16 +187,18 @@ mod tests {
     fn jobs_visit_every_item_once() {
         let threaded = ThreadedNtt::new(2).unwrap();
         let mut items = vec![0usize; 100];
-        threaded.each(&mut items, &|i, x| *x += i);
+        threaded.each(&mut items, 1 << 20, &|i, x| *x += i);
         assert!(items.iter().enumerate().all(|(i, &x)| x == i));
-        let mut data = vec![0u64; 70];
-        threaded.each_chunk(&mut data, 8, &|i, c| {
+        let mut data = vec![0u64; GRAIN_WORDS + 70];
+        let chunk = GRAIN_WORDS / 8;
+        threaded.each_chunk(&mut data, chunk, &|i, c| {
             c.iter_mut().for_each(|x| *x += 1 + i as u64)
         });
-        assert!(data[..64]
+        let whole = GRAIN_WORDS;
+        assert!(data[..whole]
             .iter()
             .enumerate()
-            .all(|(k, &x)| x == 1 + (k / 8) as u64));
-        assert!(data[64..].iter().all(|&x| x == 0));
+            .all(|(k, &x)| x == 1 + (k / chunk) as u64));
+        assert!(data[whole..].iter().all(|&x| x == 0));
     }
 }

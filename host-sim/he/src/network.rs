@@ -254,7 +254,7 @@ pub fn run_encrypted(
     Ok(out)
 }
 
-fn run_with<E: NttEngine<u64>>(
+pub(crate) fn run_with<E: NttEngine<u64>>(
     compiled: &Compiled,
     rows: &[Vec<f64>],
     opts: &RunOptions,

@@ -471,7 +471,7 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             .zip(d2.chunks_exact_mut(n))
             .map(|((x, y), z)| (x, y, z))
             .collect();
-        self.engine.each(&mut limbs, &|i, (o0, o1, o2)| {
+        self.engine.each(&mut limbs, 3 * n, &|i, (o0, o1, o2)| {
             let m = moduli[i];
             let red = WideReducer::new(m);
             let ins =

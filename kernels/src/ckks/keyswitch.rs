@@ -175,7 +175,7 @@ fn accumulate<'d, W: Word, J: Jobs + ?Sized>(
         .zip(acc1.chunks_exact_mut(n))
         .take(ext.len())
         .collect();
-    jobs.each(&mut limbs, &|i, (o0, o1)| {
+    jobs.each(&mut limbs, 2 * n, &|i, (o0, o1)| {
         let idx = if i < ext.q { i } else { key_q + (i - ext.q) };
         let x = digit(i);
         let (b, a) = (kb.limb(idx), ka.limb(idx));

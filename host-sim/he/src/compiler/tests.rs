@@ -201,8 +201,9 @@ fn latency_packing_matches_plaintext_on_every_op() {
 }
 
 /// On a pool of threads (the software engine's NTTs and the kernels'
-/// limb-wise jobs) a network run gives the same ciphertexts, hence the same
-/// logits, as on one thread; in both packings.
+/// limb-wise jobs, every batch on the pool however small) a network run
+/// gives the same ciphertexts, hence the same logits, as on one thread; in
+/// both packings. `--threads 2` builds that engine (with its grain).
 #[test]
 fn threaded_runs_give_the_same_ciphertexts() {
     let mut rng = Prng::new(14);
@@ -210,17 +211,22 @@ fn threaded_runs_give_the_same_ciphertexts() {
     let rows: Vec<Vec<f64>> = (0..3).map(|_| random(&mut rng, 72, 1.0)).collect();
     for packing in [Packing::Latency, Packing::Throughput] {
         let compiled = Compiled::new(&net, &rows, packing).unwrap();
-        let mut runs = Vec::new();
-        for threads in [1, 2] {
-            let opts = RunOptions {
-                threads,
-                ..soft_packed(6, packing)
-            };
-            runs.push(run_encrypted(&compiled, &rows, &opts, &mut |_| {}).unwrap());
-        }
+        let opts = soft_packed(6, packing);
+        let single = run_encrypted(&compiled, &rows, &opts, &mut |_| {}).unwrap();
+        let pool = hearth_device::ThreadedNtt::with_grain(2, 0).unwrap();
+        let mut engine = hearth_device::Counting::new(pool);
+        let threaded = crate::network::run_with(&compiled, &rows, &opts, &mut engine, &mut |_| {});
+        let two = RunOptions {
+            threads: 2,
+            ..opts.clone()
+        };
+        let cli = run_encrypted(&compiled, &rows, &two, &mut |_| {}).unwrap();
+        let runs = [single, threaded.unwrap(), cli];
         assert!(runs[0].ciphertext_sha256.is_some());
-        assert_eq!(runs[0].ciphertext_sha256, runs[1].ciphertext_sha256);
-        assert_eq!(runs[0].logits, runs[1].logits);
+        for r in &runs[1..] {
+            assert_eq!(runs[0].ciphertext_sha256, r.ciphertext_sha256);
+            assert_eq!(runs[0].logits, r.logits);
+        }
     }
 }
 

@@ -96,8 +96,8 @@ impl<E> Timed<E> {
 
 /// Jobs run where the wrapped engine runs them (untimed: not NTTs).
 impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Timed<E> {
-    fn each<T: Send>(&self, items: &mut [T], job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, job)
+    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
+        self.inner.each(items, words, job)
     }
 
     fn each_chunk<T: Send>(
