@@ -68,6 +68,34 @@ impl<J: Jobs + ?Sized> Jobs for &mut J {
     }
 }
 
+/// Implements [`Jobs`] for a wrapper `$wrapper<E>` around one engine (a
+/// counter, a fault injector, a timer): its jobs run where the wrapped
+/// engine, the field `$field`, runs them.
+#[macro_export]
+macro_rules! forward_jobs {
+    ($wrapper:ident, $field:ident) => {
+        impl<E: $crate::jobs::Jobs> $crate::jobs::Jobs for $wrapper<E> {
+            fn each<T: Send>(
+                &self,
+                items: &mut [T],
+                words: usize,
+                job: &(dyn Fn(usize, &mut T) + Sync),
+            ) {
+                self.$field.each(items, words, job)
+            }
+
+            fn each_chunk<T: Send>(
+                &self,
+                data: &mut [T],
+                len: usize,
+                job: &(dyn Fn(usize, &mut [T]) + Sync),
+            ) {
+                self.$field.each_chunk(data, len, job)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,22 +30,9 @@ impl<E> Counting<E> {
     }
 }
 
-/// Jobs run where the wrapped engine runs them (they are not NTTs and are
-/// not counted).
-impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Counting<E> {
-    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, words, job)
-    }
-
-    fn each_chunk<T: Send>(
-        &self,
-        data: &mut [T],
-        len: usize,
-        job: &(dyn Fn(usize, &mut [T]) + Sync),
-    ) {
-        self.inner.each_chunk(data, len, job)
-    }
-}
+// Jobs run where the wrapped engine runs them (they are not NTTs and are
+// not counted).
+hearth_kernels::forward_jobs!(Counting, inner);
 
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Counting<E> {
     fn forward<S: AsRef<[W]> + Sync>(

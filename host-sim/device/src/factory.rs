@@ -73,21 +73,8 @@ impl<E> Faulty<E> {
     }
 }
 
-/// Jobs run where the wrapped engine runs them.
-impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Faulty<E> {
-    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, words, job)
-    }
-
-    fn each_chunk<T: Send>(
-        &self,
-        data: &mut [T],
-        len: usize,
-        job: &(dyn Fn(usize, &mut [T]) + Sync),
-    ) {
-        self.inner.each_chunk(data, len, job)
-    }
-}
+// Jobs run where the wrapped engine runs them.
+hearth_kernels::forward_jobs!(Faulty, inner);
 
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Faulty<E> {
     fn forward<S: AsRef<[W]> + Sync>(
@@ -186,21 +173,8 @@ impl<E> Checked<E> {
     }
 }
 
-/// Jobs run where the wrapped engine runs them.
-impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Checked<E> {
-    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, words, job)
-    }
-
-    fn each_chunk<T: Send>(
-        &self,
-        data: &mut [T],
-        len: usize,
-        job: &(dyn Fn(usize, &mut [T]) + Sync),
-    ) {
-        self.inner.each_chunk(data, len, job)
-    }
-}
+// Jobs run where the wrapped engine runs them.
+hearth_kernels::forward_jobs!(Checked, inner);
 
 impl<W: Word, E: NttEngine<W>> NttEngine<W> for Checked<E> {
     fn forward<S: AsRef<[W]> + Sync>(

@@ -94,21 +94,8 @@ impl<E> Timed<E> {
     }
 }
 
-/// Jobs run where the wrapped engine runs them (untimed: not NTTs).
-impl<E: hearth_kernels::jobs::Jobs> hearth_kernels::jobs::Jobs for Timed<E> {
-    fn each<T: Send>(&self, items: &mut [T], words: usize, job: &(dyn Fn(usize, &mut T) + Sync)) {
-        self.inner.each(items, words, job)
-    }
-
-    fn each_chunk<T: Send>(
-        &self,
-        data: &mut [T],
-        len: usize,
-        job: &(dyn Fn(usize, &mut [T]) + Sync),
-    ) {
-        self.inner.each_chunk(data, len, job)
-    }
-}
+// Jobs run where the wrapped engine runs them (untimed: not NTTs).
+hearth_kernels::forward_jobs!(Timed, inner);
 
 impl<E: NttEngine<u64>> NttEngine<u64> for Timed<E> {
     fn forward<S: AsRef<[u64]> + Sync>(
