@@ -38,16 +38,9 @@ fn setup<W: Word>(params: CkksParams, seed: u64) -> Setup<W> {
     }
 }
 
+/// The kernels' own uniform messages in `[−1, 1)`.
 fn values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    hearth_kernels::ckks::boot::uniform_message(n, seed)
 }
 
 fn encrypt<W: Word>(s: &mut Setup<W>, v: &[f64]) -> Ciphertext<W> {
