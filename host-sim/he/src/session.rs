@@ -18,8 +18,8 @@ use super::params::Selection;
 use crate::error::{Error, Result};
 use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{
-    rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, RelinKey, SecretKey,
-    SecretRng, SeededCiphertext,
+    rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, Plaintext, RelinKey,
+    SecretKey, SecretRng, SeededCiphertext,
 };
 use hearth_kernels::ntt::NttEngine;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -205,10 +205,22 @@ impl Session {
         engine: &mut E,
         values: &[f64],
     ) -> Result<Ciphertext<u64>> {
-        let enc = Encryptor::new(&self.ctx);
+        let pt = self.fresh_plaintext(engine, values)?;
+        Encryptor::new(&self.ctx)
+            .encrypt_sk(engine, &self.sk, &pt, &mut *self.rng)
+            .map_err(Error::Ckks)
+    }
+
+    /// `values` (zero-padded) encoded at scale `Δ` and the level fresh
+    /// ciphertexts start at ([`Selection::encrypt_level`]).
+    fn fresh_plaintext<E: NttEngine<u64>>(
+        &self,
+        engine: &mut E,
+        values: &[f64],
+    ) -> Result<Plaintext<u64>> {
         let level = self.selection.encrypt_level();
-        let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
-        enc.encrypt_sk(engine, &self.sk, &pt, &mut *self.rng)
+        Encryptor::new(&self.ctx)
+            .encode_real(engine, values, self.selection.params.scale(), level)
             .map_err(Error::Ckks)
     }
 
@@ -221,10 +233,9 @@ impl Session {
         engine: &mut E,
         values: &[f64],
     ) -> Result<SeededCiphertext<u64>> {
-        let enc = Encryptor::new(&self.ctx);
-        let level = self.selection.encrypt_level();
-        let pt = enc.encode_real(engine, values, self.selection.params.scale(), level)?;
-        enc.encrypt_sk_seeded(engine, &self.sk, &pt, &mut *self.rng)
+        let pt = self.fresh_plaintext(engine, values)?;
+        Encryptor::new(&self.ctx)
+            .encrypt_sk_seeded(engine, &self.sk, &pt, &mut *self.rng)
             .map_err(Error::Ckks)
     }
 
