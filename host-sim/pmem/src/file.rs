@@ -199,6 +199,36 @@ impl PmemFile {
         Ok(())
     }
 
+    /// Drops the pages of `[offset, offset + len)`, widened to whole pages,
+    /// from this process's resident set (`madvise(MADV_DONTNEED)` on the
+    /// shared file mapping). Nothing is lost and nothing becomes less
+    /// durable: the bytes stay in the file and the page cache (a dirty page
+    /// is written back as before), and the next access maps them in again.
+    /// A reader that streams large objects calls it after each one, so what
+    /// it has read does not add up in its memory.
+    pub fn release(&mut self, offset: u64, len: u64) -> Result<()> {
+        let len = usize::try_from(len).map_err(|_| Error::OutOfRange {
+            path: self.path.clone(),
+            offset,
+            len,
+            size: self.len(),
+        })?;
+        let r = self.range(offset, len)?;
+        if r.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: `map` is a shared mapping of a regular file (`map_mut`),
+        // so after `MADV_DONTNEED` every page reads back the file's current
+        // contents, dirty pages included (the kernel moves their dirty state
+        // to the page cache); and no reference into the mapping outlives a
+        // method of `self`, which holds it `&mut` here.
+        unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, r.start, r.len())
+        }
+        .map_err(|e| Error::io(&self.path, e))
+    }
+
     /// Orders earlier flushes before later writes.
     pub fn fence(&mut self) {
         fence(Ordering::SeqCst);
@@ -283,6 +313,53 @@ mod tests {
         assert_eq!(s.media_bytes(), 512);
         assert!(p.read(4095, &mut b).is_err());
         assert!(p.write(u64::MAX, b"x").is_err());
+    }
+
+    /// Kilobytes of this process's resident set mapped from `path`
+    /// (`Rss:` of its mapping in `/proc/self/smaps`).
+    fn mapped_rss_kb(path: &Path) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let name = path.display().to_string();
+        let mut lines = smaps.lines();
+        while let Some(line) = lines.next() {
+            if line.ends_with(&name) {
+                for field in lines.by_ref() {
+                    if let Some(kb) = field.strip_prefix("Rss:") {
+                        return kb.trim().trim_end_matches("kB").trim().parse().unwrap();
+                    }
+                }
+            }
+        }
+        panic!("{name} is not mapped");
+    }
+
+    #[test]
+    fn released_pages_leave_the_resident_set_and_keep_their_bytes() {
+        const SIZE: u64 = 4 << 20;
+        let mut p = PmemFile::temporary(SIZE).unwrap();
+        let data: Vec<u8> = (0..SIZE).map(|i| (i * 31 % 251) as u8).collect();
+        p.write(0, &data).unwrap();
+        let mut back = vec![0u8; SIZE as usize];
+        p.read(0, &mut back).unwrap();
+        assert_eq!(mapped_rss_kb(&p.path), SIZE / 1024, "every page mapped in");
+        // Half of it, not flushed: its dirty pages are kept by the page cache.
+        p.release(0, SIZE / 2).unwrap();
+        assert_eq!(mapped_rss_kb(&p.path), SIZE / 2048);
+        p.release(SIZE / 2, SIZE / 2).unwrap();
+        assert_eq!(mapped_rss_kb(&p.path), 0);
+        back.fill(0);
+        p.read(0, &mut back).unwrap();
+        assert!(back == data, "the bytes survive their release");
+        // Unaligned ranges widen to whole pages; out of range is an error.
+        p.release(5, 10).unwrap();
+        p.release(SIZE, 0).unwrap();
+        assert!(matches!(
+            p.release(SIZE - 1, 2),
+            Err(Error::OutOfRange { .. })
+        ));
+        // What is in the file, not only the mapping, is the data.
+        drop(back);
+        assert!(std::fs::read(&p.path).unwrap() == data);
     }
 
     #[test]

@@ -291,6 +291,8 @@ pub fn generate_into_store<E: NttEngine<u64>, R: Rng + ?Sized>(
         info.records += 1;
         info.bytes += body.len() as u64;
         store.put(name, RecordKind::Blob, &body)?;
+        // Written and durable: its pages need not stay in this process.
+        store.release_resident()?;
         Ok(())
     };
     let relin = RelinKey::generate(ctx, engine, sk, rng)?;

@@ -4,7 +4,9 @@
 //! ## Guarantees
 //! At most one Galois key is resident (the previous one is dropped before
 //! the next is read), beside the relinearization key, which is read once
-//! and kept. Every request follows [`Bootstrapper::key_schedule`], so the
+//! and kept; the store's pages a record was copied from are released
+//! from the process as soon as it is read ([`ObjectStore::release_resident`]),
+//! so the mapped key set does not accumulate in the resident set. Every request follows [`Bootstrapper::key_schedule`], so the
 //! source knows the level of each switch and reads the record truncated to
 //! it. Every record is checked (length from the index, then header,
 //! parameters' fingerprint, element, every residue) before it is used, and
@@ -152,6 +154,9 @@ impl<'s> PmemKeySource<'s> {
     fn load(&mut self, name: &str, element: usize, level: usize) -> Result<KeySwitchKey<u64>> {
         let len = check_record(self.store, self.ctx, name, element, level)?;
         let bytes = self.store.get(name)?;
+        // Copied out: the record's pages of the mapped store need not stay
+        // in this process (the budget counts the copy and its decoding).
+        self.store.release_resident()?;
         self.stats.records_read += 1;
         self.stats.bytes_read += bytes.len() as u64;
         let peak = self.resident() + len + decoded(len);

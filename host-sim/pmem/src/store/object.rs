@@ -172,12 +172,14 @@ impl ObjectStore {
             &path, size, sharing,
         )?)));
         let (inner, recovery) = Inner::open(pm.clone()).map_err(|e| store_err(&path, e))?;
-        Ok(Self {
+        let store = Self {
             path,
             inner: Box::new(inner),
             pm,
             recovery,
-        })
+        };
+        store.release_resident()?;
+        Ok(store)
     }
 
     /// Opens the store at `path`, or creates one of `size` bytes there.
@@ -280,6 +282,18 @@ impl ObjectStore {
             });
         }
         Ok(body)
+    }
+
+    /// Drops every page of the store's file from this process's resident
+    /// set ([`PmemFile::release`]: the objects are unchanged and as durable
+    /// as before; the next read maps their pages in again). A reader
+    /// streaming objects larger than its memory budget calls it after each
+    /// one; opening a store calls it after the recovery scan, which reads
+    /// every record.
+    pub fn release_resident(&self) -> Result<()> {
+        let mut pm = self.pm.lock();
+        let len = pm.len();
+        pm.release(0, len)
     }
 
     /// Bytes of the object `name`'s body, from the index (no PMEM read).
