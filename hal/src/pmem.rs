@@ -60,6 +60,15 @@ pub trait PersistentMemory {
     fn flush(&mut self, offset: u64, len: u64) -> Result<(), Self::Error>;
     /// Waits until every flushed write is durable.
     fn fence(&mut self) -> Result<(), Self::Error>;
+    /// A hint that `[offset, offset + len)` will not be read again soon
+    /// (the store's recovery scan gives it for what it has passed): a
+    /// region backed by mapped pages may drop them from its working set.
+    /// The contents and their durability are unchanged. Does nothing by
+    /// default.
+    fn release(&mut self, offset: u64, len: u64) -> Result<(), Self::Error> {
+        let _ = (offset, len);
+        Ok(())
+    }
 }
 
 impl<T: PersistentMemory + ?Sized> PersistentMemory for &mut T {
@@ -78,6 +87,9 @@ impl<T: PersistentMemory + ?Sized> PersistentMemory for &mut T {
     }
     fn fence(&mut self) -> Result<(), Self::Error> {
         T::fence(self)
+    }
+    fn release(&mut self, offset: u64, len: u64) -> Result<(), Self::Error> {
+        T::release(self, offset, len)
     }
 }
 

@@ -53,6 +53,14 @@ pub struct RecoveryReport {
 
 type Result<T, P> = core::result::Result<T, Error<<P as PersistentMemory>::Error>>;
 
+/// The recovery scan hints every this many bytes it has passed as
+/// released ([`PersistentMemory::release`]), so opening a large mapped
+/// store does not leave all of it resident.
+const RELEASE_BYTES: u64 = 64 << 20;
+
+/// Bytes read at a time while stepping over never-written space.
+const ZERO_RUN_BYTES: usize = 512;
+
 fn payload_crc<P: PersistentMemory>(pm: &mut P, offset: u64, len: u32) -> Result<u32, P> {
     let mut digest = CRC32C.digest();
     let mut buf = [0u8; 256];
@@ -93,7 +101,14 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         let (mut at, mut last_seq) = (SUPER_BYTES, 0u64);
         let mut hbuf = [0u8; HEADER_BYTES as usize];
         let mut garbage_at: Option<u64> = None;
+        let mut released = 0u64;
         while at + record_bytes(0) <= self.capacity {
+            if at - released >= RELEASE_BYTES {
+                self.pm
+                    .release(released, at - released)
+                    .map_err(Error::Memory)?;
+                released = at;
+            }
             self.pm.read(at, &mut hbuf).map_err(Error::Memory)?;
             if let Some((h, _)) = Header::decode(&hbuf) {
                 let size = record_bytes(u64::from(h.len));
@@ -114,13 +129,47 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             }
             if hbuf.get(..8).is_some_and(|w| w.iter().any(|&b| b != 0)) {
                 garbage_at = Some(at);
+                at += 8;
+            } else {
+                // A zero word starts no header (the magic is not zero) and
+                // is no garbage: step over the whole run of zero words.
+                at = self.skip_zero_words(at)?;
             }
-            at += 8;
+        }
+        let end = at.min(self.capacity);
+        if end > released {
+            self.pm
+                .release(released, end - released)
+                .map_err(Error::Memory)?;
         }
         report.trailing_garbage = garbage_at.is_some_and(|g| g >= self.tail);
         self.next_seq = last_seq.checked_add(1);
         report.tail = self.tail;
         Ok(report)
+    }
+
+    /// Where the scan goes on from `at`, a position it examines whose word
+    /// is zero: the first later position `at + 8k` whose word is not zero,
+    /// or the first past the last position a record fits at (the scan
+    /// stops there) — what stepping 8 bytes at a time over zero words
+    /// gives. Reads [`ZERO_RUN_BYTES`] at a time, so never-written space
+    /// (most of a fresh store) costs a copy, not a header decode per word.
+    fn skip_zero_words(&mut self, at: u64) -> Result<u64, P> {
+        let last = self.capacity.saturating_sub(record_bytes(0)).max(at);
+        let end = at + 8 * ((last - at) / 8 + 1);
+        let mut buf = [0u8; ZERO_RUN_BYTES];
+        let mut p = at;
+        while p < end {
+            // `end - p` is a multiple of 8, and so is every chunk.
+            let n = (end - p).min(ZERO_RUN_BYTES as u64) as usize;
+            let chunk = buf.get_mut(..n).unwrap_or(&mut []);
+            self.pm.read(p, chunk).map_err(Error::Memory)?;
+            if let Some(i) = chunk.chunks(8).position(|w| w.iter().any(|&b| b != 0)) {
+                return Ok(p + 8 * i as u64);
+            }
+            p += n as u64;
+        }
+        Ok(end)
     }
 
     fn accept(&mut self, h: &Header, at: u64, report: &mut RecoveryReport) -> Result<(), P> {

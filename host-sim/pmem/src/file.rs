@@ -293,6 +293,10 @@ impl hearth_hal::pmem::PersistentMemory for PmemFile {
         PmemFile::fence(self);
         Ok(())
     }
+
+    fn release(&mut self, offset: u64, len: u64) -> Result<()> {
+        PmemFile::release(self, offset, len)
+    }
 }
 
 #[cfg(test)]
@@ -315,22 +319,8 @@ mod tests {
         assert!(p.write(u64::MAX, b"x").is_err());
     }
 
-    /// Kilobytes of this process's resident set mapped from `path`
-    /// (`Rss:` of its mapping in `/proc/self/smaps`).
     fn mapped_rss_kb(path: &Path) -> u64 {
-        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let name = path.display().to_string();
-        let mut lines = smaps.lines();
-        while let Some(line) = lines.next() {
-            if line.ends_with(&name) {
-                for field in lines.by_ref() {
-                    if let Some(kb) = field.strip_prefix("Rss:") {
-                        return kb.trim().trim_end_matches("kB").trim().parse().unwrap();
-                    }
-                }
-            }
-        }
-        panic!("{name} is not mapped");
+        crate::usage::mapped_rss_kb(path).expect("the file is mapped")
     }
 
     #[test]
@@ -360,6 +350,17 @@ mod tests {
         // What is in the file, not only the mapping, is the data.
         drop(back);
         assert!(std::fs::read(&p.path).unwrap() == data);
+    }
+
+    #[test]
+    fn opening_a_large_store_leaves_none_of_it_resident() {
+        let path = std::env::temp_dir().join(format!("hearth-store-rss-{}", unique()));
+        let store = crate::ObjectStore::create(&path, 256 << 20).unwrap();
+        // The recovery scan read all 256 MiB (a fresh store: zeros to the end).
+        assert!(store.recovery().tail > 0);
+        assert!(mapped_rss_kb(&path) <= 64, "{} KiB", mapped_rss_kb(&path));
+        drop(store);
+        std::fs::remove_file(&path).unwrap();
     }
 
     #[test]

@@ -34,6 +34,36 @@ pub fn available_kb() -> Option<u64> {
         .ok()
 }
 
+/// KiB of this process's resident set mapped from the file at `path`
+/// (the `Rss:` of its mappings in `/proc/self/smaps`, proc(5)); `None` when
+/// the file is not mapped or the kernel does not report it.
+#[must_use]
+pub fn mapped_rss_kb(path: &std::path::Path) -> Option<u64> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+    let name = path.display().to_string();
+    let (mut total, mut found, mut inside) = (0u64, false, false);
+    for line in smaps.lines() {
+        // A mapping's first line starts with its address range `lo-hi`.
+        let header = line.split_whitespace().next().is_some_and(|a| {
+            a.contains('-') && a.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        });
+        if header {
+            inside = line.ends_with(&name);
+            found |= inside;
+        } else if inside {
+            if let Some(kb) = line.strip_prefix("Rss:") {
+                total += kb
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()?;
+            }
+        }
+    }
+    found.then_some(total)
+}
+
 /// `RssAnon` of this process in KiB, if the kernel reports it.
 #[must_use]
 pub fn rss_anon_kb() -> Option<u64> {

@@ -93,6 +93,36 @@ fn a_damaged_last_record_is_reported_as_trailing_garbage() {
     assert_eq!(versions.len(), 3);
 }
 
+/// A stray byte anywhere after the tail is trailing garbage exactly when
+/// its 8-byte word starts where a record could still fit (the scan steps
+/// over runs of zero words in blocks; this pins what it must find), for a
+/// capacity that is a multiple of 8 and one that is not.
+#[test]
+fn a_stray_byte_after_the_tail_is_found_wherever_a_record_could_start() {
+    for len in [SMALL, SMALL - 3] {
+        let mut s = TestStore::format(CrashMem::new(len, None), STORE_ID).unwrap();
+        s.put(1, RecordKind::Ciphertext, &payload(1, 0, 20))
+            .unwrap();
+        let tail = len as u64 - s.free_bytes();
+        let image = s.into_inner().durable;
+        let (_, clean) = TestStore::open(CrashMem::from_image(image.clone(), None)).unwrap();
+        assert!(!clean.trailing_garbage);
+        for pos in tail..len as u64 {
+            let mut img = image.clone();
+            img[pos as usize] = 0x5a;
+            let (_, report) = TestStore::open(CrashMem::from_image(img, None)).unwrap();
+            let word = tail + (pos - tail) / 8 * 8;
+            let scanned = word + crate::pmem::record_bytes(0) <= len as u64;
+            assert_eq!(report.trailing_garbage, scanned, "len {len}, byte {pos}");
+            assert_eq!(
+                (report.tail, report.records),
+                (tail, 1),
+                "len {len}, byte {pos}"
+            );
+        }
+    }
+}
+
 #[test]
 fn payload_flip_is_reported_at_open_and_at_read() {
     let (image, _, _) = small_store();

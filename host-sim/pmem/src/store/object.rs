@@ -46,6 +46,9 @@ impl PersistentMemory for Shared {
         self.lock().fence();
         Ok(())
     }
+    fn release(&mut self, offset: u64, len: u64) -> core::result::Result<(), String> {
+        self.lock().release(offset, len).map_err(|e| e.to_string())
+    }
 }
 
 /// One object, as `hearth store list` shows it.
@@ -172,14 +175,12 @@ impl ObjectStore {
             &path, size, sharing,
         )?)));
         let (inner, recovery) = Inner::open(pm.clone()).map_err(|e| store_err(&path, e))?;
-        let store = Self {
+        Ok(Self {
             path,
             inner: Box::new(inner),
             pm,
             recovery,
-        };
-        store.release_resident()?;
-        Ok(store)
+        })
     }
 
     /// Opens the store at `path`, or creates one of `size` bytes there.
@@ -288,8 +289,8 @@ impl ObjectStore {
     /// set ([`PmemFile::release`]: the objects are unchanged and as durable
     /// as before; the next read maps their pages in again). A reader
     /// streaming objects larger than its memory budget calls it after each
-    /// one; opening a store calls it after the recovery scan, which reads
-    /// every record.
+    /// one. (Opening a store releases what its recovery scan read, through
+    /// [`hearth_hal::pmem::PersistentMemory::release`].)
     pub fn release_resident(&self) -> Result<()> {
         let mut pm = self.pm.lock();
         let len = pm.len();
