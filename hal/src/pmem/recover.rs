@@ -56,10 +56,10 @@ type Result<T, P> = core::result::Result<T, Error<<P as PersistentMemory>::Error
 /// The recovery scan hints every this many bytes it has passed as
 /// released ([`PersistentMemory::release`]), so opening a large mapped
 /// store does not leave all of it resident.
-const RELEASE_BYTES: u64 = 64 << 20;
+pub(crate) const RELEASE_BYTES: u64 = 64 << 20;
 
 /// Bytes read at a time while stepping over never-written space.
-const ZERO_RUN_BYTES: usize = 512;
+pub(crate) const ZERO_RUN_BYTES: usize = 512;
 
 fn payload_crc<P: PersistentMemory>(pm: &mut P, offset: u64, len: u32) -> Result<u32, P> {
     let mut digest = CRC32C.digest();
@@ -103,12 +103,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
         let mut garbage_at: Option<u64> = None;
         let mut released = 0u64;
         while at + record_bytes(0) <= self.capacity {
-            if at - released >= RELEASE_BYTES {
-                self.pm
-                    .release(released, at - released)
-                    .map_err(Error::Memory)?;
-                released = at;
-            }
+            self.release_passed(at, &mut released)?;
             self.pm.read(at, &mut hbuf).map_err(Error::Memory)?;
             if let Some((h, _)) = Header::decode(&hbuf) {
                 let size = record_bytes(u64::from(h.len));
@@ -133,7 +128,7 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             } else {
                 // A zero word starts no header (the magic is not zero) and
                 // is no garbage: step over the whole run of zero words.
-                at = self.skip_zero_words(at)?;
+                at = self.skip_zero_words(at, &mut released)?;
             }
         }
         let end = at.min(self.capacity);
@@ -154,12 +149,16 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
     /// stops there) — what stepping 8 bytes at a time over zero words
     /// gives. Reads [`ZERO_RUN_BYTES`] at a time, so never-written space
     /// (most of a fresh store) costs a copy, not a header decode per word.
-    fn skip_zero_words(&mut self, at: u64) -> Result<u64, P> {
+    ///
+    /// Releases what it passes as the scan does (`released`: where the
+    /// released part ends).
+    fn skip_zero_words(&mut self, at: u64, released: &mut u64) -> Result<u64, P> {
         let last = self.capacity.saturating_sub(record_bytes(0)).max(at);
         let end = at + 8 * ((last - at) / 8 + 1);
         let mut buf = [0u8; ZERO_RUN_BYTES];
         let mut p = at;
         while p < end {
+            self.release_passed(p, released)?;
             // `end - p` is a multiple of 8, and so is every chunk.
             let n = (end - p).min(ZERO_RUN_BYTES as u64) as usize;
             let chunk = buf.get_mut(..n).unwrap_or(&mut []);
@@ -170,6 +169,18 @@ impl<P: PersistentMemory, const CAP: usize> Store<P, CAP> {
             p += n as u64;
         }
         Ok(end)
+    }
+
+    /// Hints `[released, at)` as released once it spans
+    /// [`RELEASE_BYTES`], and moves `released` to `at`.
+    fn release_passed(&mut self, at: u64, released: &mut u64) -> Result<(), P> {
+        if at.saturating_sub(*released) >= RELEASE_BYTES {
+            self.pm
+                .release(*released, at - *released)
+                .map_err(Error::Memory)?;
+            *released = at;
+        }
+        Ok(())
     }
 
     fn accept(&mut self, h: &Header, at: u64, report: &mut RecoveryReport) -> Result<(), P> {

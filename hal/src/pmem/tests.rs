@@ -12,6 +12,7 @@
 mod bitflip;
 mod compact;
 mod crashmem;
+mod release;
 mod seq;
 
 use super::*;
