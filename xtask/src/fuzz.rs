@@ -30,9 +30,6 @@ fn fuzz_dir() -> PathBuf {
 fn cargo_fuzz(args: &[&str], log: Option<&Path>) -> Result<(), String> {
     let line = format!("RUSTC_BOOTSTRAP=1 cargo {}", args.join(" "));
     let mut cmd = Command::new(cargo());
-    // The instrumented build is not linted: clippy ran on the fuzz crate
-    // in `smoke` (or `cargo clippy`), and the sanitizer build stays plain.
-    crate::tools::without_lint_wrapper(&mut cmd);
     cmd.args(args)
         .env("RUSTC_BOOTSTRAP", "1")
         .current_dir(root());
@@ -159,27 +156,15 @@ pub fn smoke() -> Result<(), String> {
     let manifest = "fuzz/Cargo.toml";
     crate::tools::cargo_run(&["fmt", "--manifest-path", manifest, "--", "--check"])
         .map_err(|e| format!("{e}\nfix: run `cargo fmt --manifest-path {manifest}`"))?;
-    // Under `cargo xtask test` the build of every target runs clippy (the
-    // targets are built, not run: a fuzz target's `main` is libFuzzer's).
-    if crate::tools::linting_while_building() {
-        crate::tools::cargo_run(&[
-            "test",
-            "--manifest-path",
-            manifest,
-            "--all-targets",
-            "--no-run",
-        ])?;
-    } else {
-        crate::tools::cargo_run(&[
-            "clippy",
-            "--manifest-path",
-            manifest,
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])?;
-    }
+    crate::tools::cargo_run(&[
+        "clippy",
+        "--manifest-path",
+        manifest,
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     crate::tools::cargo_run(&["test", "--manifest-path", manifest])?;
     cargo_fuzz(&["fuzz", "build"], None)?;
     let smoke: Vec<Target> = targets()?

@@ -12,7 +12,7 @@
 //! - `cycles`: measures cycles per NTT on the RTL for N = 2^12 … 2^14 and
 //!   LANES = 1 … 16 and prints the table of `fpga/README.md`.
 
-use crate::tools::{cargo_run, ensure_debian_tools, linting_while_building, root, run as run_cmd};
+use crate::tools::{cargo_run, ensure_debian_tools, root, run as run_cmd};
 
 /// The Debian packages the RTL tests need.
 pub const RTL_TOOLS: &[(&str, &str)] = &[("verilator", "verilator")];
@@ -58,21 +58,7 @@ pub fn test() -> Result<(), String> {
         "-D",
         "warnings",
     ];
-    let build_all = [
-        "test",
-        "-p",
-        "hearth-rtl",
-        "--features",
-        "rtl",
-        "--all-targets",
-        "--no-run",
-    ];
-    // Under `cargo xtask test` the build itself runs clippy.
-    cargo_run(if linting_while_building() {
-        &build_all
-    } else {
-        &clippy
-    })?;
+    cargo_run(&clippy)?;
     cargo_run(&["test", "-p", "hearth-rtl", "--features", "rtl"])?;
     kat()
 }

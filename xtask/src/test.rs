@@ -1,18 +1,14 @@
 //! `cargo xtask test`: the one command that passes every test.
 //!
 //! Installs missing prerequisites (rustup targets, Debian packages), then
-//! runs, in order: format check, one build of every target that is also
-//! clippy's run with warnings denied (`tools::lint_while_building`), the
-//! workspace tests, `hearth server` driven by the Python clients
-//! `tritonclient` and `kserve` (in a venv it creates), the RTL under
-//! Verilator, the `no_std` cross-builds for the RISC-V targets, the
-//! firmware under qemu (`cargo xtask firmware`), and a bounded run of every
-//! fuzz target (installs cargo-fuzz; `cargo xtask fuzz`).
+//! runs, in order: format check, clippy with warnings denied, the workspace
+//! tests, `hearth server` driven by the Python clients `tritonclient` and
+//! `kserve` (in a venv it creates), the `no_std` cross-builds for the
+//! RISC-V targets, the firmware under qemu (`cargo xtask firmware`), and a
+//! bounded run of every fuzz target (installs cargo-fuzz; `cargo xtask
+//! fuzz`).
 
-use crate::tools::{
-    cargo_run, ensure_debian_tools, ensure_python_venv, ensure_rust_targets, lint_while_building,
-    linting_while_building, root,
-};
+use crate::tools::{cargo_run, ensure_debian_tools, ensure_python_venv, ensure_rust_targets, root};
 
 /// The soft-core targets every `no_std` crate must build for.
 pub const RISCV_TARGETS: [&str; 2] = ["riscv32imac-unknown-none-elf", "riscv64gc-unknown-none-elf"];
@@ -77,12 +73,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         cargo_run(&["fmt", "--all", "--", "--check"])
             .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))
     })?;
-    // One compilation builds every target and runs clippy on it
-    // (`tools::lint_while_building`): the dependencies are not compiled a
-    // second time in check mode, as a separate `cargo clippy` would.
-    stages.run("build and clippy, all targets", || {
-        lint_while_building()?;
-        cargo_run(&["test", "--workspace", "--all-targets", "--no-run"])
+    stages.run("clippy", || {
+        cargo_run(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
     })?;
     stages.run("workspace tests", || cargo_run(&["test", "--workspace"]))?;
     // `hearth server` driven by tritonclient and the kserve client (the
@@ -150,25 +149,22 @@ fn cross_builds() -> Result<(), String> {
             target,
         ])?;
     }
-    // Lints of the soft-core build (different cfgs from the host's): the
-    // builds above made them when they ran under clippy-driver.
-    if !linting_while_building() {
-        cargo_run(&[
-            "clippy",
-            "-p",
-            "hearth-kernels",
-            "-p",
-            "hearth-hal",
-            "--no-default-features",
-            "--features",
-            "hearth-kernels/alloc",
-            "--target",
-            RISCV_TARGETS[0],
-            "--",
-            "-D",
-            "warnings",
-        ])?;
-    }
+    // Lints of the soft-core build (different cfgs from the host's).
+    cargo_run(&[
+        "clippy",
+        "-p",
+        "hearth-kernels",
+        "-p",
+        "hearth-hal",
+        "--no-default-features",
+        "--features",
+        "hearth-kernels/alloc",
+        "--target",
+        RISCV_TARGETS[0],
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     // The `defmt` feature of hal builds for the soft-core.
     cargo_run(&[
         "build",

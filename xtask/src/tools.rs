@@ -38,66 +38,8 @@ pub fn run(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The environment variable through which cargo runs a wrapper around
-/// `rustc` for the workspace's own crates (dependencies are compiled by
-/// plain `rustc`).
-const WORKSPACE_WRAPPER: &str = "RUSTC_WORKSPACE_WRAPPER";
-
-/// The variable that carries `clippy-driver`'s lint arguments.
-const CLIPPY_ARGS: &str = "CLIPPY_ARGS";
-
-/// From now on in this process, every cargo build compiles the workspace's
-/// own crates with `clippy-driver` and warnings denied: one compilation
-/// both builds and lints, with the lints `cargo clippy -- -D warnings`
-/// applies (it sets the same two variables, then runs `cargo check`), and
-/// the dependencies are compiled once instead of once more in check mode.
-/// `clippy-driver` comes from the toolchain of the running cargo.
-pub fn lint_while_building() -> Result<(), String> {
-    let cargo = cargo();
-    let driver = match std::path::Path::new(&cargo).parent() {
-        Some(dir) if dir.join("clippy-driver").is_file() => {
-            dir.join("clippy-driver").display().to_string()
-        }
-        _ => "clippy-driver".to_string(),
-    };
-    let works = Command::new(&driver)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !works {
-        return Err(format!(
-            "`{driver}` does not run; fix: rustup component add clippy"
-        ));
-    }
-    std::env::set_var(WORKSPACE_WRAPPER, driver);
-    // `cargo clippy`'s own encoding of the arguments after `--`.
-    std::env::set_var(
-        CLIPPY_ARGS,
-        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
-    );
-    Ok(())
-}
-
-/// Whether [`lint_while_building`] is in effect: cargo builds then lint
-/// the workspace's crates, and a separate `cargo clippy` would only repeat
-/// it.
-pub fn linting_while_building() -> bool {
-    std::env::var_os(WORKSPACE_WRAPPER)
-        .is_some_and(|w| std::path::Path::new(&w).ends_with("clippy-driver"))
-}
-
-/// `cmd` runs without [`lint_while_building`]'s wrapper.
-pub fn without_lint_wrapper(cmd: &mut Command) -> &mut Command {
-    cmd.env_remove(WORKSPACE_WRAPPER).env_remove(CLIPPY_ARGS)
-}
-
-/// Runs `cargo <args>`; when [`lint_while_building`] is in effect, says so
-/// above the printed command line.
+/// Runs `cargo <args>`.
 pub fn cargo_run(args: &[&str]) -> Result<(), String> {
-    if linting_while_building() {
-        eprintln!("\n(the workspace's crates compiled by clippy-driver, -D warnings)");
-    }
     run(&cargo(), args)
 }
 
