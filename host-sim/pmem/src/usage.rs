@@ -43,10 +43,12 @@ pub fn mapped_rss_kb(path: &std::path::Path) -> Option<u64> {
     let name = path.display().to_string();
     let (mut total, mut found, mut inside) = (0u64, false, false);
     for line in smaps.lines() {
-        // A mapping's first line starts with its address range `lo-hi`.
-        let header = line.split_whitespace().next().is_some_and(|a| {
-            a.contains('-') && a.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-        });
+        // A mapping's first line starts with its address range; every
+        // other line with a `Field:`.
+        let header = line
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| !w.ends_with(':'));
         if header {
             inside = line.ends_with(&name);
             found |= inside;
