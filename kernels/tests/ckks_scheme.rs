@@ -409,3 +409,66 @@ fn mul_plain_sums_are_the_term_by_term_sums_bit_for_bit() {
     let mixed = CkksParams::insecure_for_tests(10, &[38, 28, 30], &[38], 2f64.powi(28), 3).unwrap();
     check_mul_plain_sums(setup::<u64>(mixed, 43));
 }
+
+/// Row `terms` of `xs` summed term by term with `mul_const` and `add`.
+fn slow_row<W: Word>(
+    ev: &Evaluator<'_, W, SoftwareNtt>,
+    xs: &[Ciphertext<W>],
+    terms: &[(usize, f64)],
+    target: f64,
+) -> Ciphertext<W> {
+    let products = terms
+        .iter()
+        .map(|&(k, c)| ev.mul_const(&xs[k], c, target / xs[k].scale()).unwrap());
+    products
+        .reduce(|a, b| ev.add(&a, &b).unwrap())
+        .unwrap()
+}
+
+fn check_mul_const_sums<W: Word>(mut s: Setup<W>) {
+    let xs: Vec<Ciphertext<W>> = (0..12)
+        .map(|i| {
+            let v = values(s.ctx.params().slots(), 300 + i);
+            encrypt(&mut s, &v)
+        })
+        .collect();
+    // Rows of different lengths sharing inputs: one term, an input read
+    // twice, 40 terms (several lazy blocks), none, and all twelve.
+    let rows: Vec<Vec<(usize, f64)>> = vec![
+        vec![(5, 0.75)],
+        vec![(2, -1.5), (7, 0.25), (2, 0.5)],
+        (0..40).map(|t| (t * 7 % 12, (t as f64 - 19.0) * 0.31)).collect(),
+        vec![],
+        (0..12).map(|k| (k, 1.0 / (k as f64 + 1.0))).collect(),
+    ];
+    let ctx = &s.ctx;
+    let ev = Evaluator::new(ctx, SoftwareNtt);
+    let target = ctx.params().scale() * ctx.ring().modulus(ctx.max_level()).value().to_u64() as f64;
+    let refs: Vec<&Ciphertext<W>> = xs.iter().collect();
+    let sums = ev.mul_const_sums(&refs, &rows, target).unwrap();
+    assert_eq!(sums.len(), rows.len());
+    for (row, sum) in rows.iter().zip(&sums) {
+        match sum {
+            None => assert!(row.is_empty()),
+            Some(sum) => {
+                assert_eq!(*sum, slow_row(&ev, &xs, row, target));
+                assert_eq!(sum.scale(), target);
+            }
+        }
+    }
+    assert!(matches!(
+        ev.mul_const_sums(&refs, &[vec![(12, 1.0)]], target),
+        Err(CkksError::InvalidParameters(_))
+    ));
+}
+
+#[test]
+fn mul_const_sums_is_each_row_summed_term_by_term_bit_for_bit() {
+    // 28- and 30-bit primes take the single-word path, 38 and 40 bits the
+    // products split at bit 52, 60 bits the double words; the ring's
+    // 1,024 coefficients are four blocks.
+    let mixed = CkksParams::insecure_for_tests(10, &[38, 28, 30], &[38], 2f64.powi(28), 3).unwrap();
+    check_mul_const_sums(setup::<u64>(mixed, 31));
+    check_mul_const_sums(setup::<u64>(params_u64(), 32));
+    check_mul_const_sums(setup::<u32>(params_u32(), 33));
+}

@@ -28,6 +28,8 @@ use crate::ntt::NttEngine;
 use crate::poly::{automorphism_table, Basis, Domain, RnsPoly};
 use crate::rns::{WideAcc, WideReducer};
 
+mod const_sums;
+
 /// The three parts of a ciphertext product before relinearization.
 type Tensor<W> = (RnsPoly<W>, RnsPoly<W>, RnsPoly<W>);
 
@@ -207,86 +209,6 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         let v = const_times_scale(c, const_scale)?;
         let mut out = self.mul_integer(a, v);
         out.scale = a.scale * const_scale;
-        Ok(out)
-    }
-
-    /// `Σ_t c_t·a_t` with each constant encoded at `target / Δ_t`, so every
-    /// product, and the result, has the scale `target`: the ciphertext
-    /// [`Evaluator::mul_const`] and [`Evaluator::add`] give term by term,
-    /// bit for bit, but with one modular reduction per [`LAZY_TERMS`]
-    /// products (double-word accumulation, [`WideAcc`]) and no intermediate
-    /// ciphertexts. The terms must share one level and domain.
-    ///
-    /// [`LAZY_TERMS`]: crate::rns::LAZY_TERMS
-    pub fn mul_const_sum(
-        &self,
-        terms: &[(&Ciphertext<W>, f64)],
-        target: f64,
-    ) -> Result<Ciphertext<W>, CkksError> {
-        let (first, _) = terms
-            .first()
-            .ok_or(CkksError::InvalidParameters("a sum of no terms"))?;
-        for (a, _) in terms {
-            check_levels(first.level(), a.level())?;
-            if a.c0.domain() != first.c0.domain() || a.c1.domain() != first.c1.domain() {
-                return Err(CkksError::InvalidParameters(
-                    "terms of a sum in different domains",
-                ));
-            }
-        }
-        let values = terms
-            .iter()
-            .map(|(a, c)| const_times_scale(*c, target / a.scale))
-            .collect::<Result<alloc::vec::Vec<i128>, _>>()?;
-        let ring = self.ctx.ring();
-        let mut out = (*first).clone();
-        let n = first.c0.limb(0).len();
-        let mut acc = alloc::vec![WideAcc::<W>::default(); n];
-        let mut wide = alloc::vec![0u64; n];
-        let mut scalars = alloc::vec::Vec::with_capacity(values.len());
-        // One slot of each block carries the previous block's reduced sum.
-        let block = crate::rns::LAZY_TERMS - 1;
-        for (i, m) in ring.moduli_of(first.c0.basis()).enumerate() {
-            let red = WideReducer::new(m);
-            scalars.clear();
-            scalars.extend(values.iter().map(|&v| crate::rns::reduce_i128(m, v)));
-            let narrow = narrow_block(m.value().to_u64());
-            for part in 0..2 {
-                let dst = if part == 0 {
-                    out.c0.limb_mut(i)
-                } else {
-                    out.c1.limb_mut(i)
-                };
-                if let Some(block) = narrow {
-                    sum_narrow(&mut wide, terms, &scalars, part, i, block, &red);
-                    for (d, &a) in dst.iter_mut().zip(&wide) {
-                        *d = red.reduce(WideAcc::from_u64(a));
-                    }
-                    continue;
-                }
-                acc.fill(WideAcc::default());
-                for (b, (ts, ss)) in terms.chunks(block).zip(scalars.chunks(block)).enumerate() {
-                    if b > 0 {
-                        acc.iter_mut()
-                            .for_each(|a| *a = WideAcc::from_word(red.reduce(*a)));
-                    }
-                    for ((a, _), &s) in ts.iter().zip(ss) {
-                        let x = if part == 0 {
-                            a.c0.limb(i)
-                        } else {
-                            a.c1.limb(i)
-                        };
-                        for (acc_j, &x) in acc.iter_mut().zip(x) {
-                            acc_j.mul_add(x, s);
-                        }
-                    }
-                }
-                for (d, a) in dst.iter_mut().zip(&acc) {
-                    *d = red.reduce(*a);
-                }
-            }
-        }
-        out.scale = target;
         Ok(out)
     }
 
@@ -712,39 +634,6 @@ fn narrow_block(q: u64) -> Option<usize> {
             .unwrap_or(usize::MAX)
             .clamp(1, 1 << 20),
     )
-}
-
-/// `wide[j] = Σ_t x_t[j]·s_t` over limb `i` of part `part` (0: `c_0`, 1:
-/// `c_1`) for a prime below `2^31`: 32×32→64-bit products summed in `u64`
-/// (a form compilers vectorize), reduced every `block` terms.
-fn sum_narrow<W: Word>(
-    wide: &mut [u64],
-    terms: &[(&Ciphertext<W>, f64)],
-    scalars: &[W],
-    part: usize,
-    i: usize,
-    block: usize,
-    red: &WideReducer<W>,
-) {
-    const LOW: u64 = 0xFFFF_FFFF;
-    wide.fill(0);
-    for (b, (ts, ss)) in terms.chunks(block).zip(scalars.chunks(block)).enumerate() {
-        if b > 0 {
-            wide.iter_mut()
-                .for_each(|a| *a = red.reduce(WideAcc::from_u64(*a)).to_u64());
-        }
-        for ((a, _), &s) in ts.iter().zip(ss) {
-            let x = if part == 0 {
-                a.c0.limb(i)
-            } else {
-                a.c1.limb(i)
-            };
-            let s = s.to_u64() & LOW;
-            for (w, &x) in wide.iter_mut().zip(x) {
-                *w = w.wrapping_add((x.to_u64() & LOW) * s);
-            }
-        }
-    }
 }
 
 /// `⌊c·Δ⌉` in fixed point (see [`super::encoding`]).

@@ -50,6 +50,12 @@ impl<W: Word> WideAcc<W> {
         }
     }
 
+    /// The accumulator `hi·2^W + lo`.
+    #[inline(always)]
+    pub fn from_words(lo: W, hi: W) -> Self {
+        Self { lo, hi }
+    }
+
     /// An accumulator holding the single word `x`.
     #[inline(always)]
     pub fn from_word(x: W) -> Self {

@@ -48,6 +48,73 @@ fn mul_acc_avx2<W: Word>(acc: &mut [u64], x: &[W], y: &[W]) {
     mul_acc(acc, x, y);
 }
 
+/// `acc[j] += Σ_t (x_t[j] mod 2^32)·(s_t mod 2^32)`, wrapping, over every
+/// term `(x_t, s_t)`, over the shorter of `acc` and `x_t`: a sum of
+/// ciphertext limbs times constants. Dispatched as [`mul_acc_narrow`];
+/// the terms are taken four at a time, one pass over `acc` for each four
+/// (wrapping addition is associative, so the grouping changes no bit).
+pub fn mul_acc_narrow_scalars<W: Word>(acc: &mut [u64], terms: &[(&[W], W)]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { mul_acc_scalars_avx512(acc, terms) };
+            return;
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { mul_acc_scalars_avx2(acc, terms) };
+            return;
+        }
+    }
+    mul_acc_scalars(acc, terms);
+}
+
+#[inline(always)]
+fn mul_acc_scalars<W: Word>(acc: &mut [u64], terms: &[(&[W], W)]) {
+    const LOW: u64 = 0xFFFF_FFFF;
+    let mut fours = terms.chunks_exact(4);
+    for four in &mut fours {
+        let n = four.iter().map(|t| t.0.len()).fold(acc.len(), usize::min);
+        let (x0, x1, x2, x3) = (
+            &four[0].0[..n],
+            &four[1].0[..n],
+            &four[2].0[..n],
+            &four[3].0[..n],
+        );
+        let [s0, s1, s2, s3] = [0, 1, 2, 3].map(|t| four[t].1.to_u64() & LOW);
+        for j in 0..n {
+            let p0 = (x0[j].to_u64() & LOW) * s0;
+            let p1 = (x1[j].to_u64() & LOW) * s1;
+            let p2 = (x2[j].to_u64() & LOW) * s2;
+            let p3 = (x3[j].to_u64() & LOW) * s3;
+            acc[j] = acc[j]
+                .wrapping_add(p0)
+                .wrapping_add(p1)
+                .wrapping_add(p2)
+                .wrapping_add(p3);
+        }
+    }
+    for &(x, s) in fours.remainder() {
+        let s = s.to_u64() & LOW;
+        for (a, &x) in acc.iter_mut().zip(x) {
+            *a = a.wrapping_add((x.to_u64() & LOW) * s);
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx512f")]
+fn mul_acc_scalars_avx512<W: Word>(acc: &mut [u64], terms: &[(&[W], W)]) {
+    mul_acc_scalars(acc, terms);
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2")]
+fn mul_acc_scalars_avx2<W: Word>(acc: &mut [u64], terms: &[(&[W], W)]) {
+    mul_acc_scalars(acc, terms);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +135,36 @@ mod tests {
         let mut portable = alloc::vec![u64::MAX - 5; 1031];
         mul_acc(&mut portable, &x, &y);
         assert_eq!(portable, want);
+    }
+
+    #[test]
+    fn every_path_of_the_scalar_sums_is_the_term_by_term_loop() {
+        let xs: alloc::vec::Vec<alloc::vec::Vec<u64>> = (0..7u64)
+            .map(|t| {
+                (0..263)
+                    .map(|i| (i * 2_654_435_761u64 + t * 97) % (1 << 31))
+                    .collect()
+            })
+            .collect();
+        // Every count of terms from 0 to 7: the groups of four and the rest.
+        for count in 0..=7 {
+            let terms: alloc::vec::Vec<(&[u64], u64)> = xs[..count]
+                .iter()
+                .enumerate()
+                .map(|(t, x)| (&x[..], (t as u64 * 40_503 + 7) << 14))
+                .collect();
+            let mut want = alloc::vec![u64::MAX - 5; 263];
+            for &(x, s) in &terms {
+                for (a, &x) in want.iter_mut().zip(x) {
+                    *a = a.wrapping_add(x * s);
+                }
+            }
+            let mut got = alloc::vec![u64::MAX - 5; 263];
+            mul_acc_narrow_scalars(&mut got, &terms);
+            assert_eq!(got, want, "{count} terms");
+            let mut portable = alloc::vec![u64::MAX - 5; 263];
+            mul_acc_scalars(&mut portable, &terms);
+            assert_eq!(portable, want, "{count} terms");
+        }
     }
 }

@@ -76,8 +76,9 @@ pub(super) fn product<E: NttEngine<u64>>(
 }
 
 /// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every
-/// product landing on the scale `Δ·q_l` (one fused multiply–accumulate per
-/// output, [`Evaluator::mul_const_sum`]), then one rescale.
+/// product landing on the scale `Δ·q_l` (all outputs in one fused
+/// multiply–accumulate pass over the inputs, [`Evaluator::mul_const_sums`]),
+/// then one rescale per output.
 fn linear<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     sources: &[Vec<Ct>],
@@ -105,20 +106,36 @@ fn linear<E: NttEngine<u64>>(
         })
         .collect::<std::result::Result<_, _>>()?;
     let target = target_scale(ev, level);
+    // The parts' inputs in one list; part `p`'s column `k` is `offsets[p] + k`.
+    let xs: Vec<&Ct> = aligned.iter().flatten().map(|c| &**c).collect();
+    let offsets: Vec<usize> = aligned
+        .iter()
+        .scan(0, |at, xs| {
+            let start = *at;
+            *at += xs.len();
+            Some(start)
+        })
+        .collect();
+    let rows: Vec<Vec<(usize, f64)>> = (0..bias.len())
+        .map(|o| {
+            parts
+                .iter()
+                .zip(&offsets)
+                .flat_map(|((_, m), &at)| m.row(o).iter().map(move |&(k, w)| (at + k as usize, w)))
+                .collect()
+        })
+        .collect();
+    let sums = ev.mul_const_sums(&xs, &rows, target)?;
     let mut out = Vec::with_capacity(bias.len());
-    let mut terms: Vec<(&Ct, f64)> = Vec::new();
-    for (o, b) in bias.iter().enumerate() {
-        terms.clear();
-        for ((_, m), xs) in parts.iter().zip(&aligned) {
-            terms.extend(m.row(o).iter().map(|&(k, w)| (&*xs[k as usize], w)));
-        }
-        let acc = if terms.is_empty() {
+    for (sum, b) in sums.into_iter().zip(bias) {
+        let acc = match sum {
+            Some(acc) => acc,
             // A row of zeros: the output is the bias alone, carried by a
             // ciphertext of zero at the same level and scale.
-            let x = &aligned[0][0];
-            ev.mul_const(x, 0.0, target / x.scale())?
-        } else {
-            ev.mul_const_sum(&terms, target)?
+            None => {
+                let x = xs.first().ok_or(Error::NoLayers)?;
+                ev.mul_const(x, 0.0, target / x.scale())?
+            }
         };
         let y = ev.rescale(&acc)?;
         out.push(ev.add_const(&y, *b)?);

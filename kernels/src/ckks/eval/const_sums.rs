@@ -1,0 +1,267 @@
+//! Fused sums of ciphertexts times constants, `y_r = Σ_t c_{r,t}·x_{k(r,t)}`
+//! for many outputs `r` over shared inputs: the linear layers of the
+//! throughput packing, where each input ciphertext carries one value of
+//! every sample of a batch.
+//!
+//! Each constant is encoded at `target / Δ_x`, so every product and every
+//! sum has the scale `target`. The products are accumulated unreduced —
+//! single-word sums of 32×32-bit products for primes below `2^31` (a form
+//! compilers vectorize), double-word [`WideAcc`]s above — and reduced once
+//! per block of terms, so each result is the canonical residue of the exact
+//! sum: bit for bit what [`Evaluator::mul_const`] and [`Evaluator::add`]
+//! give term by term.
+//!
+//! The coefficients are visited in blocks of [`COEFF_BLOCK`]. Within one
+//! block of one limb every output's sum is formed before the next block, so
+//! the block of every input (`inputs × COEFF_BLOCK` words, 1.6 MB for 784
+//! inputs) stays in the core's cache while each output that reads it is
+//! summed: an input limb comes from memory once, not once per output that
+//! uses it (a 7×7 convolution of stride 3 reads each pixel for about 16
+//! outputs). This is the loop tiling of dense linear algebra (Goto and van
+//! de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
+//! 34(3), 2008) applied to the coefficient axis.
+
+use super::{check_levels, const_times_scale, narrow_block, part_limb, Evaluator};
+use crate::arith::Word;
+use crate::ckks::{Ciphertext, CkksError};
+use crate::ntt::NttEngine;
+use crate::poly::RnsPoly;
+use crate::rns::{
+    mul_acc_narrow_scalars, mul_acc_split52_scalars, reduce_i128, WideAcc, WideReducer, LAZY_TERMS,
+    SPLIT52_TERMS,
+};
+use alloc::vec::Vec;
+
+/// Coefficients per block: the inputs' blocks of one limb and part of a
+/// 784-input layer (784 × 256 × 8 bytes) fit a 2 MiB L2 cache.
+const COEFF_BLOCK: usize = 256;
+
+impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
+    /// `Σ_t c_t·a_t` with each constant encoded at `target / Δ_t`, so every
+    /// product, and the result, has the scale `target`: the ciphertext
+    /// [`Evaluator::mul_const`] and [`Evaluator::add`] give term by term,
+    /// bit for bit, with no intermediate ciphertexts
+    /// ([`Evaluator::mul_const_sums`] with one output). The terms must
+    /// share one level and domain.
+    pub fn mul_const_sum(
+        &self,
+        terms: &[(&Ciphertext<W>, f64)],
+        target: f64,
+    ) -> Result<Ciphertext<W>, CkksError> {
+        let xs: Vec<&Ciphertext<W>> = terms.iter().map(|(a, _)| *a).collect();
+        let row: Vec<(usize, f64)> = terms.iter().enumerate().map(|(k, t)| (k, t.1)).collect();
+        self.mul_const_sums(&xs, &[row], target)?
+            .pop()
+            .flatten()
+            .ok_or(CkksError::InvalidParameters("a sum of no terms"))
+    }
+
+    /// For every row `r` of `(input index, constant)` pairs, `Σ c·xs[k]`
+    /// with each constant encoded at `target / Δ_k`, so every product and
+    /// every result has the scale `target`; `None` for an empty row. Bit for
+    /// bit the ciphertexts of [`Evaluator::mul_const_sum`] row by row (and
+    /// of [`Evaluator::mul_const`] and [`Evaluator::add`] term by term), in
+    /// one pass over the inputs' coefficients (module docs). The inputs must
+    /// share one level and domain; an index past `xs` is an error.
+    pub fn mul_const_sums<R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[&Ciphertext<W>],
+        rows: &[R],
+        target: f64,
+    ) -> Result<Vec<Option<Ciphertext<W>>>, CkksError> {
+        let first = *xs
+            .first()
+            .ok_or(CkksError::InvalidParameters("a sum of no terms"))?;
+        for a in xs {
+            check_levels(first.level(), a.level())?;
+            if a.c0.domain() != first.c0.domain() || a.c1.domain() != first.c1.domain() {
+                return Err(CkksError::InvalidParameters(
+                    "terms of a sum in different domains",
+                ));
+            }
+        }
+        // Every row's constants, flattened; row `r` is `starts[r]..starts[r + 1]`.
+        let mut values = Vec::with_capacity(rows.iter().map(|r| r.as_ref().len()).sum());
+        let mut starts = Vec::with_capacity(rows.len() + 1);
+        starts.push(0);
+        for row in rows {
+            for &(k, c) in row.as_ref() {
+                let a = xs.get(k).ok_or(CkksError::InvalidParameters(
+                    "a term names no input ciphertext",
+                ))?;
+                values.push(const_times_scale(c, target / a.scale)?);
+            }
+            starts.push(values.len());
+        }
+        let zero = |p: &RnsPoly<W>| {
+            let len = p.basis().len() * p.limb(0).len();
+            RnsPoly::from_reduced_limbs(
+                p.limb(0).len(),
+                p.basis(),
+                p.domain(),
+                alloc::vec![W::ZERO; len],
+            )
+        };
+        let mut outs: Vec<Option<Ciphertext<W>>> = rows
+            .iter()
+            .map(|r| {
+                (!r.as_ref().is_empty()).then(|| Ciphertext {
+                    c0: zero(&first.c0),
+                    c1: zero(&first.c1),
+                    scale: target,
+                })
+            })
+            .collect();
+        let n = first.c0.limb(0).len();
+        let mut scalars: Vec<W> = Vec::with_capacity(values.len());
+        let mut block_terms: Vec<(&[W], W)> = Vec::new();
+        let mut narrow_acc = [0u64; COEFF_BLOCK];
+        let mut high_acc = [0u64; COEFF_BLOCK];
+        let mut wide_acc = [WideAcc::<W>::default(); COEFF_BLOCK];
+        for (i, m) in self.ctx.ring().moduli_of(first.c0.basis()).enumerate() {
+            let red = WideReducer::new(m);
+            scalars.clear();
+            scalars.extend(values.iter().map(|&v| reduce_i128(m, v)));
+            let q = m.value().to_u64();
+            let sum = match narrow_block(q) {
+                Some(every) => Sum::Narrow(every),
+                None if W::BITS == 64 && q < 1 << 52 => Sum::Split52,
+                None => Sum::Wide,
+            };
+            for part in 0..2 {
+                for start in (0..n).step_by(COEFF_BLOCK) {
+                    let end = (start + COEFF_BLOCK).min(n);
+                    for (r, out) in outs.iter_mut().enumerate() {
+                        let Some(out) = out else { continue };
+                        let row = rows[r].as_ref();
+                        let ss = &scalars[starts[r]..starts[r + 1]];
+                        block_terms.clear();
+                        block_terms.extend(
+                            row.iter()
+                                .zip(ss)
+                                .map(|(&(k, _), &s)| (&part_limb(xs[k], part, i)[start..end], s)),
+                        );
+                        let dst = &mut part_limb_mut(out, part, i)[start..end];
+                        let len = end - start;
+                        match sum {
+                            Sum::Narrow(every) => {
+                                sum_narrow(&mut narrow_acc[..len], &block_terms, every, &red, dst)
+                            }
+                            Sum::Split52 => sum_split52(
+                                &mut narrow_acc[..len],
+                                &mut high_acc[..len],
+                                &block_terms,
+                                &red,
+                                dst,
+                            ),
+                            Sum::Wide => sum_wide(&mut wide_acc[..len], &block_terms, &red, dst),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(outs)
+    }
+}
+
+/// How one limb's sums are accumulated, by the size of its prime.
+#[derive(Clone, Copy)]
+enum Sum {
+    /// Below `2^31`: single words, reduced every so many terms.
+    Narrow(usize),
+    /// Below `2^52`, 64-bit words: products split at bit 52 in two words.
+    Split52,
+    /// Double words.
+    Wide,
+}
+
+/// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`, mutable.
+fn part_limb_mut<W: Word>(a: &mut Ciphertext<W>, part: usize, i: usize) -> &mut [W] {
+    if part == 0 {
+        a.c0.limb_mut(i)
+    } else {
+        a.c1.limb_mut(i)
+    }
+}
+
+/// `dst[j] = Σ_t x_t[j]·s_t mod q` for a prime `q < 2^31`: 32×32→64-bit
+/// products summed in `u64` ([`mul_acc_narrow_scalars`]), reduced every
+/// `every` terms ([`narrow_block`]).
+fn sum_narrow<W: Word>(
+    acc: &mut [u64],
+    terms: &[(&[W], W)],
+    every: usize,
+    red: &WideReducer<W>,
+    dst: &mut [W],
+) {
+    acc.fill(0);
+    for (b, chunk) in terms.chunks(every).enumerate() {
+        if b > 0 {
+            acc.iter_mut()
+                .for_each(|a| *a = red.reduce(WideAcc::from_u64(*a)).to_u64());
+        }
+        mul_acc_narrow_scalars(acc, chunk);
+    }
+    for (d, &a) in dst.iter_mut().zip(acc.iter()) {
+        *d = red.reduce(WideAcc::from_u64(a));
+    }
+}
+
+/// `dst[j] = Σ_t x_t[j]·s_t mod q` for a prime `q < 2^52`, each product
+/// split at bit 52 into `lo` and `hi` ([`mul_acc_split52_scalars`]),
+/// reduced every [`SPLIT52_TERMS`] terms.
+fn sum_split52<W: Word>(
+    lo: &mut [u64],
+    hi: &mut [u64],
+    terms: &[(&[W], W)],
+    red: &WideReducer<W>,
+    dst: &mut [W],
+) {
+    let joined = |l: u64, h: u64| {
+        let v = u128::from(l) + (u128::from(h) << 52);
+        WideAcc::from_words(
+            W::from_u64_truncating(v as u64),
+            W::from_u64_truncating((v >> 64) as u64),
+        )
+    };
+    lo.fill(0);
+    hi.fill(0);
+    for (b, chunk) in terms.chunks(SPLIT52_TERMS).enumerate() {
+        if b > 0 {
+            for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
+                *l = red.reduce(joined(*l, *h)).to_u64();
+                *h = 0;
+            }
+        }
+        mul_acc_split52_scalars(lo, hi, chunk);
+    }
+    for ((d, &l), &h) in dst.iter_mut().zip(lo.iter()).zip(hi.iter()) {
+        *d = red.reduce(joined(l, h));
+    }
+}
+
+/// `dst[j] = Σ_t x_t[j]·s_t mod q` in double words, reduced every
+/// [`LAZY_TERMS`]` − 1` terms (one slot of each block carries the previous
+/// block's reduced sum).
+fn sum_wide<W: Word>(
+    acc: &mut [WideAcc<W>],
+    terms: &[(&[W], W)],
+    red: &WideReducer<W>,
+    dst: &mut [W],
+) {
+    acc.fill(WideAcc::default());
+    for (b, chunk) in terms.chunks(LAZY_TERMS - 1).enumerate() {
+        if b > 0 {
+            acc.iter_mut()
+                .for_each(|a| *a = WideAcc::from_word(red.reduce(*a)));
+        }
+        for &(x, s) in chunk {
+            for (a, &x) in acc.iter_mut().zip(x) {
+                a.mul_add(x, s);
+            }
+        }
+    }
+    for (d, a) in dst.iter_mut().zip(acc.iter()) {
+        *d = red.reduce(*a);
+    }
+}

@@ -1,0 +1,132 @@
+//! Multiply–accumulate of residues below `2^52`, each product split at bit
+//! 52: `lo += (x·s) mod 2^52`, `hi += ⌊x·s / 2^52⌋`. Both parts are below
+//! `2^52`, so a `u64` takes 4,095 of them on top of a reduced value before
+//! it could wrap, and the sum is `hi·2^52 + lo`. The split is the one
+//! AVX-512 IFMA computes in a lane (`vpmadd52luq`, `vpmadd52huq`: the low
+//! and high 52 bits of a 52×52-bit product added to a 64-bit lane), so the
+//! loop runs eight coefficients per instruction where the CPU has IFMA
+//! (`std` feature, x86_64, chosen at run time) and as the same integer
+//! arithmetic in portable code elsewhere: the two are bit-identical.
+
+use crate::arith::Word;
+
+/// The most terms [`mul_acc_split52_scalars`] may add to accumulators
+/// holding a value below `2^52` before they could wrap.
+pub const SPLIT52_TERMS: usize = 4095;
+
+/// `lo[j] += (x_t[j]·s_t) mod 2^52` and `hi[j] += ⌊x_t[j]·s_t / 2^52⌋`,
+/// wrapping, for every term `(x_t, s_t)`, over the shortest of `lo`, `hi`
+/// and `x_t`. Callers keep `x_t[j], s_t < 2^52` (the IFMA path reads only
+/// their low 52 bits) and reduce the accumulators at least every
+/// [`SPLIT52_TERMS`] terms.
+pub fn mul_acc_split52_scalars<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &[(&[W], W)]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        if W::BITS == 64
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512ifma")
+        {
+            // SAFETY: the CPU supports AVX-512F and IFMA, checked just
+            // above, and `W` is `u64` (the only 64-bit `Word`).
+            unsafe { mul_acc_ifma(lo, hi, terms) };
+            return;
+        }
+    }
+    for &(x, s) in terms {
+        mul_acc_portable(lo, hi, x, s);
+    }
+}
+
+/// One term of [`mul_acc_split52_scalars`] in portable integer arithmetic.
+#[inline(always)]
+fn mul_acc_portable<W: Word>(lo: &mut [u64], hi: &mut [u64], x: &[W], s: W) {
+    const LOW52: u64 = (1 << 52) - 1;
+    let s = u128::from(s.to_u64() & LOW52);
+    for ((l, h), &x) in lo.iter_mut().zip(hi.iter_mut()).zip(x) {
+        let p = u128::from(x.to_u64() & LOW52) * s;
+        *l = l.wrapping_add(p as u64 & LOW52);
+        *h = h.wrapping_add((p >> 52) as u64);
+    }
+}
+
+/// [`mul_acc_split52_scalars`] eight lanes at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512 IFMA, and `W` must be `u64`.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn mul_acc_ifma<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &[(&[W], W)]) {
+    use core::arch::x86_64::{
+        _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_set1_epi64,
+        _mm512_storeu_si512,
+    };
+    for &(x, s) in terms {
+        let n = lo.len().min(hi.len()).min(x.len());
+        let sv = _mm512_set1_epi64(s.to_u64() as i64);
+        let mut j = 0;
+        while j + 8 <= n {
+            // SAFETY: `j + 8 ≤ n`, within all three slices; `W` is `u64`,
+            // so `x[j..j + 8]` is eight `u64` lanes.
+            unsafe {
+                let xv = _mm512_loadu_si512(x.as_ptr().add(j).cast());
+                let l = _mm512_loadu_si512(lo.as_ptr().add(j).cast());
+                let h = _mm512_loadu_si512(hi.as_ptr().add(j).cast());
+                _mm512_storeu_si512(
+                    lo.as_mut_ptr().add(j).cast(),
+                    _mm512_madd52lo_epu64(l, xv, sv),
+                );
+                _mm512_storeu_si512(
+                    hi.as_mut_ptr().add(j).cast(),
+                    _mm512_madd52hi_epu64(h, xv, sv),
+                );
+            }
+            j += 8;
+        }
+        mul_acc_portable(&mut lo[j..n], &mut hi[j..n], &x[j..n], s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_is_the_exact_product_split_at_bit_52() {
+        // Lengths that are and are not multiples of the eight lanes.
+        for len in [0usize, 5, 8, 259] {
+            let xs: alloc::vec::Vec<alloc::vec::Vec<u64>> = (0..3u64)
+                .map(|t| {
+                    (0..len as u64)
+                        .map(|i| ((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) + t) >> 12)
+                        .collect()
+                })
+                .collect();
+            let terms: alloc::vec::Vec<(&[u64], u64)> = xs
+                .iter()
+                .enumerate()
+                .map(|(t, x)| (&x[..], (1 << 52) - 1 - 977 * t as u64))
+                .collect();
+            let (mut lo, mut hi) = (alloc::vec![7u64; len], alloc::vec![9u64; len]);
+            mul_acc_split52_scalars(&mut lo, &mut hi, &terms);
+            let (mut plo, mut phi) = (alloc::vec![7u64; len], alloc::vec![9u64; len]);
+            for &(x, s) in &terms {
+                mul_acc_portable(&mut plo, &mut phi, x, s);
+            }
+            assert_eq!((&plo, &phi), (&lo, &hi), "portable and dispatched paths, {len}");
+            for j in 0..len {
+                let want: u128 = terms
+                    .iter()
+                    .map(|&(x, s)| u128::from(x[j]) * u128::from(s))
+                    .sum::<u128>()
+                    + 7
+                    + (9 << 52);
+                assert_eq!(
+                    u128::from(lo[j]) + (u128::from(hi[j]) << 52),
+                    want,
+                    "{len} {j}"
+                );
+                assert!(lo[j] < 7 + (3 << 52) && hi[j] < 9 + (3 << 52));
+            }
+        }
+    }
+}
