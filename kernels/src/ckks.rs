@@ -67,4 +67,4 @@ pub use keys::{
 pub use params::CkksParams;
 pub use secret_rng::SecretRng;
 pub use seeded::SeededCiphertext;
-pub use types::{Ciphertext, Plaintext};
+pub use types::{Ciphertext, Plaintext, Unrelinearized};

@@ -420,9 +420,7 @@ fn slow_row<W: Word>(
     let products = terms
         .iter()
         .map(|&(k, c)| ev.mul_const(&xs[k], c, target / xs[k].scale()).unwrap());
-    products
-        .reduce(|a, b| ev.add(&a, &b).unwrap())
-        .unwrap()
+    products.reduce(|a, b| ev.add(&a, &b).unwrap()).unwrap()
 }
 
 fn check_mul_const_sums<W: Word>(mut s: Setup<W>) {
@@ -437,7 +435,9 @@ fn check_mul_const_sums<W: Word>(mut s: Setup<W>) {
     let rows: Vec<Vec<(usize, f64)>> = vec![
         vec![(5, 0.75)],
         vec![(2, -1.5), (7, 0.25), (2, 0.5)],
-        (0..40).map(|t| (t * 7 % 12, (t as f64 - 19.0) * 0.31)).collect(),
+        (0..40)
+            .map(|t| (t * 7 % 12, (t as f64 - 19.0) * 0.31))
+            .collect(),
         vec![],
         (0..12).map(|k| (k, 1.0 / (k as f64 + 1.0))).collect(),
     ];
@@ -471,4 +471,51 @@ fn mul_const_sums_is_each_row_summed_term_by_term_bit_for_bit() {
     check_mul_const_sums(setup::<u64>(mixed, 31));
     check_mul_const_sums(setup::<u64>(params_u64(), 32));
     check_mul_const_sums(setup::<u32>(params_u32(), 33));
+}
+
+#[test]
+fn sums_of_unrelinearized_products_relinearize_to_the_sums_of_products() {
+    let mut s = setup::<u64>(params_u64(), 41);
+    let slots = s.ctx.params().slots();
+    let xs: Vec<Vec<f64>> = (0..4).map(|i| values(slots, 400 + i)).collect();
+    let ys: Vec<Vec<f64>> = (0..4).map(|i| values(slots, 500 + i)).collect();
+    let cx: Vec<Ciphertext<u64>> = xs.iter().map(|v| encrypt(&mut s, v)).collect();
+    let cy: Vec<Ciphertext<u64>> = ys.iter().map(|v| encrypt(&mut s, v)).collect();
+    let ctx = &s.ctx;
+    let mut ev = Evaluator::new(ctx, SoftwareNtt);
+    let products: Vec<_> = cx
+        .iter()
+        .zip(&cy)
+        .map(|(a, b)| ev.multiply_unrelinearized(a, b).unwrap())
+        .collect();
+    let level = products[0].level();
+    let q = |l: usize| ctx.ring().modulus(l).value() as f64;
+    // Sums on Δ·q_l·q_{l−1}, relinearized once, rescaled twice: back to Δ.
+    let target = ctx.params().scale() * q(level) * q(level - 1);
+    let rows = vec![
+        vec![(0, 0.5), (1, -1.25), (2, 2.0), (3, 0.75)],
+        vec![(3, -0.5), (3, 0.25), (1, 1.0)],
+    ];
+    let refs: Vec<_> = products.iter().collect();
+    let sums = ev
+        .mul_const_sums_unrelinearized(&refs, &rows, target)
+        .unwrap();
+    for (row, sum) in rows.iter().zip(sums) {
+        let sum = sum.unwrap();
+        assert_eq!((sum.level(), sum.scale()), (level, target));
+        let ct = ev.relinearize(sum, &s.rk).unwrap();
+        let ct = ev.rescale(&ct).unwrap();
+        let ct = ev.rescale(&ct).unwrap();
+        let want: Vec<f64> = (0..slots)
+            .map(|j| row.iter().map(|&(k, c)| c * xs[k][j] * ys[k][j]).sum())
+            .collect();
+        let err = max_err(&decrypt(&s, &ct), &want);
+        assert!(err < 2f64.powi(-20), "error {err}");
+    }
+    // One relinearization of one product is the relinearized product.
+    let one = ev.multiply_unrelinearized(&cx[0], &cy[0]).unwrap();
+    assert_eq!(
+        ev.relinearize(one, &s.rk).unwrap(),
+        ev.multiply_relin(&cx[0], &cy[0], &s.rk).unwrap()
+    );
 }

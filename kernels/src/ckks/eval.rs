@@ -21,7 +21,7 @@ use super::keys::{
 use super::keyswitch::{
     decompose, key_switch_decomposed, key_switch_with, Decomposed, KeySwitchScratch,
 };
-use super::types::{Ciphertext, Plaintext};
+use super::types::{Ciphertext, Plaintext, Unrelinearized};
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
 use crate::ntt::NttEngine;
@@ -345,23 +345,53 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         out
     }
 
-    /// `a · b` followed by relinearization; the scale becomes `Δ_a·Δ_b`.
+    /// `a · b` followed by relinearization; the scale becomes `Δ_a·Δ_b`
+    /// ([`Evaluator::multiply_unrelinearized`], then
+    /// [`Evaluator::relinearize`]).
     pub fn multiply_relin(
         &mut self,
         a: &Ciphertext<W>,
         b: &Ciphertext<W>,
         rk: &RelinKey<W>,
     ) -> Result<Ciphertext<W>, CkksError> {
+        let product = self.multiply_unrelinearized(a, b)?;
+        self.relinearize(product, rk)
+    }
+
+    /// `a · b` of degree two, `(a_0b_0, a_0b_1 + a_1b_0, a_1b_1)`; the
+    /// scale becomes `Δ_a·Δ_b`.
+    pub fn multiply_unrelinearized(
+        &self,
+        a: &Ciphertext<W>,
+        b: &Ciphertext<W>,
+    ) -> Result<Unrelinearized<W>, CkksError> {
         check_levels(a.level(), b.level())?;
-        let (mut d0, mut d1, d2) = self.tensor(a, b)?;
+        let (d0, d1, d2) = self.tensor(a, b)?;
+        Ok(Unrelinearized {
+            d0,
+            d1,
+            d2,
+            scale: a.scale * b.scale,
+        })
+    }
+
+    /// Key-switches `d_2` from `s²` to `s`: the ciphertext `(d_0, d_1) +
+    /// KS(d_2)` of the same level and scale.
+    pub fn relinearize(
+        &mut self,
+        p: Unrelinearized<W>,
+        rk: &RelinKey<W>,
+    ) -> Result<Ciphertext<W>, CkksError> {
         let ring = self.ctx.ring();
-        let (u0, u1) = key_switch_with(self.ctx, &mut self.engine, &d2, &rk.0, &mut self.scratch)?;
+        let (u0, u1) =
+            key_switch_with(self.ctx, &mut self.engine, &p.d2, &rk.0, &mut self.scratch)?;
+        let (mut d0, mut d1) = (p.d0, p.d1);
         d0.add_assign(ring, &u0)?;
         d1.add_assign(ring, &u1)?;
         Ok(Ciphertext {
             c0: d0,
             c1: d1,
-            scale: a.scale * b.scale,
+            scale: p.scale,
         })
     }
 

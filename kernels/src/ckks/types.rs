@@ -89,3 +89,29 @@ impl<W: Word> Ciphertext<W> {
         self.scale = scale;
     }
 }
+
+/// A ciphertext product before relinearization, `(d_0, d_1, d_2)`
+/// decrypting as `d_0 + d_1·s + d_2·s²` (NTT domain): what
+/// [`super::Evaluator::multiply_unrelinearized`] gives. Linear combinations
+/// of such products stay of degree two
+/// ([`super::Evaluator::mul_const_sums_unrelinearized`]), so a layer can
+/// sum many products and relinearize each of its outputs once
+/// ([`super::Evaluator::relinearize`]) instead of every product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unrelinearized<W: Word> {
+    pub(crate) d0: RnsPoly<W>,
+    pub(crate) d1: RnsPoly<W>,
+    pub(crate) d2: RnsPoly<W>,
+    pub(crate) scale: f64,
+}
+
+impl<W: Word> Unrelinearized<W> {
+    /// The level.
+    pub fn level(&self) -> usize {
+        self.d0.basis().q - 1
+    }
+    /// The scale `Δ`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+}

@@ -112,7 +112,11 @@ mod tests {
             for &(x, s) in &terms {
                 mul_acc_portable(&mut plo, &mut phi, x, s);
             }
-            assert_eq!((&plo, &phi), (&lo, &hi), "portable and dispatched paths, {len}");
+            assert_eq!(
+                (&plo, &phi),
+                (&lo, &hi),
+                "portable and dispatched paths, {len}"
+            );
             for j in 0..len {
                 let want: u128 = terms
                     .iter()

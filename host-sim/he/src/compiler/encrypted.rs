@@ -1,11 +1,23 @@
 //! A [`Program`] evaluated on ciphertexts in the throughput packing, with
 //! the relinearization key alone (what a server holding no secret key runs)
 //! and, for a program with bootstrap steps, a [`Refresh`].
+//!
+//! Products read only by linear steps stay unrelinearized and unrescaled:
+//! the linear step sums the degree-two ciphertexts part by part at the
+//! products' level, with constants encoded so that the sums land on
+//! `Δ·q_l·q_{l−1}` ([`Evaluator::mul_const_sums_unrelinearized`]), then
+//! relinearizes each output once and rescales it twice. A square layer of
+//! 256 values followed by a dense layer of 64 outputs costs 64 key
+//! switches instead of 256, and the same two rescales per path from
+//! product to output as relinearizing every product. Rescaling happens
+//! after relinearization, so its rounding error stays `e_0 + e_1·s` (a
+//! rescaled degree-two ciphertext would carry `e_2·s²`, and the layer's
+//! weights would multiply it).
 
 use super::{Program, Refresh, Step};
 use crate::error::{Error, Result};
 use crate::layers::{target_scale, Ct};
-use hearth_kernels::ckks::{Evaluator, RelinKey};
+use hearth_kernels::ckks::{CkksError, Evaluator, RelinKey, Unrelinearized};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
 
@@ -28,31 +40,90 @@ pub fn evaluate<E: NttEngine<u64>>(
         });
     }
     let last = program.last_uses();
+    let lazy = unrelinearized_sources(program);
     let mut sources: Vec<Vec<Ct>> = vec![Vec::new(); program.widths.len()];
+    // The sources kept unrelinearized (`lazy`), in place of `sources`.
+    let mut pending: Vec<Vec<Unrelinearized<u64>>> = vec![Vec::new(); program.widths.len()];
     sources[0] = inputs;
     for (i, step) in program.steps().iter().enumerate() {
-        let y = match step {
-            Step::Linear { parts, bias, .. } => linear(ev, &sources, parts, bias)?,
-            Step::Product { left, right, .. } => {
-                let (a, b) = (&sources[*left], &sources[*right]);
-                a.iter()
-                    .zip(b)
-                    .map(|(x, z)| product(ev, rk, x, z, left == right))
-                    .collect::<Result<Vec<_>>>()?
+        match step {
+            Step::Linear { parts, bias, out } => {
+                sources[*out] = if parts.iter().all(|(s, _)| lazy[*s]) {
+                    let xs: Vec<Vec<&Unrelinearized<u64>>> = parts
+                        .iter()
+                        .map(|(s, _)| pending[*s].iter().collect())
+                        .collect();
+                    linear_unrelinearized(ev, rk, &xs, parts, bias)?
+                } else {
+                    linear(ev, &sources, parts, bias)?
+                };
             }
-            Step::Bootstrap { source, range, .. } => sources[*source]
-                .iter()
-                .map(|x| refresh.refresh(ev, x, *range))
-                .collect::<Result<Vec<_>>>()?,
-        };
-        sources[step.out()] = y;
+            Step::Product { left, right, out } => {
+                let (a, b) = (&sources[*left], &sources[*right]);
+                if lazy[*out] {
+                    pending[*out] = a
+                        .iter()
+                        .zip(b)
+                        .map(|(x, z)| product_unrelinearized(ev, x, z))
+                        .collect::<Result<Vec<_>>>()?;
+                } else {
+                    sources[*out] = a
+                        .iter()
+                        .zip(b)
+                        .map(|(x, z)| product(ev, rk, x, z, left == right))
+                        .collect::<Result<Vec<_>>>()?;
+                }
+            }
+            Step::Bootstrap { source, range, out } => {
+                sources[*out] = sources[*source]
+                    .iter()
+                    .map(|x| refresh.refresh(ev, x, *range))
+                    .collect::<Result<Vec<_>>>()?;
+            }
+        }
         for (s, l) in last.iter().enumerate() {
             if *l == Some(i) {
                 sources[s] = Vec::new();
+                pending[s] = Vec::new();
             }
         }
     }
     Ok(std::mem::take(&mut sources[program.output()]))
+}
+
+/// Which sources are kept unrelinearized: those a product step defines
+/// that only linear steps of one part read (a sum of two sources, whose
+/// levels may differ, relinearizes both; the output is always
+/// relinearized).
+pub(super) fn unrelinearized_sources(program: &Program) -> Vec<bool> {
+    let steps = program.steps();
+    let mut lazy = vec![false; program.widths.len()];
+    for step in steps {
+        if let Step::Product { out, .. } = step {
+            lazy[*out] = *out != program.output();
+        }
+    }
+    for step in steps {
+        if !matches!(step, Step::Linear { .. }) {
+            for s in step.reads() {
+                lazy[s] = false;
+            }
+        }
+    }
+    loop {
+        let mut changed = false;
+        for step in steps {
+            let reads = step.reads();
+            if reads.len() > 1 || reads.iter().any(|s| !lazy[*s]) {
+                for s in reads {
+                    changed |= std::mem::replace(&mut lazy[s], false);
+                }
+            }
+        }
+        if !changed {
+            return lazy;
+        }
+    }
 }
 
 /// `x·z` relinearized and rescaled, at the lower of their levels (`x²`
@@ -73,6 +144,45 @@ pub(super) fn product<E: NttEngine<u64>>(
         ev.multiply_relin(&x, &z, rk)?
     };
     Ok(ev.rescale(&p)?)
+}
+
+/// `x·z` of degree two, at the lower of their levels, not rescaled.
+fn product_unrelinearized<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    x: &Ct,
+    z: &Ct,
+) -> Result<Unrelinearized<u64>> {
+    let level = x.level().min(z.level());
+    let x = ev.drop_to_level(x, level)?;
+    let z = ev.drop_to_level(z, level)?;
+    Ok(ev.multiply_unrelinearized(&x, &z)?)
+}
+
+/// The rows of a linear step over its parts' inputs listed one part after
+/// another (`widths[p]` inputs for part `p`): row `o` holds
+/// `(input index, weight)` for every non-zero of output `o`.
+fn rows(
+    parts: &[(usize, super::SparseMap)],
+    widths: &[usize],
+    outputs: usize,
+) -> Vec<Vec<(usize, f64)>> {
+    let offsets: Vec<usize> = widths
+        .iter()
+        .scan(0, |at, w| {
+            let start = *at;
+            *at += w;
+            Some(start)
+        })
+        .collect();
+    (0..outputs)
+        .map(|o| {
+            parts
+                .iter()
+                .zip(&offsets)
+                .flat_map(|((_, m), &at)| m.row(o).iter().map(move |&(k, w)| (at + k as usize, w)))
+                .collect()
+        })
+        .collect()
 }
 
 /// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every
@@ -106,26 +216,9 @@ fn linear<E: NttEngine<u64>>(
         })
         .collect::<std::result::Result<_, _>>()?;
     let target = target_scale(ev, level);
-    // The parts' inputs in one list; part `p`'s column `k` is `offsets[p] + k`.
     let xs: Vec<&Ct> = aligned.iter().flatten().map(|c| &**c).collect();
-    let offsets: Vec<usize> = aligned
-        .iter()
-        .scan(0, |at, xs| {
-            let start = *at;
-            *at += xs.len();
-            Some(start)
-        })
-        .collect();
-    let rows: Vec<Vec<(usize, f64)>> = (0..bias.len())
-        .map(|o| {
-            parts
-                .iter()
-                .zip(&offsets)
-                .flat_map(|((_, m), &at)| m.row(o).iter().map(move |&(k, w)| (at + k as usize, w)))
-                .collect()
-        })
-        .collect();
-    let sums = ev.mul_const_sums(&xs, &rows, target)?;
+    let widths: Vec<usize> = aligned.iter().map(Vec::len).collect();
+    let sums = ev.mul_const_sums(&xs, &rows(parts, &widths, bias.len()), target)?;
     let mut out = Vec::with_capacity(bias.len());
     for (sum, b) in sums.into_iter().zip(bias) {
         let acc = match sum {
@@ -138,6 +231,51 @@ fn linear<E: NttEngine<u64>>(
             }
         };
         let y = ev.rescale(&acc)?;
+        out.push(ev.add_const(&y, *b)?);
+    }
+    Ok(out)
+}
+
+/// [`linear`] of unrelinearized, unrescaled products (`xs[p]`: part `p`'s
+/// source), which share one level `l`: the sums stay of degree two, on the
+/// scale `Δ·q_l·q_{l−1}`, and each output is relinearized once, then
+/// rescaled twice (module docs). A row of zeros is summed as the first
+/// input times zero (its relinearization is the zero ciphertext).
+fn linear_unrelinearized<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    xs: &[Vec<&Unrelinearized<u64>>],
+    parts: &[(usize, super::SparseMap)],
+    bias: &[f64],
+) -> Result<Vec<Ct>> {
+    let level = xs
+        .iter()
+        .flatten()
+        .map(|x| x.level())
+        .min()
+        .ok_or(Error::NoLayers)?;
+    if let Some(x) = xs.iter().flatten().find(|x| x.level() != level) {
+        return Err(CkksError::LevelMismatch {
+            left: level,
+            right: x.level(),
+        }
+        .into());
+    }
+    let below = level.checked_sub(1).ok_or(CkksError::LevelExhausted)?;
+    let target = target_scale(ev, level) * ev.context().ring().modulus(below).value() as f64;
+    let widths: Vec<usize> = xs.iter().map(Vec::len).collect();
+    let mut rows = rows(parts, &widths, bias.len());
+    for row in rows.iter_mut().filter(|r| r.is_empty()) {
+        row.push((0, 0.0));
+    }
+    let flat: Vec<&Unrelinearized<u64>> = xs.iter().flatten().copied().collect();
+    let sums = ev.mul_const_sums_unrelinearized(&flat, &rows, target)?;
+    let mut out = Vec::with_capacity(bias.len());
+    for (sum, b) in sums.into_iter().zip(bias) {
+        let acc = sum.ok_or(Error::NoLayers)?;
+        let y = ev.relinearize(acc, rk)?;
+        let y = ev.rescale(&y)?;
+        let y = ev.rescale(&y)?;
         out.push(ev.add_const(&y, *b)?);
     }
     Ok(out)

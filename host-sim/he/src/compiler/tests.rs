@@ -1,7 +1,7 @@
 //! The compiler against the IR's plaintext evaluation, and the encrypted
 //! program against the plaintext program.
 
-use super::compile;
+use super::{compile, Step};
 use crate::network::{run_encrypted, Compiled};
 use crate::options::{Packing, RunOptions};
 use hearth_device::Engine;
@@ -159,6 +159,32 @@ fn encrypted_program_matches_plaintext_on_every_op() {
     for (x, got) in rows.iter().zip(&out.logits) {
         assert_close(got, &net.forward(x).unwrap(), 1e-4, "encrypted vs IR");
     }
+}
+
+/// The products kept unrelinearized in the throughput packing: mnist_a's
+/// two squares (each read by one dense layer alone); none of the every-op
+/// network's, whose square feeds a residual sum with the value squared and
+/// whose cubic's powers are summed together with the value and read by the
+/// next power.
+#[test]
+fn only_products_read_by_one_linear_step_alone_stay_unrelinearized() {
+    let lazy_products = |net: &Network| {
+        let program = compile(net).unwrap();
+        let lazy = super::encrypted::unrelinearized_sources(&program);
+        program
+            .steps()
+            .iter()
+            .filter(|s| matches!(s, Step::Product { .. }))
+            .map(|s| lazy[s.out()])
+            .collect::<Vec<bool>>()
+    };
+    let m = &MNIST[0];
+    let mnist_a = import_bytes(m.name, m.model, ImportOptions::default())
+        .unwrap()
+        .network;
+    assert_eq!(lazy_products(&mnist_a), [true, true]);
+    let every = lazy_products(&every_op(&mut Prng::new(12)));
+    assert!(!every.is_empty() && every.iter().all(|l| !l), "{every:?}");
 }
 
 #[test]

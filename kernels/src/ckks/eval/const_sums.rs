@@ -21,9 +21,9 @@
 //! de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
 //! 34(3), 2008) applied to the coefficient axis.
 
-use super::{check_levels, const_times_scale, narrow_block, part_limb, Evaluator};
+use super::{check_levels, const_times_scale, narrow_block, Evaluator};
 use crate::arith::Word;
-use crate::ckks::{Ciphertext, CkksError};
+use crate::ckks::{Ciphertext, CkksError, Unrelinearized};
 use crate::ntt::NttEngine;
 use crate::poly::RnsPoly;
 use crate::rns::{
@@ -69,15 +69,68 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         rows: &[R],
         target: f64,
     ) -> Result<Vec<Option<Ciphertext<W>>>, CkksError> {
-        let first = *xs
+        let parts: Vec<([&RnsPoly<W>; 2], f64)> =
+            xs.iter().map(|a| ([&a.c0, &a.c1], a.scale)).collect();
+        let sums = self.sums_of_parts(&parts, rows, target)?;
+        Ok(sums
+            .into_iter()
+            .map(|s| {
+                s.map(|[c0, c1]| Ciphertext {
+                    c0,
+                    c1,
+                    scale: target,
+                })
+            })
+            .collect())
+    }
+
+    /// [`Evaluator::mul_const_sums`] of products before relinearization:
+    /// each of their three parts summed alike, so that each output is
+    /// relinearized once ([`Evaluator::relinearize`]).
+    pub fn mul_const_sums_unrelinearized<R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[&Unrelinearized<W>],
+        rows: &[R],
+        target: f64,
+    ) -> Result<Vec<Option<Unrelinearized<W>>>, CkksError> {
+        let parts: Vec<([&RnsPoly<W>; 3], f64)> = xs
+            .iter()
+            .map(|a| ([&a.d0, &a.d1, &a.d2], a.scale))
+            .collect();
+        let sums = self.sums_of_parts(&parts, rows, target)?;
+        Ok(sums
+            .into_iter()
+            .map(|s| {
+                s.map(|[d0, d1, d2]| Unrelinearized {
+                    d0,
+                    d1,
+                    d2,
+                    scale: target,
+                })
+            })
+            .collect())
+    }
+
+    /// The sums of [`Evaluator::mul_const_sums`] over inputs of `P` parts
+    /// (polynomials) with their scales, every part summed alike.
+    fn sums_of_parts<const P: usize, R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[([&RnsPoly<W>; P], f64)],
+        rows: &[R],
+        target: f64,
+    ) -> Result<Vec<Option<[RnsPoly<W>; P]>>, CkksError> {
+        let (first, _) = xs
             .first()
             .ok_or(CkksError::InvalidParameters("a sum of no terms"))?;
-        for a in xs {
-            check_levels(first.level(), a.level())?;
-            if a.c0.domain() != first.c0.domain() || a.c1.domain() != first.c1.domain() {
-                return Err(CkksError::InvalidParameters(
-                    "terms of a sum in different domains",
-                ));
+        let level = |p: &RnsPoly<W>| p.basis().q - 1;
+        for (a, _) in xs {
+            for (p, f) in a.iter().zip(first) {
+                check_levels(level(f), level(p))?;
+                if p.domain() != f.domain() {
+                    return Err(CkksError::InvalidParameters(
+                        "terms of a sum in different domains",
+                    ));
+                }
             }
         }
         // Every row's constants, flattened; row `r` is `starts[r]..starts[r + 1]`.
@@ -86,39 +139,28 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         starts.push(0);
         for row in rows {
             for &(k, c) in row.as_ref() {
-                let a = xs.get(k).ok_or(CkksError::InvalidParameters(
+                let (_, scale) = xs.get(k).ok_or(CkksError::InvalidParameters(
                     "a term names no input ciphertext",
                 ))?;
-                values.push(const_times_scale(c, target / a.scale)?);
+                values.push(const_times_scale(c, target / scale)?);
             }
             starts.push(values.len());
         }
+        let n = first[0].limb(0).len();
         let zero = |p: &RnsPoly<W>| {
-            let len = p.basis().len() * p.limb(0).len();
-            RnsPoly::from_reduced_limbs(
-                p.limb(0).len(),
-                p.basis(),
-                p.domain(),
-                alloc::vec![W::ZERO; len],
-            )
+            let len = p.basis().len() * n;
+            RnsPoly::from_reduced_limbs(n, p.basis(), p.domain(), alloc::vec![W::ZERO; len])
         };
-        let mut outs: Vec<Option<Ciphertext<W>>> = rows
+        let mut outs: Vec<Option<[RnsPoly<W>; P]>> = rows
             .iter()
-            .map(|r| {
-                (!r.as_ref().is_empty()).then(|| Ciphertext {
-                    c0: zero(&first.c0),
-                    c1: zero(&first.c1),
-                    scale: target,
-                })
-            })
+            .map(|r| (!r.as_ref().is_empty()).then(|| first.map(zero)))
             .collect();
-        let n = first.c0.limb(0).len();
         let mut scalars: Vec<W> = Vec::with_capacity(values.len());
         let mut block_terms: Vec<(&[W], W)> = Vec::new();
         let mut narrow_acc = [0u64; COEFF_BLOCK];
         let mut high_acc = [0u64; COEFF_BLOCK];
         let mut wide_acc = [WideAcc::<W>::default(); COEFF_BLOCK];
-        for (i, m) in self.ctx.ring().moduli_of(first.c0.basis()).enumerate() {
+        for (i, m) in self.ctx.ring().moduli_of(first[0].basis()).enumerate() {
             let red = WideReducer::new(m);
             scalars.clear();
             scalars.extend(values.iter().map(|&v| reduce_i128(m, v)));
@@ -128,9 +170,10 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
                 None if W::BITS == 64 && q < 1 << 52 => Sum::Split52,
                 None => Sum::Wide,
             };
-            for part in 0..2 {
+            for part in 0..P {
                 for start in (0..n).step_by(COEFF_BLOCK) {
                     let end = (start + COEFF_BLOCK).min(n);
+                    let len = end - start;
                     for (r, out) in outs.iter_mut().enumerate() {
                         let Some(out) = out else { continue };
                         let row = rows[r].as_ref();
@@ -139,10 +182,9 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
                         block_terms.extend(
                             row.iter()
                                 .zip(ss)
-                                .map(|(&(k, _), &s)| (&part_limb(xs[k], part, i)[start..end], s)),
+                                .map(|(&(k, _), &s)| (&xs[k].0[part].limb(i)[start..end], s)),
                         );
-                        let dst = &mut part_limb_mut(out, part, i)[start..end];
-                        let len = end - start;
+                        let dst = &mut out[part].limb_mut(i)[start..end];
                         match sum {
                             Sum::Narrow(every) => {
                                 sum_narrow(&mut narrow_acc[..len], &block_terms, every, &red, dst)
@@ -173,15 +215,6 @@ enum Sum {
     Split52,
     /// Double words.
     Wide,
-}
-
-/// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`, mutable.
-fn part_limb_mut<W: Word>(a: &mut Ciphertext<W>, part: usize, i: usize) -> &mut [W] {
-    if part == 0 {
-        a.c0.limb_mut(i)
-    } else {
-        a.c1.limb_mut(i)
-    }
 }
 
 /// `dst[j] = Σ_t x_t[j]·s_t mod q` for a prime `q < 2^31`: 32×32→64-bit
