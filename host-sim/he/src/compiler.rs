@@ -223,6 +223,15 @@ impl Program {
         self.peak_by(|s| self.widths[s])
     }
 
+    /// The most polynomials (per batch) alive at once while the program
+    /// runs in the throughput packing: two per ciphertext, three per
+    /// product kept unrelinearized for the linear step that reads it
+    /// ([`evaluate`]).
+    pub fn peak_polys(&self) -> usize {
+        let lazy = encrypted::unrelinearized_sources(self);
+        self.peak_by(|s| self.widths[s] * if lazy[s] { 3 } else { 2 })
+    }
+
     /// The most sources alive at once: the ciphertexts per sample in the
     /// latency packing.
     pub fn peak_sources(&self) -> usize {

@@ -138,7 +138,7 @@ impl Compiled {
         // the special primes.
         let key_bytes = p.dnum() as u64 * 2 * (p.chain().len() + p.special().len()) as u64 * n * 8;
         let peak_bytes = match packing {
-            Packing::Throughput => program.peak_live() as u64 * 2 * poly_bytes + key_bytes,
+            Packing::Throughput => program.peak_polys() as u64 * poly_bytes + key_bytes,
             Packing::Latency => {
                 (program.peak_sources() as u64 * 2 + plan.diagonals(&program) as u64) * poly_bytes
                     + (plan.rotations().len() as u64 + 1) * key_bytes

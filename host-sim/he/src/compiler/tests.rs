@@ -183,8 +183,16 @@ fn only_products_read_by_one_linear_step_alone_stay_unrelinearized() {
         .unwrap()
         .network;
     assert_eq!(lazy_products(&mnist_a), [true, true]);
-    let every = lazy_products(&every_op(&mut Prng::new(12)));
+    let every_net = every_op(&mut Prng::new(12));
+    let every = lazy_products(&every_net);
     assert!(!every.is_empty() && every.iter().all(|l| !l), "{every:?}");
+    // Polynomials alive at once, by hand: the 784 inputs and the 256
+    // convolution outputs (2 each) outweigh the 256 outputs with their
+    // 256 unrelinearized squares (2 + 3 each) and every later step.
+    let program = compile(&mnist_a).unwrap();
+    assert_eq!(program.peak_polys(), 2 * (784 + 256));
+    let program = compile(&every_net).unwrap();
+    assert_eq!(program.peak_polys(), 2 * program.peak_live());
 }
 
 #[test]
