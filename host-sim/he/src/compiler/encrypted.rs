@@ -70,7 +70,7 @@ pub fn evaluate<E: NttEngine<u64>>(
                     sources[*out] = a
                         .iter()
                         .zip(b)
-                        .map(|(x, z)| product(ev, rk, x, z, left == right))
+                        .map(|(x, z)| product(ev, rk, x, z))
                         .collect::<Result<Vec<_>>>()?;
                 }
             }
@@ -96,53 +96,32 @@ pub fn evaluate<E: NttEngine<u64>>(
 /// levels may differ, relinearizes both; the output is always
 /// relinearized).
 pub(super) fn unrelinearized_sources(program: &Program) -> Vec<bool> {
-    let steps = program.steps();
     let mut lazy = vec![false; program.widths.len()];
-    for step in steps {
+    for step in program.steps() {
         if let Step::Product { out, .. } = step {
             lazy[*out] = *out != program.output();
         }
     }
-    for step in steps {
-        if !matches!(step, Step::Linear { .. }) {
-            for s in step.reads() {
+    for step in program.steps() {
+        let reads = step.reads();
+        if !matches!(step, Step::Linear { .. }) || reads.len() > 1 {
+            for s in reads {
                 lazy[s] = false;
             }
         }
     }
-    loop {
-        let mut changed = false;
-        for step in steps {
-            let reads = step.reads();
-            if reads.len() > 1 || reads.iter().any(|s| !lazy[*s]) {
-                for s in reads {
-                    changed |= std::mem::replace(&mut lazy[s], false);
-                }
-            }
-        }
-        if !changed {
-            return lazy;
-        }
-    }
+    lazy
 }
 
-/// `x·z` relinearized and rescaled, at the lower of their levels (`x²`
-/// when `square`).
+/// `x·z` relinearized and rescaled, at the lower of their levels.
 pub(super) fn product<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     rk: &RelinKey<u64>,
     x: &Ct,
     z: &Ct,
-    square: bool,
 ) -> Result<Ct> {
-    let p = if square {
-        ev.square_relin(x, rk)?
-    } else {
-        let level = x.level().min(z.level());
-        let x = ev.drop_to_level(x, level)?;
-        let z = ev.drop_to_level(z, level)?;
-        ev.multiply_relin(&x, &z, rk)?
-    };
+    let p = product_unrelinearized(ev, x, z)?;
+    let p = ev.relinearize(p, rk)?;
     Ok(ev.rescale(&p)?)
 }
 
@@ -153,8 +132,12 @@ fn product_unrelinearized<E: NttEngine<u64>>(
     z: &Ct,
 ) -> Result<Unrelinearized<u64>> {
     let level = x.level().min(z.level());
-    let x = ev.drop_to_level(x, level)?;
-    let z = ev.drop_to_level(z, level)?;
+    let at_level = |c: &Ct| -> Result<Ct> { Ok(ev.drop_to_level(c, level)?) };
+    let (x, z) = match (x.level() == level, z.level() == level) {
+        (true, true) => return Ok(ev.multiply_unrelinearized(x, z)?),
+        (true, false) => (Cow::Borrowed(x), Cow::Owned(at_level(z)?)),
+        (false, _) => (Cow::Owned(at_level(x)?), Cow::Borrowed(z)),
+    };
     Ok(ev.multiply_unrelinearized(&x, &z)?)
 }
 

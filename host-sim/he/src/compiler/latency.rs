@@ -312,7 +312,7 @@ pub fn evaluate<E: NttEngine<u64>>(
             }
             Step::Product { left, right, .. } => {
                 let (x, z) = (source(&sources, *left)?, source(&sources, *right)?);
-                super::encrypted::product(ev, rk, &x, &z, left == right)?
+                super::encrypted::product(ev, rk, &x, &z)?
             }
             Step::Bootstrap {
                 source: s, range, ..
