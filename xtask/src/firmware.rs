@@ -39,12 +39,15 @@ const MAIN_IMAGE: &str = "hearth-firmware";
 /// The bootstrap image (the bootstrap known answer).
 const BOOT_IMAGE: &str = "hearth-firmware-boot";
 
+/// The Debian package that runs the images: `(binary, package)`.
+pub const QEMU_TOOLS: &[(&str, &str)] = &[("qemu-system-riscv32", "qemu-system-misc")];
+
 pub fn run_command(args: &[String]) -> Result<(), String> {
     if let Some(a) = args.first() {
         return Err(format!("`xtask firmware` takes no arguments (got `{a}`)"));
     }
     ensure_rust_targets(&[TARGET])?;
-    ensure_debian_tools(&[("qemu-system-riscv32", "qemu-system-misc")])?;
+    ensure_debian_tools(QEMU_TOOLS)?;
     ensure_defmt_print()?;
     let out_dir = target_dir().join("firmware");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;

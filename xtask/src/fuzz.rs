@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz`: the libFuzzer targets of `fuzz/` (see
+//! `cargo xtask fuzz`: the libFuzzer targets of `fuzz/targets/` (see
 //! `fuzz/README.md`), through cargo-fuzz on the stable toolchain.
 //!
 //! cargo-fuzz passes `-Z` flags (sanitizer, sancov) to rustc; stable rustc
@@ -21,8 +21,11 @@ pub const SMOKE_SECONDS: u32 = 20;
 /// input slower than this is a finding), final statistics (`execs`).
 const LIBFUZZER_OPTIONS: [&str; 3] = ["-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"];
 
+/// The cargo-fuzz crate (its own workspace), relative to the root.
+const FUZZ_DIR: &str = "fuzz/targets";
+
 fn fuzz_dir() -> PathBuf {
-    root().join("fuzz")
+    root().join(FUZZ_DIR)
 }
 
 /// Runs `cargo <args>` in the root with `RUSTC_BOOTSTRAP=1`, its output to
@@ -76,7 +79,7 @@ pub fn ensure_cargo_fuzz() -> Result<(), String> {
     })
 }
 
-/// A fuzz target: a `[[bin]]` of `fuzz/Cargo.toml`.
+/// A fuzz target: a `[[bin]]` of `fuzz/targets/Cargo.toml`.
 pub struct Target {
     /// The bin's name.
     pub name: String,
@@ -85,7 +88,7 @@ pub struct Target {
     pub features: Vec<String>,
 }
 
-/// The targets: the `[[bin]]`s of `fuzz/Cargo.toml`.
+/// The targets: the `[[bin]]`s of `fuzz/targets/Cargo.toml`.
 pub fn targets() -> Result<Vec<Target>, String> {
     let path = fuzz_dir().join("Cargo.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -124,11 +127,11 @@ fn fuzz_one(
     log: Option<&Path>,
 ) -> Result<(), String> {
     let target = t.name.as_str();
-    let corpus = format!("fuzz/corpus/{target}");
+    let corpus = format!("{FUZZ_DIR}/corpus/{target}");
     let seeds = format!("fuzz/seeds/{target}");
     std::fs::create_dir_all(root().join(&corpus)).map_err(|e| format!("{corpus}: {e}"))?;
     let features = t.features.join(",");
-    let mut args = vec!["fuzz", "run", target];
+    let mut args = vec!["fuzz", "run", "--fuzz-dir", FUZZ_DIR, target];
     if !features.is_empty() {
         args.extend(["--features", &features]);
     }
@@ -139,34 +142,26 @@ fn fuzz_one(
     args.extend(time.iter().chain(&count).map(String::as_str));
     cargo_fuzz(&args, log).map_err(|e| {
         format!(
-            "{e}\nfuzz target `{target}` failed: the input is in fuzz/artifacts/{target}/; \
-             replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} <file>` and add it as a \
-             regression test of the crate it hits"
+            "{e}\nfuzz target `{target}` failed: the input is in {FUZZ_DIR}/artifacts/{target}/; \
+             replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir {FUZZ_DIR} {target} <file>` \
+             and add it as a regression test of the crate it hits"
         )
     })
 }
 
-/// The bounded run inside `cargo xtask test`: the fuzz crate's own checks
-/// (format, lints, seeds current), then every target that needs no extra
-/// feature for [`SMOKE_SECONDS`] (the ONNX target needs tract, whose
-/// instrumented build costs more than its smoke run finds; it runs with
-/// `cargo xtask fuzz host_onnx_import`).
+/// The bounded run inside `cargo xtask test`: the target files' format,
+/// then every target that needs no extra feature for [`SMOKE_SECONDS`]
+/// (the ONNX target needs tract, whose instrumented build costs more than
+/// its smoke run finds; it runs with `cargo xtask fuzz host_onnx_import`).
+/// The checks the targets call (`hearth-fuzz`) are linted and tested with
+/// the root workspace, their seeds kept current by its test; each target
+/// file is one `fuzz_target!` line.
 pub fn smoke() -> Result<(), String> {
     ensure_cargo_fuzz()?;
-    let manifest = "fuzz/Cargo.toml";
-    crate::tools::cargo_run(&["fmt", "--manifest-path", manifest, "--", "--check"])
+    let manifest = format!("{FUZZ_DIR}/Cargo.toml");
+    crate::tools::cargo_run(&["fmt", "--manifest-path", &manifest, "--", "--check"])
         .map_err(|e| format!("{e}\nfix: run `cargo fmt --manifest-path {manifest}`"))?;
-    crate::tools::cargo_run(&[
-        "clippy",
-        "--manifest-path",
-        manifest,
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    crate::tools::cargo_run(&["test", "--manifest-path", manifest])?;
-    cargo_fuzz(&["fuzz", "build"], None)?;
+    cargo_fuzz(&["fuzz", "build", "--fuzz-dir", FUZZ_DIR], None)?;
     let smoke: Vec<Target> = targets()?
         .into_iter()
         .filter(|t| t.features.is_empty())
@@ -176,7 +171,7 @@ pub fn smoke() -> Result<(), String> {
 
 /// Runs the smoke targets [`SMOKE_SECONDS`] each, as many at a time as
 /// there are cores (each libFuzzer run is one thread), each one's output
-/// to `fuzz/artifacts/<target>/smoke.log`; a failing target's log is
+/// to `fuzz/targets/artifacts/<target>/smoke.log`; a failing target's log is
 /// printed. Every target runs for its full time whatever the others do.
 fn smoke_in_parallel(smoke: &[Target]) -> Result<(), String> {
     let workers = std::thread::available_parallelism()
@@ -287,8 +282,8 @@ fn number(v: Option<&String>, flag: &str) -> Result<u64, String> {
 fn write_seeds() -> Result<(), String> {
     crate::tools::cargo_run(&[
         "run",
-        "--manifest-path",
-        "fuzz/Cargo.toml",
+        "-p",
+        "hearth-fuzz",
         "--features",
         "onnx",
         "--example",

@@ -1,9 +1,11 @@
 //! `cargo xtask rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //!
-//! - `test` (default): installs `verilator` if missing, then runs the RTL
-//!   tests of `fpga/tb` (`hearth-rtl` with its `rtl` feature): bitwise
-//!   equivalence with the kernels, the committed KATs, error paths, and the
-//!   cycle formula. A missing verilator is an error, never a skip.
+//! - `test` (default): installs `verilator` if missing, then lints the
+//!   workspace with the RTL built in and runs the RTL tests of `fpga/tb`
+//!   (`hearth-rtl` with its `rtl` feature: bitwise equivalence with the
+//!   kernels, the committed KATs, error paths, and the cycle formula) and
+//!   `--engine rtl` end to end. A missing verilator is an error, never a
+//!   skip.
 //! - `kat`: the plain Verilog test bench `fpga/tb/hearth_kat_tb.v`
 //!   (`verilator --binary`, WORD_BITS 32 and 64, LANES 4) replays every
 //!   committed `tests/kat/*.hex` file forward and inverse (also part of
@@ -44,22 +46,43 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Installs verilator and runs the RTL tests (part of `cargo xtask test`).
+/// The feature that builds the Verilated RTL into the workspace: the
+/// models of `hearth-rtl`, `Engine::Rtl` in the device model and
+/// `--engine rtl` end to end (`hearth-tests/rtl` enables each of them).
+const RTL_FEATURE: &str = "hearth-tests/rtl";
+
+/// The integration tests that need the Verilated RTL: by convention those
+/// with `rtl` in their name, each `#![cfg(feature = "rtl")]` (a glob of
+/// cargo's `--test`).
+const RTL_TESTS: &str = "*rtl*";
+
+/// Installs verilator and runs the RTL tests (part of `cargo xtask test`):
+/// clippy of the workspace with the RTL built in, the RTL tests of
+/// `fpga/tb` (bitwise equivalence with the kernels, the committed KATs,
+/// error paths, the cycle formula) and `--engine rtl` end to end, then the
+/// plain Verilog KAT bench. The whole workspace is selected, so that every
+/// crate resolves the features it has in the workspace's own test run and
+/// only what the RTL changes is rebuilt.
 pub fn test() -> Result<(), String> {
     ensure_debian_tools(RTL_TOOLS)?;
-    let clippy = [
+    cargo_run(&[
         "clippy",
-        "-p",
-        "hearth-rtl",
-        "--features",
-        "rtl",
+        "--workspace",
         "--all-targets",
+        "--features",
+        RTL_FEATURE,
         "--",
         "-D",
         "warnings",
-    ];
-    cargo_run(&clippy)?;
-    cargo_run(&["test", "-p", "hearth-rtl", "--features", "rtl"])?;
+    ])?;
+    cargo_run(&[
+        "test",
+        "--workspace",
+        "--features",
+        RTL_FEATURE,
+        "--test",
+        RTL_TESTS,
+    ])?;
     kat()
 }
 

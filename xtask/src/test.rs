@@ -1,20 +1,27 @@
 //! `cargo xtask test`: the one command that passes every test.
 //!
-//! Installs missing prerequisites (rustup targets, Debian packages), then
-//! runs, in order: format check, clippy with warnings denied, the workspace
-//! tests, `hearth server` driven by the Python clients `tritonclient` and
-//! `kserve` (in a venv it creates), the `no_std` cross-builds for the
-//! RISC-V targets, the firmware under qemu (`cargo xtask firmware`), and a
-//! bounded run of every fuzz target (installs cargo-fuzz; `cargo xtask
-//! fuzz`).
+//! Installs missing prerequisites (rustup targets, Debian packages, a
+//! Python venv), then runs, in order: format check, clippy with warnings
+//! denied, the workspace tests, `hearth server` driven by the Python
+//! clients `tritonclient` and `kserve`, the RTL under Verilator, the
+//! `no_std` cross-builds for the RISC-V targets, the firmware under qemu
+//! (`cargo xtask firmware`), and a bounded run of every fuzz target
+//! (installs cargo-fuzz; `cargo xtask fuzz`).
+//!
+//! The installs that wait on the network and the package manager rather
+//! than the CPU (apt-get, pip) run in a background thread from the start,
+//! beside the lint and test stages; the first stage that needs them waits
+//! for them.
 
-use crate::tools::{cargo_run, ensure_debian_tools, ensure_python_venv, ensure_rust_targets, root};
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+
+use crate::tools::{
+    cargo_run, ensure_debian_tools_to, ensure_python_venv, ensure_rust_targets, target_dir, Output,
+};
 
 /// The soft-core targets every `no_std` crate must build for.
 pub const RISCV_TARGETS: [&str; 2] = ["riscv32imac-unknown-none-elf", "riscv64gc-unknown-none-elf"];
-
-/// Debian packages the tests need: `(binary, package)`.
-const DEBIAN_TOOLS: &[(&str, &str)] = &[];
 
 /// The real Open Inference Protocol clients the server tests drive, from
 /// PyPI, pinned (installed into a venv under `target/`).
@@ -64,9 +71,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // gigabytes to the target directory.
     std::env::set_var("CARGO_INCREMENTAL", "0");
     let mut stages = Stages::default();
+    let installs = BackgroundInstalls::start()?;
     stages.run("prerequisites, register map", || {
         ensure_rust_targets(&RISCV_TARGETS)?;
-        ensure_debian_tools(DEBIAN_TOOLS)?;
         crate::regmap::run(&["--check".to_string()])
     })?;
     stages.run("fmt", || {
@@ -89,7 +96,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // from the whole workspace, so that features resolve as for the run
     // above and nothing is rebuilt.
     stages.run("server with Python clients", || {
-        let venv = ensure_python_venv(&root().join("target").join("py-clients"), PYTHON_CLIENTS)?;
+        let venv = installs.wait()?;
         std::env::set_var("HEARTH_PYTHON", &venv);
         cargo_run(&[
             "test",
@@ -100,19 +107,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--ignored",
         ])
     })?;
+    // The RTL's own tests and `--engine rtl` end to end: soft, sim and the
+    // Verilated RTL agree (ciphertexts, cycles).
     stages.run("RTL under Verilator", crate::rtl::test)?;
-    // `--engine rtl`: soft, sim and the Verilated RTL agree (ciphertexts,
-    // cycles); the workspace's features plus `rtl`.
-    stages.run("engine rtl end to end", || {
-        cargo_run(&[
-            "test",
-            "--workspace",
-            "--features",
-            "hearth-tests/rtl",
-            "--test",
-            "sim_rtl_engine",
-        ])
-    })?;
     stages.run("no_std cross-builds", cross_builds)?;
     // The firmware under qemu, compared with the host (installs qemu).
     stages.run("firmware under qemu", || crate::firmware::run_command(&[]))?;
@@ -123,23 +120,83 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The `no_std` crates for every soft-core target, the firmware's
-/// configuration, their lints and `hal`'s `defmt` feature.
+/// The Debian packages (Verilator, qemu) and the Python clients' venv,
+/// installed by a background thread while the CPU-bound stages run.
+struct BackgroundInstalls {
+    handle: JoinHandle<Result<PathBuf, String>>,
+    log: PathBuf,
+    started: std::time::Instant,
+}
+
+impl BackgroundInstalls {
+    /// Starts the installs; their output goes to `target/xtask-installs.log`.
+    fn start() -> Result<Self, String> {
+        let dir = target_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let log = dir.join("xtask-installs.log");
+        std::fs::write(&log, "").map_err(|e| format!("{}: {e}", log.display()))?;
+        eprintln!(
+            "\n==> installing Debian packages and the Python clients in the background (log: {})",
+            log.display()
+        );
+        let path = log.clone();
+        let handle = std::thread::spawn(move || {
+            let out = Output::Log(&path);
+            let debian: Vec<(&str, &str)> = crate::rtl::RTL_TOOLS
+                .iter()
+                .chain(crate::firmware::QEMU_TOOLS)
+                .copied()
+                .collect();
+            ensure_debian_tools_to(&debian, out)?;
+            ensure_python_venv(&dir.join("py-clients"), PYTHON_CLIENTS, out)
+        });
+        Ok(Self {
+            handle,
+            log,
+            started: std::time::Instant::now(),
+        })
+    }
+
+    /// Waits for the installs; returns the venv's `python`, or the error
+    /// with the log.
+    fn wait(self) -> Result<PathBuf, String> {
+        let result = self
+            .handle
+            .join()
+            .unwrap_or_else(|_| Err("the background install thread panicked".into()));
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        match result {
+            Ok(python) => {
+                eprintln!(
+                    "background installs done, {:.0} s after they started",
+                    self.started.elapsed().as_secs_f64()
+                );
+                Ok(python)
+            }
+            Err(e) => Err(format!("{e}\n--- {} ---\n{log}", self.log.display())),
+        }
+    }
+}
+
+/// The `no_std` crates for every soft-core target: each configuration —
+/// each crate alone without default features, the firmware's (an
+/// allocator for CKKS), `hal`'s `defmt` feature — linted with warnings
+/// denied, which type-checks it for that target (a `std` dependency cannot
+/// creep in unseen), then both crates built for riscv32imac, the
+/// soft-core's target (the firmware stage builds them once more, in its own
+/// configuration and in release).
 fn cross_builds() -> Result<(), String> {
+    let lint = |args: &[&str]| {
+        let mut all = vec!["clippy"];
+        all.extend(args);
+        all.extend(["--", "-D", "warnings"]);
+        cargo_run(&all)
+    };
     for target in RISCV_TARGETS {
         for krate in NO_STD_CRATES {
-            cargo_run(&[
-                "build",
-                "-p",
-                krate,
-                "--no-default-features",
-                "--target",
-                target,
-            ])?;
+            lint(&["-p", krate, "--no-default-features", "--target", target])?;
         }
-        // The firmware's configuration: no std, but an allocator for CKKS.
-        cargo_run(&[
-            "build",
+        lint(&[
             "-p",
             "hearth-kernels",
             "--no-default-features",
@@ -149,25 +206,7 @@ fn cross_builds() -> Result<(), String> {
             target,
         ])?;
     }
-    // Lints of the soft-core build (different cfgs from the host's).
-    cargo_run(&[
-        "clippy",
-        "-p",
-        "hearth-kernels",
-        "-p",
-        "hearth-hal",
-        "--no-default-features",
-        "--features",
-        "hearth-kernels/alloc",
-        "--target",
-        RISCV_TARGETS[0],
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    // The `defmt` feature of hal builds for the soft-core.
-    cargo_run(&[
-        "build",
+    lint(&[
         "-p",
         "hearth-hal",
         "--features",
@@ -175,5 +214,14 @@ fn cross_builds() -> Result<(), String> {
         "--target",
         RISCV_TARGETS[0],
     ])?;
-    Ok(())
+    let mut build = vec![
+        "build",
+        "--no-default-features",
+        "--target",
+        RISCV_TARGETS[0],
+    ];
+    for krate in NO_STD_CRATES {
+        build.extend(["-p", krate]);
+    }
+    cargo_run(&build)
 }

@@ -1,6 +1,6 @@
 //! Running commands and installing missing prerequisites.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The workspace root (the parent of `xtask/`).
@@ -23,12 +23,44 @@ pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
 }
 
+/// Where a command's output goes.
+#[derive(Clone, Copy)]
+pub enum Output<'a> {
+    /// The terminal (inherited).
+    Terminal,
+    /// Appended to this file, with the command line before it (a
+    /// background job's log).
+    Log(&'a Path),
+}
+
 /// Prints and runs a command in the workspace root; fails on non-zero exit.
 pub fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("\n==> {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(root())
+    run_to(program, args, Output::Terminal)
+}
+
+/// Runs a command in the workspace root, its command line and output to
+/// `out`; fails on non-zero exit.
+pub fn run_to(program: &str, args: &[&str], out: Output<'_>) -> Result<(), String> {
+    let line = format!("\n==> {program} {}", args.join(" "));
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(root());
+    match out {
+        Output::Terminal => eprintln!("{line}"),
+        Output::Log(path) => {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            writeln!(file, "{line}").map_err(|e| format!("{}: {e}", path.display()))?;
+            let err = file
+                .try_clone()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            cmd.stdout(file).stderr(err);
+        }
+    }
+    let status = cmd
         .status()
         .map_err(|e| format!("could not start `{program}`: {e}"))?;
     if status.success() {
@@ -80,6 +112,11 @@ pub fn ensure_rust_targets(targets: &[&str]) -> Result<(), String> {
 /// packages with apt-get (as root). A tool that cannot be installed is an
 /// error that says how to install it; nothing is skipped.
 pub fn ensure_debian_tools(tools: &[(&str, &str)]) -> Result<(), String> {
+    ensure_debian_tools_to(tools, Output::Terminal)
+}
+
+/// [`ensure_debian_tools`], apt-get's output to `out`.
+pub fn ensure_debian_tools_to(tools: &[(&str, &str)], out: Output<'_>) -> Result<(), String> {
     let missing: Vec<(&str, &str)> = tools.iter().copied().filter(|(b, _)| !have(b)).collect();
     if missing.is_empty() {
         return Ok(());
@@ -99,10 +136,10 @@ pub fn ensure_debian_tools(tools: &[(&str, &str)]) -> Result<(), String> {
     };
     let mut update = args.clone();
     update.push("update");
-    run(prog, &update).map_err(|e| format!("{e}\n{hint}"))?;
+    run_to(prog, &update, out).map_err(|e| format!("{e}\n{hint}"))?;
     args.extend(["install", "-y", "--no-install-recommends"]);
     args.extend(&packages);
-    run(prog, &args).map_err(|e| format!("{e}\n{hint}"))?;
+    run_to(prog, &args, out).map_err(|e| format!("{e}\n{hint}"))?;
     for (bin, pkg) in &missing {
         if !have(bin) {
             return Err(format!(
@@ -125,8 +162,13 @@ fn is_root() -> bool {
 /// requirement strings, pinned): created with `python3 -m venv` (installing
 /// Debian's `python3-venv` when the interpreter lacks it) and filled with
 /// pip from PyPI. A stamp file records the package list, so a second run
-/// installs nothing. Returns the environment's `python`.
-pub fn ensure_python_venv(dir: &std::path::Path, packages: &[&str]) -> Result<PathBuf, String> {
+/// installs nothing. Returns the environment's `python`. Commands' output
+/// goes to `out`.
+pub fn ensure_python_venv(
+    dir: &Path,
+    packages: &[&str],
+    out: Output<'_>,
+) -> Result<PathBuf, String> {
     let python = dir.join("bin").join("python");
     let stamp = dir.join("hearth-requirements.txt");
     let want = packages.join("\n");
@@ -134,7 +176,7 @@ pub fn ensure_python_venv(dir: &std::path::Path, packages: &[&str]) -> Result<Pa
         return Ok(python);
     }
     if !have("python3") {
-        ensure_debian_tools(&[("python3", "python3")])?;
+        ensure_debian_tools_to(&[("python3", "python3")], out)?;
     }
     let venv_ok = Command::new("python3")
         .args(["-m", "venv", "--help"])
@@ -142,19 +184,19 @@ pub fn ensure_python_venv(dir: &std::path::Path, packages: &[&str]) -> Result<Pa
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !venv_ok {
-        ensure_debian_tools(&[("pip3", "python3-pip")])?;
-        ensure_debian_tools(&[("python3", "python3-venv")])?;
+        ensure_debian_tools_to(&[("pip3", "python3-pip")], out)?;
+        ensure_debian_tools_to(&[("python3", "python3-venv")], out)?;
     }
     let d = dir.to_string_lossy().to_string();
     if !python.exists() {
-        run("python3", &["-m", "venv", &d]).map_err(|e| {
+        run_to("python3", &["-m", "venv", &d], out).map_err(|e| {
             format!("{e}\nfix: `apt-get install -y python3-venv`, then run the tests again")
         })?;
     }
     let py = python.to_string_lossy().to_string();
     let mut args = vec!["-m", "pip", "install", "--disable-pip-version-check", "-q"];
     args.extend(packages);
-    run(&py, &args).map_err(|e| {
+    run_to(&py, &args, out).map_err(|e| {
         format!(
             "{e}\nfix: check that PyPI is reachable (pip install {})",
             packages.join(" ")
