@@ -24,7 +24,9 @@ mod ckks;
 mod kat;
 mod report;
 
-use crate::tools::{ensure_debian_tools, ensure_rust_targets, have, run, target_dir};
+use crate::tools::{
+    ensure_cargo_tool, ensure_debian_tools, ensure_rust_targets, have, target_dir, Output,
+};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -48,7 +50,7 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     }
     ensure_rust_targets(&[TARGET])?;
     ensure_debian_tools(QEMU_TOOLS)?;
-    ensure_defmt_print()?;
+    ensure_defmt_print(Output::Terminal)?;
     let out_dir = target_dir().join("firmware");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let kat_dir = kat::directory()?;
@@ -117,20 +119,8 @@ fn pipeline_absent() -> report::Expected {
 }
 
 /// Installs `defmt-print` with cargo when it is not on the PATH.
-fn ensure_defmt_print() -> Result<(), String> {
-    if have("defmt-print") {
-        return Ok(());
-    }
-    run(
-        &crate::tools::cargo(),
-        &["install", "--locked", "defmt-print"],
-    )
-    .map_err(|e| format!("{e}\nfix: run `cargo install defmt-print`"))?;
-    if have("defmt-print") {
-        Ok(())
-    } else {
-        Err("`defmt-print` installed but not on the PATH\nfix: add ~/.cargo/bin to PATH".into())
-    }
+pub fn ensure_defmt_print(out: Output<'_>) -> Result<(), String> {
+    ensure_cargo_tool("defmt-print", None, || have("defmt-print"), out)
 }
 
 /// Builds the firmware's images in release; returns their directory.

@@ -6,10 +6,10 @@
 //! only. The toolchain ships the AddressSanitizer runtime, so targets run
 //! under ASan with debug assertions (overflow checks) on.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::tools::{cargo, root};
+use crate::tools::{cargo, ensure_cargo_tool, root, run_command_to, Output};
 
 /// The cargo-fuzz release `xtask` installs (`cargo install --locked`).
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -29,54 +29,27 @@ fn fuzz_dir() -> PathBuf {
 }
 
 /// Runs `cargo <args>` in the root with `RUSTC_BOOTSTRAP=1`, its output to
-/// the terminal or, with `log`, to that file.
-fn cargo_fuzz(args: &[&str], log: Option<&Path>) -> Result<(), String> {
-    let line = format!("RUSTC_BOOTSTRAP=1 cargo {}", args.join(" "));
+/// `out`.
+fn cargo_fuzz(args: &[&str], out: Output<'_>) -> Result<(), String> {
     let mut cmd = Command::new(cargo());
-    cmd.args(args)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .current_dir(root());
-    match log {
-        None => eprintln!("\n==> {line}"),
-        Some(path) => {
-            let file =
-                std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let err = file
-                .try_clone()
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            cmd.stdout(file).stderr(err);
-        }
-    }
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{line}` failed ({status})"))
-    }
+    cmd.args(args).env("RUSTC_BOOTSTRAP", "1");
+    run_command_to(
+        cmd,
+        &format!("RUSTC_BOOTSTRAP=1 cargo {}", args.join(" ")),
+        out,
+    )
 }
 
 /// Installs cargo-fuzz [`CARGO_FUZZ_VERSION`] unless that version is there.
-pub fn ensure_cargo_fuzz() -> Result<(), String> {
-    let have = Command::new(cargo())
-        .args(["fuzz", "--version"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION))
-        .unwrap_or(false);
-    if have {
-        return Ok(());
-    }
-    crate::tools::cargo_run(&[
-        "install",
-        "cargo-fuzz",
-        "--version",
-        CARGO_FUZZ_VERSION,
-        "--locked",
-    ])
-    .map_err(|e| {
-        format!("{e}\nfix: run `cargo install cargo-fuzz --version {CARGO_FUZZ_VERSION} --locked`")
-    })
+pub fn ensure_cargo_fuzz(out: Output<'_>) -> Result<(), String> {
+    let present = || {
+        Command::new(cargo())
+            .args(["fuzz", "--version"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains(CARGO_FUZZ_VERSION))
+            .unwrap_or(false)
+    };
+    ensure_cargo_tool("cargo-fuzz", Some(CARGO_FUZZ_VERSION), present, out)
 }
 
 /// A fuzz target: a `[[bin]]` of `fuzz/targets/Cargo.toml`.
@@ -119,12 +92,12 @@ pub fn targets() -> Result<Vec<Target>, String> {
 
 /// Fuzzes `target` from its committed seeds (and the local corpus that
 /// earlier runs grew), for `seconds` or `runs` executions; the output to
-/// the terminal or to `log`.
+/// `out`.
 fn fuzz_one(
     t: &Target,
     seconds: Option<u32>,
     runs: Option<u64>,
-    log: Option<&Path>,
+    out: Output<'_>,
 ) -> Result<(), String> {
     let target = t.name.as_str();
     let corpus = format!("{FUZZ_DIR}/corpus/{target}");
@@ -140,7 +113,7 @@ fn fuzz_one(
     let time = seconds.map(|s| format!("-max_total_time={s}"));
     let count = runs.map(|r| format!("-runs={r}"));
     args.extend(time.iter().chain(&count).map(String::as_str));
-    cargo_fuzz(&args, log).map_err(|e| {
+    cargo_fuzz(&args, out).map_err(|e| {
         format!(
             "{e}\nfuzz target `{target}` failed: the input is in {FUZZ_DIR}/artifacts/{target}/; \
              replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir {FUZZ_DIR} {target} <file>` \
@@ -150,18 +123,34 @@ fn fuzz_one(
 }
 
 /// The bounded run inside `cargo xtask test`: the target files' format,
-/// then every target that needs no extra feature for [`SMOKE_SECONDS`]
-/// (the ONNX target needs tract, whose instrumented build costs more than
-/// its smoke run finds; it runs with `cargo xtask fuzz host_onnx_import`).
-/// The checks the targets call (`hearth-fuzz`) are linted and tested with
-/// the root workspace, their seeds kept current by its test; each target
-/// file is one `fuzz_target!` line.
+/// [`build_smoke`], then [`run_smoke`]. The checks the targets call
+/// (`hearth-fuzz`) are linted and tested with the root workspace, their
+/// seeds kept current by its test; each target file is one `fuzz_target!`
+/// line.
 pub fn smoke() -> Result<(), String> {
-    ensure_cargo_fuzz()?;
+    check_format()?;
+    build_smoke(Output::Terminal)?;
+    run_smoke()
+}
+
+/// The format of the target files (not in the root workspace).
+pub fn check_format() -> Result<(), String> {
     let manifest = format!("{FUZZ_DIR}/Cargo.toml");
     crate::tools::cargo_run(&["fmt", "--manifest-path", &manifest, "--", "--check"])
-        .map_err(|e| format!("{e}\nfix: run `cargo fmt --manifest-path {manifest}`"))?;
-    cargo_fuzz(&["fuzz", "build", "--fuzz-dir", FUZZ_DIR], None)?;
+        .map_err(|e| format!("{e}\nfix: run `cargo fmt --manifest-path {manifest}`"))
+}
+
+/// Installs cargo-fuzz if missing and builds the targets (instrumented,
+/// release), the output to `out`.
+pub fn build_smoke(out: Output<'_>) -> Result<(), String> {
+    ensure_cargo_fuzz(out)?;
+    cargo_fuzz(&["fuzz", "build", "--fuzz-dir", FUZZ_DIR], out)
+}
+
+/// Runs every target that needs no extra feature for [`SMOKE_SECONDS`]
+/// (the ONNX target needs tract, whose instrumented build costs more than
+/// its smoke run finds; it runs with `cargo xtask fuzz host_onnx_import`).
+pub fn run_smoke() -> Result<(), String> {
     let smoke: Vec<Target> = targets()?
         .into_iter()
         .filter(|t| t.features.is_empty())
@@ -219,7 +208,8 @@ fn smoke_one(t: &Target) -> Result<(), String> {
     let dir = fuzz_dir().join("artifacts").join(&t.name);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let log = dir.join("smoke.log");
-    let result = fuzz_one(t, Some(SMOKE_SECONDS), None, Some(&log));
+    std::fs::write(&log, "").map_err(|e| format!("{}: {e}", log.display()))?;
+    let result = fuzz_one(t, Some(SMOKE_SECONDS), None, Output::Log(&log));
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     match result {
         Ok(()) => {
@@ -267,9 +257,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         (None, None) => Some(600),
         (m, _) => m.map(|m| (m as u32).saturating_mul(60)),
     };
-    ensure_cargo_fuzz()?;
+    ensure_cargo_fuzz(Output::Terminal)?;
     for t in chosen {
-        fuzz_one(t, seconds, runs, None)?;
+        fuzz_one(t, seconds, runs, Output::Terminal)?;
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `cargo xtask rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //!
-//! - `test` (default): installs `verilator` if missing, then lints the
-//!   workspace with the RTL built in and runs the RTL tests of `fpga/tb`
-//!   (`hearth-rtl` with its `rtl` feature: bitwise equivalence with the
-//!   kernels, the committed KATs, error paths, and the cycle formula) and
-//!   `--engine rtl` end to end. A missing verilator is an error, never a
+//! - `test` (default): installs `verilator` if missing, then lints the RTL
+//!   harness and the device model's RTL engine and runs the RTL tests of
+//!   `fpga/tb` (`hearth-rtl` with its `rtl` feature: bitwise equivalence
+//!   with the kernels, the committed KATs, error paths, and the cycle
+//!   formula) and `--engine rtl` end to end. A missing verilator is an error, never a
 //!   skip.
 //! - `kat`: the plain Verilog test bench `fpga/tb/hearth_kat_tb.v`
 //!   (`verilator --binary`, WORD_BITS 32 and 64, LANES 4) replays every
@@ -57,20 +57,25 @@ const RTL_FEATURE: &str = "hearth-tests/rtl";
 const RTL_TESTS: &str = "*rtl*";
 
 /// Installs verilator and runs the RTL tests (part of `cargo xtask test`):
-/// clippy of the workspace with the RTL built in, the RTL tests of
+/// clippy of the crates the RTL feature adds code to, the RTL tests of
 /// `fpga/tb` (bitwise equivalence with the kernels, the committed KATs,
 /// error paths, the cycle formula) and `--engine rtl` end to end, then the
-/// plain Verilog KAT bench. The whole workspace is selected, so that every
-/// crate resolves the features it has in the workspace's own test run and
-/// only what the RTL changes is rebuilt.
+/// plain Verilog KAT bench. The tests select the whole workspace, so that
+/// every crate resolves the features it has in the workspace's own test
+/// run and only what the RTL changes is rebuilt.
 pub fn test() -> Result<(), String> {
     ensure_debian_tools(RTL_TOOLS)?;
+    // Lints of the code the RTL feature adds: the Verilator harness and the
+    // device model's `Engine::Rtl`.
     cargo_run(&[
         "clippy",
-        "--workspace",
-        "--all-targets",
+        "-p",
+        "hearth-rtl",
+        "-p",
+        "hearth-device",
         "--features",
-        RTL_FEATURE,
+        "hearth-device/rtl",
+        "--all-targets",
         "--",
         "-D",
         "warnings",

@@ -8,10 +8,15 @@
 //! (`cargo xtask firmware`), and a bounded run of every fuzz target
 //! (installs cargo-fuzz; `cargo xtask fuzz`).
 //!
-//! The installs that wait on the network and the package manager rather
-//! than the CPU (apt-get, pip) run in a background thread from the start,
-//! beside the lint and test stages; the first stage that needs them waits
-//! for them.
+//! Two jobs run on background threads, their output in logs under
+//! `target/`: from the start, the installs that wait on the network and
+//! the package manager rather than the CPU (apt-get, pip; then
+//! `defmt-print`), which the first stage that needs them waits for; and,
+//! once the workspace's tests are built, the fuzz targets' instrumented
+//! build, which fills the core that the tests' run, the Python clients and
+//! the Verilated and qemu runs leave idle. A two-core machine is busy
+//! through most of the run: the jobs save the time a stage would have
+//! spent alone on one core, not the CPU work.
 
 use std::path::PathBuf;
 use std::thread::JoinHandle;
@@ -71,14 +76,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // gigabytes to the target directory.
     std::env::set_var("CARGO_INCREMENTAL", "0");
     let mut stages = Stages::default();
-    let installs = BackgroundInstalls::start()?;
+    let installs = Background::start("installs", installs)?;
     stages.run("prerequisites, register map", || {
         ensure_rust_targets(&RISCV_TARGETS)?;
         crate::regmap::run(&["--check".to_string()])
     })?;
     stages.run("fmt", || {
         cargo_run(&["fmt", "--all", "--", "--check"])
-            .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))
+            .map_err(|e| format!("{e}\nfix: run `cargo fmt --all`"))?;
+        crate::fuzz::check_format()
     })?;
     stages.run("clippy", || {
         cargo_run(&[
@@ -90,7 +96,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "warnings",
         ])
     })?;
-    stages.run("workspace tests", || cargo_run(&["test", "--workspace"]))?;
+    stages.run("workspace tests: build", || {
+        cargo_run(&["test", "--workspace", "--no-run"])
+    })?;
+    // The fuzz targets' instrumented build (its own target directory) runs
+    // from here on beside the stages that leave a core idle: the tests'
+    // run, the Python clients, the Verilated and qemu runs.
+    let fuzz_build = Background::start("fuzz-build", crate::fuzz::build_smoke)?;
+    stages.run("workspace tests: run", || {
+        cargo_run(&["test", "--workspace"])
+    })?;
     // `hearth server` driven by tritonclient and the kserve client (the
     // tests are `#[ignore]`d without the venv this step makes). Selected
     // from the whole workspace, so that features resolve as for the run
@@ -111,71 +126,84 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Verilated RTL agree (ciphertexts, cycles).
     stages.run("RTL under Verilator", crate::rtl::test)?;
     stages.run("no_std cross-builds", cross_builds)?;
-    // The firmware under qemu, compared with the host (installs qemu).
+    // The firmware under qemu, compared with the host.
     stages.run("firmware under qemu", || crate::firmware::run_command(&[]))?;
-    // Every fuzz target for a few seconds from its seeds (installs cargo-fuzz).
-    stages.run("fuzz smoke", crate::fuzz::smoke)?;
+    // Every fuzz target for a few seconds from its seeds.
+    stages.run("fuzz smoke", || {
+        fuzz_build.wait()?;
+        crate::fuzz::run_smoke()
+    })?;
     stages.print();
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }
 
-/// The Debian packages (Verilator, qemu) and the Python clients' venv,
-/// installed by a background thread while the CPU-bound stages run.
-struct BackgroundInstalls {
-    handle: JoinHandle<Result<PathBuf, String>>,
+/// A job on a background thread beside the stages, its commands' output in
+/// `target/xtask-<name>.log`, printed if it fails.
+struct Background<T> {
+    name: &'static str,
+    handle: JoinHandle<Result<T, String>>,
     log: PathBuf,
     started: std::time::Instant,
 }
 
-impl BackgroundInstalls {
-    /// Starts the installs; their output goes to `target/xtask-installs.log`.
-    fn start() -> Result<Self, String> {
+impl<T: Send + 'static> Background<T> {
+    /// Starts `job`, handing it the log to write to.
+    fn start(
+        name: &'static str,
+        job: impl FnOnce(Output<'_>) -> Result<T, String> + Send + 'static,
+    ) -> Result<Self, String> {
         let dir = target_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let log = dir.join("xtask-installs.log");
+        let log = dir.join(format!("xtask-{name}.log"));
         std::fs::write(&log, "").map_err(|e| format!("{}: {e}", log.display()))?;
-        eprintln!(
-            "\n==> installing Debian packages and the Python clients in the background (log: {})",
-            log.display()
-        );
+        eprintln!("\n==> in the background: {name} (log: {})", log.display());
         let path = log.clone();
-        let handle = std::thread::spawn(move || {
-            let out = Output::Log(&path);
-            let debian: Vec<(&str, &str)> = crate::rtl::RTL_TOOLS
-                .iter()
-                .chain(crate::firmware::QEMU_TOOLS)
-                .copied()
-                .collect();
-            ensure_debian_tools_to(&debian, out)?;
-            ensure_python_venv(&dir.join("py-clients"), PYTHON_CLIENTS, out)
-        });
+        let handle = std::thread::spawn(move || job(Output::Log(&path)));
         Ok(Self {
+            name,
             handle,
             log,
             started: std::time::Instant::now(),
         })
     }
 
-    /// Waits for the installs; returns the venv's `python`, or the error
-    /// with the log.
-    fn wait(self) -> Result<PathBuf, String> {
+    /// Waits for the job; its value, or its error with its log.
+    fn wait(self) -> Result<T, String> {
         let result = self
             .handle
             .join()
-            .unwrap_or_else(|_| Err("the background install thread panicked".into()));
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            .unwrap_or_else(|_| Err(format!("the background job `{}` panicked", self.name)));
         match result {
-            Ok(python) => {
+            Ok(value) => {
                 eprintln!(
-                    "background installs done, {:.0} s after they started",
+                    "\n==> background {}: done, {:.0} s after it started",
+                    self.name,
                     self.started.elapsed().as_secs_f64()
                 );
-                Ok(python)
+                Ok(value)
             }
-            Err(e) => Err(format!("{e}\n--- {} ---\n{log}", self.log.display())),
+            Err(e) => {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                Err(format!("{e}\n--- {} ---\n{log}", self.log.display()))
+            }
         }
     }
+}
+
+/// The installs of the later stages: Debian's packages (Verilator, qemu),
+/// the Python clients' venv (its `python` is the job's value) and
+/// `defmt-print`.
+fn installs(out: Output<'_>) -> Result<PathBuf, String> {
+    let debian: Vec<(&str, &str)> = crate::rtl::RTL_TOOLS
+        .iter()
+        .chain(crate::firmware::QEMU_TOOLS)
+        .copied()
+        .collect();
+    ensure_debian_tools_to(&debian, out)?;
+    let python = ensure_python_venv(&target_dir().join("py-clients"), PYTHON_CLIENTS, out)?;
+    crate::firmware::ensure_defmt_print(out)?;
+    Ok(python)
 }
 
 /// The `no_std` crates for every soft-core target: each configuration —
