@@ -2,8 +2,9 @@
 //! compiles the C shim around each model (feature `rtl` only).
 //!
 //! Models are cached in `OUT_DIR` (under `target/`) and rebuilt only when a
-//! file in `fpga/rtl` or `fpga/tb/csrc` changes. A missing `verilator` is a
-//! hard error that says how to install it.
+//! file in `fpga/rtl` or `fpga/tb/csrc` changes; a lint-only build (clippy)
+//! skips them. A missing `verilator` is a hard error that says how to
+//! install it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,6 +36,12 @@ fn main() {
     let csrc = manifest.join("csrc");
     println!("cargo:rerun-if-changed={}", rtl.display());
     println!("cargo:rerun-if-changed={}", csrc.display());
+    println!("cargo:rustc-env=HEARTH_RTL_DEVMEM_WORDS={DEVMEM_WORDS}");
+    println!("cargo:rustc-env=HEARTH_RTL_LOG_N_MAX={LOG_N_MAX}");
+    println!("cargo:rerun-if-env-changed=RUSTC_WORKSPACE_WRAPPER");
+    if lint_only() {
+        return;
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let include = verilator_include();
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&rtl)
@@ -83,8 +90,20 @@ fn main() {
         .include(&include)
         .include(include.join("vltstd"))
         .compile("verilated_runtime");
-    println!("cargo:rustc-env=HEARTH_RTL_DEVMEM_WORDS={DEVMEM_WORDS}");
-    println!("cargo:rustc-env=HEARTH_RTL_LOG_N_MAX={LOG_N_MAX}");
+}
+
+/// Whether the crate is only being linted (`cargo clippy`): nothing is
+/// linked then, and the models are only the linker's input, so they are not
+/// built (the Rust side — the register constants, the model's limits — is,
+/// and is checked). Cargo tells build scripts the wrapper it compiles the
+/// workspace's crates with; clippy's is `clippy-driver`. A later build
+/// without it runs this script again and builds the models.
+fn lint_only() -> bool {
+    std::env::var_os("RUSTC_WORKSPACE_WRAPPER").is_some_and(|w| {
+        Path::new(&w)
+            .file_stem()
+            .is_some_and(|s| s == "clippy-driver")
+    })
 }
 
 fn verilator_include() -> PathBuf {

@@ -75,6 +75,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // A one-shot run gains nothing from incremental caches, which would add
     // gigabytes to the target directory.
     std::env::set_var("CARGO_INCREMENTAL", "0");
+    // Nor from line tables (the test profile's, for backtraces while
+    // debugging): a failing test names its file and line without them.
+    std::env::set_var("CARGO_PROFILE_TEST_DEBUG", "false");
     let mut stages = Stages::default();
     let installs = Background::start("installs", installs)?;
     stages.run("prerequisites, register map", || {
@@ -142,9 +145,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// `target/xtask-<name>.log`, printed if it fails.
 struct Background<T> {
     name: &'static str,
-    handle: JoinHandle<Result<T, String>>,
+    /// The job's value and how long it ran.
+    handle: JoinHandle<Result<(T, std::time::Duration), String>>,
     log: PathBuf,
-    started: std::time::Instant,
 }
 
 impl<T: Send + 'static> Background<T> {
@@ -159,13 +162,11 @@ impl<T: Send + 'static> Background<T> {
         std::fs::write(&log, "").map_err(|e| format!("{}: {e}", log.display()))?;
         eprintln!("\n==> in the background: {name} (log: {})", log.display());
         let path = log.clone();
-        let handle = std::thread::spawn(move || job(Output::Log(&path)));
-        Ok(Self {
-            name,
-            handle,
-            log,
-            started: std::time::Instant::now(),
-        })
+        let handle = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            job(Output::Log(&path)).map(|value| (value, started.elapsed()))
+        });
+        Ok(Self { name, handle, log })
     }
 
     /// Waits for the job; its value, or its error with its log.
@@ -175,11 +176,11 @@ impl<T: Send + 'static> Background<T> {
             .join()
             .unwrap_or_else(|_| Err(format!("the background job `{}` panicked", self.name)));
         match result {
-            Ok(value) => {
+            Ok((value, took)) => {
                 eprintln!(
-                    "\n==> background {}: done, {:.0} s after it started",
+                    "\n==> background {}: done in {:.0} s",
                     self.name,
-                    self.started.elapsed().as_secs_f64()
+                    took.as_secs_f64()
                 );
                 Ok(value)
             }
