@@ -1,11 +1,10 @@
 //! `cargo xtask rtl [test|kat|lint|cycles]`: the NTT pipeline RTL under Verilator.
 //!
-//! - `test` (default): installs `verilator` if missing, then lints the RTL
-//!   harness and the device model's RTL engine and runs the RTL tests of
-//!   `fpga/tb` (`hearth-rtl` with its `rtl` feature: bitwise equivalence
-//!   with the kernels, the committed KATs, error paths, and the cycle
-//!   formula) and `--engine rtl` end to end. A missing verilator is an error, never a
-//!   skip.
+//! - `test` (default): installs `verilator` if missing, then lints the code
+//!   the RTL feature adds and runs the RTL tests of `fpga/tb` (`hearth-rtl`
+//!   with its `rtl` feature: bitwise equivalence with the kernels, the
+//!   committed KATs, error paths, and the cycle formula) and `--engine rtl`
+//!   end to end. A missing verilator is an error, never a skip.
 //! - `kat`: the plain Verilog test bench `fpga/tb/hearth_kat_tb.v`
 //!   (`verilator --binary`, WORD_BITS 32 and 64, LANES 4) replays every
 //!   committed `tests/kat/*.hex` file forward and inverse (also part of
@@ -57,7 +56,7 @@ const RTL_FEATURE: &str = "hearth-tests/rtl";
 const RTL_TESTS: &str = "*rtl*";
 
 /// Installs verilator and runs the RTL tests (part of `cargo xtask test`):
-/// clippy of the crates the RTL feature adds code to, the RTL tests of
+/// clippy of the code the RTL feature adds, the RTL tests of
 /// `fpga/tb` (bitwise equivalence with the kernels, the committed KATs,
 /// error paths, the cycle formula) and `--engine rtl` end to end, then the
 /// plain Verilog KAT bench. The tests select the whole workspace, so that
@@ -65,17 +64,16 @@ const RTL_TESTS: &str = "*rtl*";
 /// run and only what the RTL changes is rebuilt.
 pub fn test() -> Result<(), String> {
     ensure_debian_tools(RTL_TOOLS)?;
-    // Lints of the code the RTL feature adds: the Verilator harness and the
-    // device model's `Engine::Rtl`.
+    // Lints of the code the RTL feature adds (the Verilator harness, the
+    // device model's `Engine::Rtl`, the end-to-end tests); the workspace's
+    // features, so that only the crates the feature reaches are checked
+    // again (the models themselves are not built for a lint).
     cargo_run(&[
         "clippy",
-        "-p",
-        "hearth-rtl",
-        "-p",
-        "hearth-device",
-        "--features",
-        "hearth-device/rtl",
+        "--workspace",
         "--all-targets",
+        "--features",
+        RTL_FEATURE,
         "--",
         "-D",
         "warnings",
