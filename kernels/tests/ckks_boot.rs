@@ -14,7 +14,9 @@
 
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
 use hearth_kernels::ckks::boot::uniform_message;
-use hearth_kernels::ckks::boot::{BootKeySource, BootPhase, Bootstrapper, KeyUse, MemoryKeySource};
+use hearth_kernels::ckks::boot::{
+    BootKeySource, BootMode, BootPhase, Bootstrapper, KeyUse, MemoryKeySource,
+};
 use hearth_kernels::ckks::{
     Ciphertext, CkksContext, CkksError, Encryptor, Evaluator, PublicKey, SecretKey,
 };
@@ -393,6 +395,77 @@ fn one_key_at_a_time_is_byte_identical() {
     let streamed = s.boot.bootstrap(&mut ev, &mut one, &ct).unwrap();
     assert_eq!(one.loads, s.boot.key_schedule().len());
     assert_eq!(streamed.digest(&s.ctx), in_memory.digest(&s.ctx));
+}
+
+/// Two ciphertexts of real slots refreshed by one bootstrap: each comes
+/// back with its own message (mean precision within two bits of a single
+/// bootstrap's thresholds: the pair is read at half its size), at the
+/// output level and scale; the keys are asked for in the pair schedule (the
+/// single one and a last conjugation at the output level); a pair of one
+/// ciphertext with itself gives it twice; a scale above half the largest
+/// is refused.
+#[test]
+fn pair_bootstrap_refreshes_both_messages() {
+    for (preset, full) in [
+        (presets::TOY_N10_FULL, true),
+        (presets::TOY_N11_SPARSE, false),
+    ] {
+        let mut s = setup(&preset, 31);
+        let slots = s.ctx.params().slots();
+        let a = tiled(&uniform_message(s.boot.slots(), 41), slots);
+        let b = tiled(&uniform_message(s.boot.slots(), 43), slots);
+        let (ca, cb) = (encrypt_level0(&mut s, &a), encrypt_level0(&mut s, &b));
+        let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+        let mut rec = Recording {
+            inner: &mut s.keys,
+            galois: Vec::new(),
+            relin: 0,
+        };
+        let (ra, rb) = s.boot.bootstrap_pair(&mut ev, &mut rec, &ca, &cb).unwrap();
+        let schedule = s.boot.key_schedule_of(BootMode::Pair);
+        let want: Vec<usize> = schedule.iter().map(|u| u.galois_element).collect();
+        assert_eq!(rec.galois, want, "{}", preset.name);
+        assert_eq!(rec.relin, 1);
+        let single = s.boot.key_schedule();
+        assert_eq!(schedule[..single.len()], single[..]);
+        let last = schedule[single.len()];
+        assert_eq!(schedule.len(), single.len() + 1);
+        assert_eq!(last.phase, BootPhase::SplitPair);
+        assert_eq!(last.level, s.boot.output_level());
+        for (out, want, name) in [(&ra, &a, "a"), (&rb, &b, "b")] {
+            assert_eq!(out.level(), s.boot.output_level());
+            assert_eq!(out.scale(), preset.boot.output_scale);
+            let (mean, worst) = precision(&decrypt(&s, out), want);
+            eprintln!(
+                "{} pair {name}: {mean:.2} bits mean, {worst:.2} worst",
+                preset.name
+            );
+            assert!(mean >= 24.0 && worst >= 20.0, "{name}: {mean} / {worst}");
+        }
+        if full {
+            let (x, y) = s
+                .boot
+                .bootstrap_pair(&mut ev, &mut s.keys, &ca, &ca)
+                .unwrap();
+            for out in [&x, &y] {
+                let (mean, _) = precision(&decrypt(&s, out), &a);
+                assert!(mean >= 24.0, "{mean}");
+            }
+            let mut big = ca.clone();
+            big.set_scale(s.boot.max_input_scale() / 1.5);
+            let mut big_b = cb.clone();
+            big_b.set_scale(big.scale());
+            assert!(matches!(
+                s.boot.bootstrap_pair(&mut ev, &mut s.keys, &big, &big_b),
+                Err(CkksError::BootstrapScale { .. })
+            ));
+            // Scales that differ cannot be added into one pair.
+            assert!(s
+                .boot
+                .bootstrap_pair(&mut ev, &mut s.keys, &ca, &big_b)
+                .is_err());
+        }
+    }
 }
 
 /// The bootstrapped ciphertext computes on: one multiplication at the

@@ -31,7 +31,7 @@ use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
 use hearth_kernels::ckks::boot::presets::BootPreset;
-use hearth_kernels::ckks::boot::{key_switch_key_bytes, BootKeySource, Bootstrapper};
+use hearth_kernels::ckks::boot::{key_switch_key_bytes, BootKeySource, BootMode, Bootstrapper};
 use hearth_kernels::ckks::Evaluator;
 use hearth_kernels::ntt::NttEngine;
 use hearth_nn::data::Dataset;
@@ -310,6 +310,7 @@ pub(crate) fn run_with<E: NttEngine<u64>>(
                         let ctx = std::sync::Arc::clone(&sess.ctx);
                         let mut keys =
                             PmemKeySource::open(&mut store, &ctx, &boot, BOOT_KEY_SET, budget)?;
+                        keys.set_mode(&boot, boot_mode(compiled.packing));
                         let run = run_refreshed(
                             compiled, rows, &mut sess, engine, &mut io, &boot, &mut keys, on_rows,
                         );
@@ -389,8 +390,18 @@ fn run_refreshed<E: NttEngine<u64>, K: BootKeySource<u64>>(
     keys: &mut K,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<Logits> {
-    let mut refresh = Bootstrapping::new(boot, keys);
+    let mut refresh = Bootstrapping::in_mode(boot, keys, boot_mode(compiled.packing));
     run_packed(compiled, rows, sess, engine, io, &mut refresh, on_rows)
+}
+
+/// How a packing's bootstrap steps run: the throughput packing refreshes a
+/// source's ciphertexts two by one bootstrap, the latency packing's source
+/// is one ciphertext.
+fn boot_mode(packing: Packing) -> BootMode {
+    match packing {
+        Packing::Throughput => BootMode::Pair,
+        Packing::Latency => BootMode::Single,
+    }
 }
 
 /// Runs the rows in the compiled packing, bootstrap steps refreshed by

@@ -86,6 +86,16 @@ pub fn uniform_message(n: usize, seed: u64) -> Vec<f64> {
         .collect()
 }
 
+/// How many ciphertexts one bootstrap refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootMode {
+    /// One ciphertext ([`Bootstrapper::bootstrap`]).
+    Single,
+    /// Two ciphertexts of real slots at once
+    /// ([`Bootstrapper::bootstrap_pair`]).
+    Pair,
+}
+
 /// The shape of a bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BootConfig {
@@ -280,8 +290,16 @@ impl<W: Word> Bootstrapper<W> {
             .sum()
     }
 
-    /// Every Galois-key use of one bootstrap, in order (repeats included).
+    /// Every Galois-key use of one bootstrap ([`Self::bootstrap`]), in
+    /// order (repeats included).
     pub fn key_schedule(&self) -> Vec<KeyUse> {
+        self.key_schedule_of(BootMode::Single)
+    }
+
+    /// Every Galois-key use of one bootstrap run in `mode`, in order
+    /// (repeats included): a pair bootstrap ([`Self::bootstrap_pair`]) is
+    /// [`Self::key_schedule`] and one more conjugation, at the output level.
+    pub fn key_schedule_of(&self, mode: BootMode) -> Vec<KeyUse> {
         let mut out = Vec::new();
         let n_full = 2 * self.n;
         let top = self.cts.first().map_or(0, EncodedTransform::level);
@@ -314,6 +332,13 @@ impl<W: Word> Bootstrapper<W> {
                     level,
                 });
             }
+        }
+        if mode == BootMode::Pair {
+            out.push(KeyUse {
+                phase: BootPhase::SplitPair,
+                galois_element: conjugation_galois_element(n_full),
+                level: self.output_level,
+            });
         }
         out
     }
@@ -403,6 +428,58 @@ impl<W: Word> Bootstrapper<W> {
         }
         w.scale = out_scale;
         Ok(w)
+    }
+
+    /// Bootstraps two ciphertexts whose slots are real (CKKS encodings of
+    /// real vectors) with one bootstrap: `a + i·b` (the monomial `X^(N/2)`
+    /// is `i` in every slot, an exact product) is refreshed read at twice
+    /// its scale, so it holds `(a + i·b)/2` and stays in EvalMod's range
+    /// for `|a|, |b| ≤ 1` at [`Self::max_input_scale`]` / 2`; then
+    /// `w + w̄ = a` and `−i·(w − w̄) = b`, one conjugation at the output
+    /// level (the last use of [`Self::key_schedule_of`] in
+    /// [`BootMode::Pair`]). Both results have level
+    /// [`Self::output_level`] and scale [`BootConfig::output_scale`].
+    ///
+    /// `a` and `b` need the same scale, at most half the largest one
+    /// [`Self::bootstrap`] accepts ([`CkksError::BootstrapScale`] names
+    /// the limit); an imaginary part of either one (its encoding noise)
+    /// adds to the other's real part.
+    pub fn bootstrap_pair<E: NttEngine<W>, K: BootKeySource<W>>(
+        &self,
+        ev: &mut Evaluator<'_, W, E>,
+        keys: &mut K,
+        a: &Ciphertext<W>,
+        b: &Ciphertext<W>,
+    ) -> Result<(Ciphertext<W>, Ciphertext<W>), CkksError> {
+        let max = max_input_scale(self.q0, &self.config);
+        for ct in [a, b] {
+            if ct.level() >= self.output_level {
+                return Err(CkksError::BootstrapLevel {
+                    level: ct.level(),
+                    output_level: self.output_level,
+                });
+            }
+            if !(ct.scale >= 1.0 && 2.0 * ct.scale <= max) {
+                return Err(CkksError::BootstrapScale {
+                    scale: ct.scale,
+                    max: max / 2.0,
+                });
+            }
+        }
+        let ctx = ev.context();
+        let i_bottom = monomial_half(ctx, ev.engine(), 1, 0)?;
+        let a0 = ev.drop_to_level(a, 0)?;
+        let b0 = ev.drop_to_level(b, 0)?;
+        let mut packed = ev.add(&a0, &ev.mul_plain(&b0, &i_bottom)?)?;
+        packed.scale = 2.0 * a.scale;
+        let w = self.bootstrap(ev, keys, &packed)?;
+        let conj = conjugation_galois_element(2 * self.n);
+        let wc = ev.apply_galois_key(&w, conj, keys.galois_key(conj)?)?;
+        let re = ev.add(&w, &wc)?;
+        let neg_i = monomial_half(ctx, ev.engine(), -1, self.output_level)?;
+        let mut im = ev.mul_plain(&ev.sub(&w, &wc)?, &neg_i)?;
+        im.scale = re.scale;
+        Ok((re, im))
     }
 
     /// ModRaise: `(c_0, c_1)` modulo `q_0` as centred integers modulo the

@@ -12,7 +12,7 @@
 //! length is fixed by its header, so it is checked before any key is
 //! allocated ([`RecordHeader::expect`]).
 
-use hearth_kernels::ckks::boot::Bootstrapper;
+use hearth_kernels::ckks::boot::{BootMode, Bootstrapper};
 use hearth_kernels::ckks::{CkksContext, GaloisKeys, KeySwitchKey, RelinKey, SecretKey};
 use hearth_kernels::ntt::NttEngine;
 use hearth_kernels::poly::{Domain, RnsPoly};
@@ -254,10 +254,11 @@ pub struct KeySetInfo {
 }
 
 /// The records a bootstrap with `boot` reads: every distinct (element,
-/// level) of its key schedule, in first-use order.
+/// level) of its key schedule in either [`BootMode`] (the pair schedule is
+/// the single one and one more use), in first-use order.
 pub fn galois_uses(boot: &Bootstrapper<u64>) -> Vec<(usize, usize)> {
     let mut seen = std::collections::BTreeSet::new();
-    boot.key_schedule()
+    boot.key_schedule_of(BootMode::Pair)
         .into_iter()
         .map(|u| (u.galois_element, u.level))
         .filter(|&p| seen.insert(p))

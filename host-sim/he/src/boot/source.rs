@@ -6,7 +6,9 @@
 //! the next is read), beside the relinearization key, which is read once
 //! and kept; the store's pages a record was copied from are released
 //! from the process as soon as it is read ([`ObjectStore::release_resident`]),
-//! so the mapped key set does not accumulate in the resident set. Every request follows [`Bootstrapper::key_schedule`], so the
+//! so the mapped key set does not accumulate in the resident set. Every request follows [`Bootstrapper::key_schedule_of`] in the
+//! source's [`BootMode`] (single unless [`PmemKeySource::set_mode`] says
+//! otherwise), so the
 //! source knows the level of each switch and reads the record truncated to
 //! it. Every record is checked (length from the index, then header,
 //! parameters' fingerprint, element, every residue) before it is used, and
@@ -15,7 +17,7 @@
 //! truncated key gives the same switch as the whole key, the streamed
 //! bootstrap is byte-identical with the all-in-memory one.
 
-use hearth_kernels::ckks::boot::{BootKeySource, Bootstrapper, KeyUse};
+use hearth_kernels::ckks::boot::{BootKeySource, BootMode, Bootstrapper, KeyUse};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, CkksError, Evaluator, KeySwitchKey, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use hearth_pmem::ObjectStore;
@@ -111,6 +113,13 @@ impl<'s> PmemKeySource<'s> {
             stats: StreamStats::default(),
             failure: None,
         })
+    }
+
+    /// Follows the key schedule of bootstraps run in `mode` from the next
+    /// one on (the store holds the records of every mode, [`keys::galois_uses`]).
+    pub fn set_mode(&mut self, boot: &Bootstrapper<u64>, mode: BootMode) {
+        self.schedule = boot.key_schedule_of(mode);
+        self.cursor = 0;
     }
 
     /// What has been moved so far.

@@ -45,6 +45,18 @@ pub trait Refresh<E: NttEngine<u64>> {
     /// `ct` refreshed, its values (of magnitude at most `range`, a power of
     /// two) unchanged up to the bootstrap's error.
     fn refresh(&mut self, ev: &mut Evaluator<'_, u64, E>, ct: &Ct, range: f64) -> Result<Ct>;
+
+    /// Every ciphertext of `cts` (one source's, same level and scale)
+    /// refreshed, in order: one [`Refresh::refresh`] each unless the
+    /// refresh does several at once.
+    fn refresh_all(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        cts: &[Ct],
+        range: f64,
+    ) -> Result<Vec<Ct>> {
+        cts.iter().map(|x| self.refresh(ev, x, range)).collect()
+    }
 }
 
 /// The refresh of a run without bootstrapping keys: refuses.

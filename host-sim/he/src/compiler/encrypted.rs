@@ -75,10 +75,7 @@ pub fn evaluate<E: NttEngine<u64>>(
                 }
             }
             Step::Bootstrap { source, range, out } => {
-                sources[*out] = sources[*source]
-                    .iter()
-                    .map(|x| refresh.refresh(ev, x, *range))
-                    .collect::<Result<Vec<_>>>()?;
+                sources[*out] = refresh.refresh_all(ev, &sources[*source], *range)?;
             }
         }
         for (s, l) in last.iter().enumerate() {

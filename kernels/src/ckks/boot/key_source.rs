@@ -85,6 +85,9 @@ pub enum BootPhase {
     Conjugate,
     /// SlotsToCoeffs, level `i` (0 = applied first).
     SlotsToCoeffs(usize),
+    /// The conjugation that separates the two ciphertexts of a pair
+    /// bootstrap.
+    SplitPair,
 }
 
 /// One use of a Galois key, in the order of a bootstrap.
