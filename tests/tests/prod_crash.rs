@@ -118,7 +118,12 @@ fn sigkill_at_random_points_loses_nothing_acknowledged() {
     let (mut total_acks, mut compactions_seen) = (0u64, 0u64);
     for round in 0..rounds {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash_child_writer", "--exact", "--ignored", "--nocapture"])
+            .args([
+                "prod_crash::crash_child_writer",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
             .args(["--test-threads=1", "-q"])
             .env("HEARTH_CRASH_FILE", &path)
             .env("HEARTH_CRASH_SEED", splitmix(&mut rng).to_string())

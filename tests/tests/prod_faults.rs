@@ -3,7 +3,7 @@
 //! falling-back engine keeps the result bit-identical to the software
 //! engine's, and reports every fallback.
 
-mod prod_common;
+use crate::prod_common;
 
 use hearth_device::factory::{device_engine, reliability};
 use hearth_kernels::ntt::SoftwareNtt;

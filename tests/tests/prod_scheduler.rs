@@ -3,7 +3,7 @@
 //! device faults; refusals and a stopped device thread are typed errors,
 //! never a panic or a hang.
 
-mod prod_common;
+use crate::prod_common;
 
 use hearth_hal::pipeline::Direction;
 use hearth_kernels::error::EngineFailure;

@@ -2,7 +2,7 @@
 //! equal the plaintext model's, through the device scheduler (the default)
 //! and in software, concurrently and in the sequential baseline.
 
-mod prod_common;
+use crate::prod_common;
 
 use hearth_serve::bench::{serve, EngineKind, ServeOptions};
 

@@ -191,7 +191,7 @@ fn a_model_over_four_times_the_budget_streams_within_it() {
     drop(c.store);
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
-            "he_stream_server_child",
+            "prod_stream_he::he_stream_server_child",
             "--exact",
             "--ignored",
             "--nocapture",

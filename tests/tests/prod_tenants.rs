@@ -2,7 +2,7 @@
 //! ciphertexts; mixing is refused with a typed error, including after the
 //! ciphertexts went through the PMEM store.
 
-mod prod_common;
+use crate::prod_common;
 
 use hearth_kernels::ntt::SoftwareNtt;
 use hearth_pmem::store::{ObjectStore, RecordKind};

@@ -21,9 +21,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "-p",
             "hearth-tests",
             "--test",
-            "prod_crash",
+            "integration",
         ])
-        .args(["--", "--nocapture", "sigkill_at_random_points"])
+        .args(["--", "--nocapture", "prod_crash::sigkill_at_random_points"])
         .env("HEARTH_CRASH_ROUNDS", rounds.to_string())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

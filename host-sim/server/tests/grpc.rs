@@ -1,11 +1,9 @@
 //! The gRPC front end over loopback with tonic's generated client.
 
-mod support;
-
+use crate::support::*;
 use hearth_server::grpc::pb;
 use pb::grpc_inference_service_client::GrpcInferenceServiceClient;
 use pb::model_infer_request::InferInputTensor;
-use support::*;
 use tonic::Code;
 
 fn infer_request(

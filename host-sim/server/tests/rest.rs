@@ -1,10 +1,8 @@
 //! The REST front end over loopback, with a toy evaluator: routes, both
 //! tensor encodings, tenants' isolation, limits, bad input, shutdown.
 
-mod support;
-
+use crate::support::*;
 use base64::Engine as _;
-use support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

@@ -1,8 +1,8 @@
 //! A toy evaluator with an independent rule, a loopback server around it,
 //! and a bare HTTP/1.1 client that can also send malformed requests.
 
-// Each test file uses part of it; the helpers are named for what they do.
-#![allow(dead_code, missing_docs)]
+// The helpers are named for what they do.
+#![allow(missing_docs)]
 
 use hearth_server::memory::MemoryRecords;
 use hearth_server::{EvalError, Evaluator, KeyInfo, Limits, Records, Service};
@@ -101,7 +101,6 @@ pub struct Running {
     pub http: SocketAddr,
     pub grpc: SocketAddr,
     pub toy: Arc<Toy>,
-    pub records: Arc<MemoryRecords>,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub done: std::sync::mpsc::Receiver<()>,
 }
@@ -127,7 +126,7 @@ pub fn start(limits: Limits) -> (Running, String, String) {
     let (tx_addr, rx_addr) = std::sync::mpsc::channel();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (done_tx, done) = std::sync::mpsc::channel();
-    let (r2, t2) = (records.clone(), toy.clone());
+    let (r2, t2) = (records, toy.clone());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -155,7 +154,6 @@ pub fn start(limits: Limits) -> (Running, String, String) {
         http,
         grpc,
         toy,
-        records,
         stop: Some(stop),
         done,
     };
