@@ -1,4 +1,5 @@
-//! Unit tests of the HE building blocks against plaintext arithmetic.
+//! Unit tests of the HE building blocks against plaintext arithmetic, and
+//! the small session they share.
 
 use super::params::Selection;
 use super::session::Session;
@@ -6,7 +7,7 @@ use hearth_device::Counting;
 use hearth_kernels::ckks::{CkksParams, Evaluator};
 use hearth_kernels::ntt::SoftwareNtt;
 
-fn session() -> (Session, Counting<SoftwareNtt>) {
+pub(crate) fn session() -> (Session, Counting<SoftwareNtt>) {
     let params =
         CkksParams::insecure_for_tests(10, &[50, 39, 39, 39], &[50], 2f64.powi(39), 4).unwrap();
     let sel = Selection {

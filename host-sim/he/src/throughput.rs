@@ -82,6 +82,9 @@ pub fn evaluate_with<E: NttEngine<u64>>(
     Err(Error::NoLayers)
 }
 
+/// One dense layer: per output neuron `Σ_k W[o][k]·x_k` over every term,
+/// all outputs in one pass ([`Evaluator::mul_const_sums`], bit for bit the
+/// products and sums term by term), rescaled, plus the bias.
 fn linear<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     index: usize,
@@ -90,23 +93,80 @@ fn linear<E: NttEngine<u64>>(
 ) -> Result<Vec<Ct>> {
     let level = terms.align(ev)?;
     let target = target_scale(ev, level);
+    // Every term's ciphertexts in order, each with its input index and its
+    // part's coefficient.
+    let (xs, inputs): (Vec<&Ct>, Vec<(usize, f64)>) = terms
+        .parts
+        .iter()
+        .flat_map(|(c, cts)| cts.iter().enumerate().map(move |(k, x)| (x, (k, *c))))
+        .unzip();
+    let rows: Vec<Vec<(usize, f64)>> = (0..layer.outputs)
+        .map(|o| {
+            inputs
+                .iter()
+                .enumerate()
+                .map(|(i, &(k, c))| (i, layer.w(o, k) * c))
+                .collect()
+        })
+        .collect();
+    let sums = ev.mul_const_sums(&xs, &rows, target)?;
     let mut out = Vec::with_capacity(layer.outputs);
-    for o in 0..layer.outputs {
-        let mut acc: Option<Ct> = None;
-        for (c, cts) in &terms.parts {
-            for (k, x) in cts.iter().enumerate() {
-                let w = layer.w(o, k) * c;
-                let p = ev.mul_const(x, w, target / x.scale())?;
-                acc = Some(match acc {
-                    Some(a) => ev.add(&a, &p)?,
-                    None => p,
-                });
-            }
-        }
+    for (o, acc) in sums.into_iter().enumerate() {
         let acc = acc.ok_or(Error::EmptyLayer { layer: index })?;
         let y = ev.rescale(&acc)?;
         let row_sum: f64 = (0..layer.inputs).map(|k| layer.w(o, k)).sum();
         out.push(ev.add_const(&y, layer.bias[o] + terms.constant * row_sum)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass dense layer gives, byte for byte, the ciphertexts of
+    /// the products and sums taken term by term (`mul_const`, `add`), over
+    /// two parts (an activation's `x` and `x²` terms).
+    #[test]
+    fn one_pass_layer_is_the_term_by_term_sum() {
+        let (mut s, mut e) = crate::tests::session();
+        let xs: Vec<Ct> = (0..3)
+            .map(|k| {
+                s.encrypt(&mut e, &[0.5 - k as f64, 0.25 * k as f64])
+                    .unwrap()
+            })
+            .collect();
+        let layer = Layer {
+            weight: vec![0.5, -1.25, 2.0, 0.0, 3.5, -0.75],
+            bias: vec![0.125, -2.0],
+            inputs: 3,
+            outputs: 2,
+        };
+        let parts = vec![(1.0, xs.clone()), (-0.5, xs)];
+        let mut ev = Evaluator::new(&s.ctx, &mut e);
+        let mut terms = Terms {
+            parts: parts.clone(),
+            constant: 0.25,
+        };
+        let got = linear(&mut ev, 0, &layer, &mut terms).unwrap();
+        let target = target_scale(&ev, terms.parts[0].1[0].level());
+        for (o, y) in got.iter().enumerate() {
+            let mut acc: Option<Ct> = None;
+            for (c, cts) in &parts {
+                for (k, x) in cts.iter().enumerate() {
+                    let p = ev
+                        .mul_const(x, layer.w(o, k) * c, target / x.scale())
+                        .unwrap();
+                    acc = Some(match acc {
+                        Some(a) => ev.add(&a, &p).unwrap(),
+                        None => p,
+                    });
+                }
+            }
+            let want = ev.rescale(&acc.unwrap()).unwrap();
+            let row_sum: f64 = (0..3).map(|k| layer.w(o, k)).sum();
+            let want = ev.add_const(&want, layer.bias[o] + 0.25 * row_sum).unwrap();
+            assert_eq!(y.digest(&s.ctx), want.digest(&s.ctx), "output {o}");
+        }
+    }
 }
