@@ -11,7 +11,7 @@ use crate::compiler::Refresh;
 use crate::error::Result;
 use crate::layers::Ct;
 use hearth_kernels::ckks::boot::{BootKeySource, BootMode, Bootstrapper};
-use hearth_kernels::ckks::Evaluator;
+use hearth_kernels::ckks::{CkksError, Evaluator};
 use hearth_kernels::ntt::NttEngine;
 
 /// Refreshes ciphertexts with `boot` and the keys of `keys`.
@@ -70,6 +70,17 @@ impl<K: BootKeySource<u64>> Bootstrapping<'_, K> {
         b: Option<&Ct>,
         range: f64,
     ) -> Result<(Ct, Option<Ct>)> {
+        if let Some(b) = b {
+            // One source's ciphertexts share their scale; reading `b` at
+            // `a`'s would change its values otherwise.
+            if b.scale() != a.scale() {
+                return Err(CkksError::ScaleMismatch {
+                    left: a.scale(),
+                    right: b.scale(),
+                }
+                .into());
+            }
+        }
         let read_as = self.read_as(a.scale(), range);
         let factor = read_as / a.scale();
         let read = |x: &Ct| {

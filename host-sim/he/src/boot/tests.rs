@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use hearth_device::{build, Engine};
 use hearth_kernels::ckks::boot::presets::{self, BootPreset};
-use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
+use hearth_kernels::ckks::boot::{BootMode, Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{Ciphertext, CkksContext, Encryptor, Evaluator, PublicKey, SecretKey};
 use hearth_kernels::ntt::SoftwareNtt;
 use hearth_pmem::{ObjectStore, RecordKind};
@@ -124,6 +124,38 @@ fn streamed_is_byte_identical_and_precise() {
         assert!(st.peak_resident <= 3 * whole, "{tag}: {}", st.peak_resident);
         let (mean, worst) = precision(&decrypt(&s, &got), &s.msg);
         assert!(mean >= 20.0 && worst >= 14.0, "{tag}: {mean} / {worst}");
+    }
+}
+
+/// Pair bootstraps streamed in the pair schedule ([`PmemKeySource::set_mode`])
+/// equal the in-memory ones byte for byte, twice in a row (the schedule
+/// wraps), with the split conjugation's key read from its own record.
+#[test]
+fn streamed_pairs_are_byte_identical() {
+    let s = setup(&presets::TOY_N10_FULL, 13);
+    let mut rng = s.key_rng.clone();
+    let mut mem =
+        MemoryKeySource::generate(&s.ctx, &mut SoftwareNtt, &s.sk, &s.boot, &mut rng).unwrap();
+    let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
+    let b = ev.negate(&s.ct);
+    let want = s.boot.bootstrap_pair(&mut ev, &mut mem, &s.ct, &b).unwrap();
+    let (_tmp, mut store) = store_with_keys(&s, "pair");
+    let mut src = PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX).unwrap();
+    src.set_mode(&s.boot, BootMode::Pair);
+    for round in 0..2 {
+        let got = s.boot.bootstrap_pair(&mut ev, &mut src, &s.ct, &b).unwrap();
+        for (g, w) in [(&got.0, &want.0), (&got.1, &want.1)] {
+            assert_eq!(
+                g.to_le_bytes(&s.ctx),
+                w.to_le_bytes(&s.ctx),
+                "round {round}"
+            );
+        }
+    }
+    let negated: Vec<f64> = s.msg.iter().map(|v| -v).collect();
+    for (ct, msg) in [(&want.0, &s.msg), (&want.1, &negated)] {
+        let (mean, worst) = precision(&decrypt(&s, ct), msg);
+        assert!(mean >= 20.0 && worst >= 14.0, "{mean} / {worst}");
     }
 }
 
