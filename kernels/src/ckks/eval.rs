@@ -653,7 +653,7 @@ fn part_limb<W: Word>(a: &Ciphertext<W>, part: usize, i: usize) -> &[W] {
 /// For a prime `q < 2^31`: how many products `x·s < (q−1)²` a `u64`
 /// accumulator holding a reduced value (`< q`) can take without wrapping.
 /// `None` for larger primes (double-word accumulation instead).
-fn narrow_block(q: u64) -> Option<usize> {
+pub(crate) fn narrow_block(q: u64) -> Option<usize> {
     if q >= 1 << 31 {
         return None;
     }

@@ -18,6 +18,7 @@
 
 use alloc::vec::Vec;
 
+use super::eval::narrow_block;
 use super::keys::KeySwitchKey;
 use super::{CkksContext, CkksError};
 use crate::arith::Word;
@@ -179,21 +180,39 @@ fn accumulate<'d, W: Word, J: Jobs + ?Sized>(
         let idx = if i < ext.q { i } else { key_q + (i - ext.q) };
         let x = digit(i);
         let (b, a) = (kb.limb(idx), ka.limb(idx));
+        let q = ring.modulus(ring.prime_index(ext, i)).value().to_u64();
+        // Up to LAZY_TERMS products between folds: single-word sums when
+        // they fit one 64-bit word.
+        let narrow = W::BITS >= 64 && narrow_block(q).is_some_and(|b| b >= LAZY_TERMS);
         match table {
-            None => mac((o0, o1), x.iter().copied(), (b, a), first),
-            Some(tb) => mac((o0, o1), tb.iter().map(|&t| x[t]), (b, a), first),
+            None => mac((o0, o1), x.iter().copied(), (b, a), first, narrow),
+            Some(tb) => mac((o0, o1), tb.iter().map(|&t| x[t]), (b, a), first, narrow),
         }
     });
 }
 
-/// `o += u·(b, a)` element-wise (`first`: `o =`).
+/// `o += u·(b, a)` element-wise (`first`: `o =`); `narrow`: every sum
+/// stays below `2^64` in the low word ([`WideAcc::add_narrow_product`]).
 #[inline(always)]
 fn mac<W: Word>(
     (o0, o1): (&mut [WideAcc<W>], &mut [WideAcc<W>]),
     xs: impl Iterator<Item = W>,
     (b, a): (&[W], &[W]),
     first: bool,
+    narrow: bool,
 ) {
+    if narrow {
+        if first {
+            o0.fill(WideAcc::default());
+            o1.fill(WideAcc::default());
+        }
+        let terms = o0.iter_mut().zip(o1.iter_mut()).zip(xs).zip(b).zip(a);
+        for ((((s0, s1), u), &vb), &va) in terms {
+            s0.add_narrow_product(u, vb);
+            s1.add_narrow_product(u, va);
+        }
+        return;
+    }
     let terms = o0.iter_mut().zip(o1.iter_mut()).zip(xs).zip(b).zip(a);
     if first {
         for ((((s0, s1), u), &vb), &va) in terms {

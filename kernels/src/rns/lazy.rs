@@ -30,6 +30,19 @@ impl<W: Word> WideAcc<W> {
         self.hi = self.hi.wrapping_add(ph).wrapping_add(carry);
     }
 
+    /// Adds `a·b` to the low word alone: for factors below `2^32` (residues
+    /// of a prime below `2^31`) whose sum the caller knows stays below
+    /// `2^64` with `W = u64` (the bound of a single-word accumulator of
+    /// such products): one 32×32-bit product and a 64-bit add, which
+    /// compilers vectorize, where [`Self::mul_add`] is a double-word
+    /// product with a carry.
+    #[inline(always)]
+    pub fn add_narrow_product(&mut self, a: W, b: W) {
+        const LOW: u64 = 0xFFFF_FFFF;
+        let p = (a.to_u64() & LOW) * (b.to_u64() & LOW);
+        self.lo = W::from_u64_truncating(self.lo.to_u64().wrapping_add(p));
+    }
+
     /// An accumulator holding the single product `a·b`.
     #[inline(always)]
     pub fn product(a: W, b: W) -> Self {
