@@ -215,26 +215,30 @@ fn installs(out: Output<'_>) -> Result<PathBuf, String> {
 /// soft-core's target (the firmware stage builds them once more, in its own
 /// configuration and in release).
 fn cross_builds() -> Result<(), String> {
+    // Both targets in one invocation (cargo builds the two in parallel).
+    let targets: Vec<&str> = RISCV_TARGETS.iter().flat_map(|t| ["--target", t]).collect();
     let lint = |args: &[&str]| {
         let mut all = vec!["clippy"];
         all.extend(args);
         all.extend(["--", "-D", "warnings"]);
         cargo_run(&all)
     };
-    for target in RISCV_TARGETS {
-        for krate in NO_STD_CRATES {
-            lint(&["-p", krate, "--no-default-features", "--target", target])?;
-        }
-        lint(&[
-            "-p",
-            "hearth-kernels",
-            "--no-default-features",
-            "--features",
-            "alloc",
-            "--target",
-            target,
-        ])?;
+    for krate in NO_STD_CRATES {
+        lint(&[&["-p", krate, "--no-default-features"], &targets[..]].concat())?;
     }
+    lint(
+        &[
+            &[
+                "-p",
+                "hearth-kernels",
+                "--no-default-features",
+                "--features",
+                "alloc",
+            ],
+            &targets[..],
+        ]
+        .concat(),
+    )?;
     lint(&[
         "-p",
         "hearth-hal",
