@@ -119,20 +119,15 @@ impl<E: NttEngine<u64>, K: BootKeySource<u64>> Refresh<E> for Bootstrapping<'_, 
         cts: &[Ct],
         range: f64,
     ) -> Result<Vec<Ct>> {
+        let per_bootstrap = match self.mode {
+            BootMode::Single => 1,
+            BootMode::Pair => 2,
+        };
         let mut out = Vec::with_capacity(cts.len());
-        match self.mode {
-            BootMode::Single => {
-                for x in cts {
-                    out.push(self.bootstrap_scaled(ev, x, None, range)?.0);
-                }
-            }
-            BootMode::Pair => {
-                for pair in cts.chunks(2) {
-                    let (y, z) = self.bootstrap_scaled(ev, &pair[0], pair.get(1), range)?;
-                    out.push(y);
-                    out.extend(z);
-                }
-            }
+        for group in cts.chunks(per_bootstrap) {
+            let (y, z) = self.bootstrap_scaled(ev, &group[0], group.get(1), range)?;
+            out.push(y);
+            out.extend(z);
         }
         Ok(out)
     }
