@@ -51,6 +51,7 @@
 pub mod bootstrap;
 mod encrypted;
 pub mod latency;
+pub mod layout;
 mod lower;
 mod plain;
 pub mod sparse;
@@ -125,6 +126,9 @@ impl Step {
 pub struct Program {
     /// The width of each source (source 0: the input).
     widths: Vec<usize>,
+    /// Where each source's spatial positions sit, for `[C, H, W]` sources
+    /// ([`layout::Grid`]; the latency packing's layouts start from it).
+    grids: Vec<Option<layout::Grid>>,
     /// The steps, in order; step `i` defines source `i + 1`.
     steps: Vec<Step>,
     /// The source holding the logits.
@@ -150,6 +154,11 @@ impl Program {
     /// The width of `source`.
     pub fn width(&self, source: usize) -> usize {
         self.widths[source]
+    }
+
+    /// The grid of `source`'s spatial positions, when it has one.
+    pub fn grid(&self, source: usize) -> Option<layout::Grid> {
+        self.grids[source]
     }
 
     /// The source holding the logits.

@@ -113,7 +113,7 @@ impl Geometry {
     }
 
     /// The fold rotations `m, 2m, …, n/2` that sum the partial sums.
-    fn folds(&self) -> impl Iterator<Item = usize> {
+    pub(crate) fn folds(&self) -> impl Iterator<Item = usize> {
         let n = self.n;
         core::iter::successors(Some(self.rows), |s| Some(s * 2)).take_while(move |&s| s < n)
     }

@@ -140,7 +140,7 @@ impl Compiled {
         let peak_bytes = match packing {
             Packing::Throughput => program.peak_polys() as u64 * poly_bytes + key_bytes,
             Packing::Latency => {
-                (program.peak_sources() as u64 * 2 + plan.diagonals(&program) as u64) * poly_bytes
+                (program.peak_sources() as u64 * 2 + plan.diagonals() as u64) * poly_bytes
                     + (plan.rotations().len() as u64 + 1) * key_bytes
             }
         };
@@ -200,7 +200,7 @@ impl Compiled {
                 "latency packing: depth {}, {} slots, {} diagonals, {} key switches per sample ({} rotation keys), at most {} MiB of ciphertexts, plaintexts and keys",
                 self.program.depth(),
                 self.plan.min_slots(),
-                self.plan.diagonals(&self.program),
+                self.plan.diagonals(),
                 self.plan.key_switches(&self.program),
                 self.plan.rotations().len(),
                 self.peak_bytes >> 20
@@ -489,7 +489,7 @@ fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
         times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;
-        logits.push(slots[..program.outputs()].to_vec());
+        logits.push(compiled.plan.logits(&slots, program.outputs())?);
         on_rows(1);
     }
     Ok((logits, steady_mean(&times)))

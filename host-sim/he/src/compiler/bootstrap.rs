@@ -121,6 +121,7 @@ impl Program {
         // source's level.
         let mut current: Vec<usize> = (0..self.widths.len()).collect();
         let mut widths = vec![self.widths[0]];
+        let mut grids = vec![self.grids[0]];
         let mut level = vec![user_levels];
         let mut steps = Vec::with_capacity(self.steps.len());
         let mut placed = false;
@@ -137,6 +138,7 @@ impl Program {
                         out,
                     });
                     widths.push(self.widths[s]);
+                    grids.push(self.grids[s]);
                     level.push(user_levels);
                     current[s] = out;
                 }
@@ -149,11 +151,13 @@ impl Program {
                 _ => lowest.unwrap_or(user_levels).saturating_sub(1),
             });
             widths.push(self.widths[step.out()]);
+            grids.push(self.grids[step.out()]);
             current[step.out()] = out;
             steps.push(renamed);
         }
         Program {
             widths,
+            grids,
             steps,
             output: current[self.output],
         }

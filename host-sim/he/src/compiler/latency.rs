@@ -1,131 +1,304 @@
 //! A [`Program`] in the latency packing: one sample per ciphertext.
 //!
-//! Each source is one ciphertext holding its vector repeated across the
-//! slots with period `p = width.next_power_of_two()` (the input as the
-//! client encrypts it, [`LatencyPlan::layout`]). A [`Step::Linear`] is
-//! [`crate::linear`]'s diagonal evaluation of every part `M_t` against its
-//! source, all parts summed into the same giant-step accumulators, in the
-//! hybrid geometry ([`Geometry::hybrid`]): a map of `m` outputs needs
-//! `m.next_power_of_two()` diagonals and `log₂(n/m)` folds, and its output
-//! comes out repeated with period `m.next_power_of_two()`, the layout every
-//! following step expects. A [`Step::Product`] is one ciphertext product.
+//! Each source is one ciphertext holding its values in the slots of a
+//! [`SlotLayout`], one period repeated across the ciphertext: the input in
+//! order (as the client encrypts it, [`LatencyPlan::layout`]), a linear
+//! step's output compactly or on its grid, whichever makes fewer diagonals
+//! ([`super::layout`]). A [`Step::Linear`] is [`crate::linear`]'s diagonal
+//! evaluation of every part `M_t` against its source, all parts summed into
+//! the same giant-step accumulators, in the hybrid geometry
+//! ([`Geometry::hybrid`]) over the two layouts' periods: an entry
+//! `M[r][c]` lies on diagonal `(slot(c) − slot(r)) mod m` (`m` the output
+//! period), only non-zero diagonals become plaintexts, and the baby-step
+//! count is chosen for the fewest key switches over them
+//! ([`LinearShape`]). A [`Step::Product`] is one ciphertext product.
 //!
 //! The diagonals are derived from the program's sparse maps (no second
 //! matrix), encoded once at the level and scale their step meets and kept
 //! ([`ProgramWeights`]): every later sample reuses them.
 
+use super::layout::SlotLayout;
 use super::{Program, Refresh, SparseMap, Step};
 use crate::error::{Error, Result};
-use crate::latency::{encode_diagonals, encode_repeated, pick, Kept};
+use crate::latency::{encode_repeated, pick, Kept};
 use crate::layers::Ct;
 use crate::linear::{self, Diagonal, Diagonals, Geometry, Plan, WeightSource};
 use hearth_kernels::ckks::{Evaluator, GaloisKeys, Plaintext, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
-/// The geometry of every linear step of a program in the latency packing.
+/// Key switches a layout choice is charged per diagonal plaintext it
+/// saves: a hoisted rotation costs about as much as this many plaintext
+/// products at the rings of the bundled networks.
+const KEY_SWITCH_COST: usize = 16;
+
+/// A linear step in the latency packing: its geometry and, per part, the
+/// indices `k = g·B + b` of its non-zero diagonals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearShape {
+    /// The geometry (periods, baby and giant steps).
+    pub geometry: Geometry,
+    /// Per part, its non-zero diagonals in increasing order.
+    diagonals: Vec<Vec<usize>>,
+}
+
+impl LinearShape {
+    /// The shape of `parts` read through the layouts of their sources
+    /// (`layouts`) into `out`: the non-zero diagonals, and the baby-step
+    /// count `B` (a power of two dividing `m`) with the fewest key switches
+    /// over them.
+    fn new(parts: &[(usize, SparseMap)], layouts: &[Option<SlotLayout>], out: &SlotLayout) -> Self {
+        let period_in = parts
+            .iter()
+            .filter_map(|(s, _)| layouts.get(*s)?.as_ref().map(SlotLayout::period))
+            .max()
+            .unwrap_or(1);
+        let base = Geometry::hybrid(period_in, out.period(), Plan::Square);
+        let m = base.rows;
+        let diagonals: Vec<Vec<usize>> = parts
+            .iter()
+            .map(|(s, map)| {
+                let Some(Some(input)) = layouts.get(*s) else {
+                    return Vec::new();
+                };
+                let mut set = BTreeSet::new();
+                for r in 0..map.rows() {
+                    let row_slot = out.slot(r);
+                    for &(c, _) in map.row(r) {
+                        set.insert((input.slot(c as usize) % m + m - row_slot) % m);
+                    }
+                }
+                set.into_iter().collect()
+            })
+            .collect();
+        let mut best = LinearShape {
+            geometry: base,
+            diagonals,
+        };
+        let mut best_cost = best.key_switches();
+        let mut baby = 1;
+        while baby <= m {
+            let candidate = LinearShape {
+                geometry: Geometry {
+                    baby,
+                    giant: m / baby,
+                    ..base
+                },
+                diagonals: best.diagonals.clone(),
+            };
+            let cost = candidate.key_switches();
+            if cost < best_cost {
+                (best, best_cost) = (candidate, cost);
+            }
+            baby *= 2;
+        }
+        best
+    }
+
+    /// The baby steps `b > 0` part `part` rotates by.
+    fn babies(&self, part: usize) -> BTreeSet<usize> {
+        let b = self.geometry.baby;
+        self.diagonals[part]
+            .iter()
+            .map(|k| k % b)
+            .filter(|&r| r > 0)
+            .collect()
+    }
+
+    /// The giant steps `g > 0` any part needs.
+    fn giants(&self) -> BTreeSet<usize> {
+        let b = self.geometry.baby;
+        self.diagonals
+            .iter()
+            .flatten()
+            .map(|k| k / b)
+            .filter(|&g| g > 0)
+            .collect()
+    }
+
+    /// Key switches of one evaluation: every part's baby rotations (hoisted),
+    /// the giant rotations, the folds.
+    #[must_use]
+    pub fn key_switches(&self) -> usize {
+        let babies: usize = (0..self.diagonals.len())
+            .map(|p| self.babies(p).len())
+            .sum();
+        babies + self.giants().len() + self.geometry.folds().count()
+    }
+
+    /// Diagonal plaintexts of all parts.
+    #[must_use]
+    pub fn diagonals(&self) -> usize {
+        self.diagonals.iter().map(Vec::len).sum()
+    }
+
+    /// The rotation steps the evaluation uses.
+    fn rotations(&self) -> impl Iterator<Item = i64> + '_ {
+        let babies: BTreeSet<usize> = (0..self.diagonals.len())
+            .flat_map(|p| self.babies(p))
+            .collect();
+        let giants = self.giants().into_iter().map(|g| g * self.geometry.baby);
+        babies
+            .into_iter()
+            .chain(giants)
+            .chain(self.geometry.folds())
+            .map(|r| r as i64)
+    }
+}
+
+/// The layouts and the geometry of every linear step of a program in the
+/// latency packing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatencyPlan {
-    /// Per step: the geometry of a linear step, `None` for a product.
-    geometries: Vec<Option<Geometry>>,
-    /// The input's period.
-    input_period: usize,
+    /// Per step: the shape of a linear step, `None` for a product or a
+    /// bootstrap.
+    shapes: Vec<Option<LinearShape>>,
+    /// Per source: where its values sit in the slots.
+    layouts: Vec<SlotLayout>,
+    /// The source holding the logits.
+    output: usize,
 }
 
 impl LatencyPlan {
-    /// The hybrid geometry of each linear step: its input period is the
-    /// largest period among the sources it reads, its rows the output
-    /// width rounded up to a power of two.
+    /// The layouts and geometries of `program`: the input compact; a linear
+    /// step's output on its grid when that makes fewer diagonals (key
+    /// switches charged [`KEY_SWITCH_COST`] each) within the slots the
+    /// compact layouts need, compact otherwise; a product's or bootstrap's
+    /// output laid out as the source it reads.
     #[must_use]
     pub fn new(program: &Program) -> Self {
-        let geometries = program
-            .steps
+        let limit = program
+            .widths
             .iter()
-            .map(|step| match step {
+            .map(|w| w.max(&1).next_power_of_two())
+            .max()
+            .unwrap_or(1);
+        let mut layouts: Vec<Option<SlotLayout>> = vec![None; program.widths.len()];
+        layouts[0] = Some(SlotLayout::compact(program.inputs()));
+        let mut shapes = Vec::with_capacity(program.steps.len());
+        for step in &program.steps {
+            let out = step.out();
+            let (layout, shape) = match step {
                 Step::Linear { parts, bias, .. } => {
-                    let inputs = parts.iter().map(|(_, m)| m.cols()).max().unwrap_or(1);
-                    Some(Geometry::hybrid(inputs, bias.len(), Plan::Square))
+                    let compact = SlotLayout::compact(bias.len());
+                    let compact_shape = LinearShape::new(parts, &layouts, &compact);
+                    let on_grid = program
+                        .grid(out)
+                        .filter(|_| out != program.output)
+                        .and_then(|g| SlotLayout::on_grid(&g, limit))
+                        .filter(|l| l.len() == bias.len() && !l.is_compact())
+                        .map(|l| {
+                            let shape = LinearShape::new(parts, &layouts, &l);
+                            (l, shape)
+                        });
+                    let cost = |s: &LinearShape| s.diagonals() + KEY_SWITCH_COST * s.key_switches();
+                    match on_grid {
+                        Some((l, s)) if cost(&s) < cost(&compact_shape) => (l, Some(s)),
+                        _ => (compact, Some(compact_shape)),
+                    }
                 }
-                Step::Product { .. } | Step::Bootstrap { .. } => None,
-            })
+                // A product's factors are powers of one source, laid out
+                // alike.
+                Step::Product { left: read, .. } | Step::Bootstrap { source: read, .. } => {
+                    let same = layouts[*read]
+                        .clone()
+                        .unwrap_or_else(|| SlotLayout::compact(program.widths[out]));
+                    (same, None)
+                }
+            };
+            layouts[out] = Some(layout);
+            shapes.push(shape);
+        }
+        let layouts = layouts
+            .into_iter()
+            .enumerate()
+            .map(|(s, l)| l.unwrap_or_else(|| SlotLayout::compact(program.widths[s])))
             .collect();
         LatencyPlan {
-            geometries,
-            input_period: program.inputs().max(1).next_power_of_two(),
+            shapes,
+            layouts,
+            output: program.output,
         }
+    }
+
+    /// The shape of step `step`, or a typed error when it is no linear step.
+    fn shape(&self, step: usize) -> Result<&LinearShape> {
+        self.shapes
+            .get(step)
+            .and_then(Option::as_ref)
+            .ok_or(Error::LayerIndex {
+                layer: step,
+                layers: self.shapes.len(),
+            })
     }
 
     /// The geometry of step `step`, or a typed error when it is no linear
     /// step.
     fn geometry(&self, step: usize) -> Result<Geometry> {
-        self.geometries
-            .get(step)
-            .copied()
-            .flatten()
-            .ok_or(Error::LayerIndex {
-                layer: step,
-                layers: self.geometries.len(),
-            })
+        self.shape(step).map(|s| s.geometry)
     }
 
-    /// The slots a ciphertext needs: the largest period of any step.
+    /// Where `source`'s values sit in the slots.
+    #[must_use]
+    pub fn source_layout(&self, source: usize) -> Option<&SlotLayout> {
+        self.layouts.get(source)
+    }
+
+    /// The slots a ciphertext needs: the largest period of any source and
+    /// step.
     #[must_use]
     pub fn min_slots(&self) -> usize {
-        self.geometries
+        self.shapes
             .iter()
             .flatten()
-            .map(|g| g.n)
-            .fold(self.input_period, usize::max)
+            .map(|s| s.geometry.n)
+            .chain(self.layouts.iter().map(SlotLayout::period))
+            .max()
+            .unwrap_or(1)
     }
 
     /// Every rotation step the program uses (the Galois keys to generate).
     #[must_use]
     pub fn rotations(&self) -> Vec<i64> {
-        let mut r: Vec<i64> = self
-            .geometries
+        let r: BTreeSet<i64> = self
+            .shapes
             .iter()
             .flatten()
-            .flat_map(Geometry::rotations)
+            .flat_map(LinearShape::rotations)
             .collect();
-        r.sort_unstable();
-        r.dedup();
-        r
+        r.into_iter().collect()
     }
 
-    /// Key switches per sample: rotations of all linear steps (`parts`
-    /// baby-step sets each) plus one relinearization per product (a
-    /// bootstrap's own are not counted).
+    /// Key switches per sample: rotations of all linear steps plus one
+    /// relinearization per product (a bootstrap's own are not counted).
     #[must_use]
     pub fn key_switches(&self, program: &Program) -> usize {
         program
             .steps
             .iter()
-            .zip(&self.geometries)
-            .map(|(step, geo)| match (step, geo) {
-                (Step::Linear { parts, .. }, Some(g)) => g.rotation_count(parts.len()),
+            .zip(&self.shapes)
+            .map(|(step, shape)| match (step, shape) {
+                (Step::Linear { .. }, Some(s)) => s.key_switches(),
                 (Step::Product { .. }, _) => 1,
                 _ => 0,
             })
             .sum()
     }
 
-    /// Diagonal plaintexts of all linear steps (an upper bound: all-zero
-    /// diagonals are skipped).
+    /// Diagonal plaintexts of all linear steps (the non-zero ones, which
+    /// are all that is encoded).
     #[must_use]
-    pub fn diagonals(&self, program: &Program) -> usize {
-        program
-            .steps
+    pub fn diagonals(&self) -> usize {
+        self.shapes
             .iter()
-            .zip(&self.geometries)
-            .map(|(step, geo)| match (step, geo) {
-                (Step::Linear { parts, .. }, Some(g)) => parts.len() * g.rows,
-                _ => 0,
-            })
+            .flatten()
+            .map(LinearShape::diagonals)
             .sum()
     }
 
-    /// A sample's values as the slots of its ciphertext: repeated with the
-    /// input's period across `slots` slots.
+    /// A sample's values as the slots of its ciphertext: in order, repeated
+    /// with the input's period across `slots` slots.
     pub fn layout(&self, x: &[f64], slots: usize) -> Result<Vec<f64>> {
         if slots < self.min_slots() {
             return Err(Error::TooMany {
@@ -134,10 +307,24 @@ impl LatencyPlan {
                 unit: "slots for the latency packing",
             });
         }
-        let p = self.input_period;
+        let p = self.layouts[0].period();
         Ok((0..slots)
             .map(|j| x.get(j % p).copied().unwrap_or(0.0))
             .collect())
+    }
+
+    /// The logits among the decrypted slots of the output ciphertext.
+    pub fn logits(&self, slots: &[f64], outputs: usize) -> Result<Vec<f64>> {
+        let layout = &self.layouts[self.output];
+        (0..outputs)
+            .map(|i| {
+                slots.get(layout.slot(i)).copied().ok_or(Error::TooMany {
+                    values: layout.period(),
+                    room: slots.len(),
+                    unit: "slots for the latency packing",
+                })
+            })
+            .collect()
     }
 }
 
@@ -192,14 +379,33 @@ impl<'p> ProgramWeights<'p> {
     }
 }
 
-/// `M[r][c]` by binary search in row `r` (zero outside the map).
-fn entry(m: &SparseMap, r: usize, c: usize) -> f64 {
-    if r >= m.rows() || c >= m.cols() {
-        return 0.0;
+/// One period of each non-zero `coeff·p_{g,b}` (`[g][b]`, `None` where
+/// zero) of `map` read from a source laid out as `input` into `out`, in
+/// geometry `geo`: the entry `M[r][c]` lies on diagonal
+/// `k = (slot(c) − slot(r)) mod m` at position `j = (slot(c) − k) mod n`
+/// (the one slot of that diagonal whose row is `slot(r)`), and
+/// `p_{g,b}[j'] = diag_{gB+b}[(j' − gB) mod n]` (see [`crate::linear`]).
+pub(crate) fn diagonal_periods(
+    geo: Geometry,
+    map: &SparseMap,
+    input: &SlotLayout,
+    out: &SlotLayout,
+    coeff: f64,
+) -> Vec<Vec<Option<Vec<f64>>>> {
+    let (n, m) = (geo.n, geo.rows);
+    let mut periods: Vec<Vec<Option<Vec<f64>>>> = vec![vec![None; geo.baby]; geo.giant];
+    for r in 0..map.rows() {
+        let row_slot = out.slot(r);
+        for &(c, w) in map.row(r) {
+            let col_slot = input.slot(c as usize);
+            let k = (col_slot % m + m - row_slot) % m;
+            let j = (col_slot % n + n - k) % n;
+            let (g, b) = (k / geo.baby, k % geo.baby);
+            let period = periods[g][b].get_or_insert_with(|| vec![0.0; n]);
+            period[(j + g * geo.baby) % n] += coeff * w;
+        }
     }
-    let row = m.row(r);
-    row.binary_search_by_key(&(c as u32), |&(k, _)| k)
-        .map_or(0.0, |i| row[i].1)
+    periods
 }
 
 impl ProgramWeights<'_> {
@@ -213,13 +419,35 @@ impl ProgramWeights<'_> {
     ) -> Result<&Diagonals> {
         let (parts, _) = self.linear(at.layer)?;
         let geo = self.plan.geometry(at.layer)?;
-        let (_, m) = parts.get(at.part).ok_or(Error::LayerIndex {
+        let bad = Error::LayerIndex {
             layer: at.part,
             layers: parts.len(),
-        })?;
+        };
+        let (source, m) = parts.get(at.part).ok_or(bad)?;
+        let out = self.program.steps[at.layer].out();
+        let (Some(input), Some(out)) = (
+            self.plan.source_layout(*source),
+            self.plan.source_layout(out),
+        ) else {
+            return Err(Error::LayerIndex {
+                layer: *source,
+                layers: self.program.widths.len(),
+            });
+        };
         self.diagonals
             .get_or_encode((at.layer, at.part), level, scale, || {
-                encode_diagonals(ev, geo, at.coeff, scale, level, |r, c| entry(m, r, c))
+                diagonal_periods(geo, m, input, out, at.coeff)
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|p| {
+                                p.filter(|p| p.iter().any(|&v| v != 0.0))
+                                    .map(|p| encode_repeated(ev, &p, scale, level))
+                                    .transpose()
+                            })
+                            .collect()
+                    })
+                    .collect()
             })
     }
 }
@@ -255,17 +483,22 @@ impl WeightSource for ProgramWeights<'_> {
     ) -> Result<Cow<'_, Plaintext<u64>>> {
         let (parts, bias) = self.linear(step)?;
         let rows = self.plan.geometry(step)?.rows;
+        let out = self
+            .plan
+            .source_layout(self.program.steps[step].out())
+            .ok_or(Error::LayerIndex {
+                layer: step,
+                layers: self.program.steps.len(),
+            })?;
         let pt = self.biases.get_or_encode(step, level, scale, || {
-            let period: Vec<f64> = (0..rows)
-                .map(|o| {
-                    let Some(b) = bias.get(o) else { return 0.0 };
-                    let row_sum: f64 = parts
-                        .iter()
-                        .flat_map(|(_, m)| m.row(o).iter().map(|&(_, w)| w))
-                        .sum();
-                    b + constant * row_sum
-                })
-                .collect();
+            let mut period = vec![0.0; rows];
+            for (o, b) in bias.iter().enumerate() {
+                let row_sum: f64 = parts
+                    .iter()
+                    .flat_map(|(_, m)| m.row(o).iter().map(|&(_, w)| w))
+                    .sum();
+                period[out.slot(o)] = b + constant * row_sum;
+            }
             encode_repeated(ev, &period, scale, level)
         })?;
         Ok(Cow::Borrowed(pt))
@@ -326,4 +559,112 @@ pub fn evaluate<E: NttEngine<u64>>(
         }
     }
     source(&sources, program.output())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compiler::compile;
+    use hearth_nn::bundled::{MNIST, MNIST_TEST_CSV_GZ};
+    use hearth_nn::onnx::{import_bytes, ImportOptions};
+    use hearth_nn::Dataset;
+    use std::path::Path;
+
+    /// The program run on plaintext slot vectors exactly as the latency
+    /// packing runs it on ciphertexts: sources in their layouts, each
+    /// linear step as `Σ_g rot(Σ_b p_{g,b} ⊙ rot(x, b), gB)`, the folds, the
+    /// bias; products slot by slot. Returns the logits read through the
+    /// plan.
+    fn simulate(program: &Program, plan: &LatencyPlan, x: &[f64], slots: usize) -> Vec<f64> {
+        let rot =
+            |v: &[f64], s: usize| -> Vec<f64> { (0..slots).map(|j| v[(j + s) % slots]).collect() };
+        let mut sources: Vec<Vec<f64>> = vec![plan.layout(x, slots).unwrap()];
+        for (i, step) in program.steps.iter().enumerate() {
+            let y = match step {
+                Step::Linear { parts, bias, out } => {
+                    let shape = plan.shape(i).unwrap();
+                    let geo = shape.geometry;
+                    let mut y = vec![0.0; slots];
+                    for (s, m) in parts {
+                        let input = plan.source_layout(*s).unwrap();
+                        let output = plan.source_layout(*out).unwrap();
+                        let periods = diagonal_periods(geo, m, input, output, 1.0);
+                        for (g, row) in periods.iter().enumerate() {
+                            let mut inner = vec![0.0; slots];
+                            for (b, p) in row.iter().enumerate() {
+                                let Some(p) = p else { continue };
+                                let xb = rot(&sources[*s], b);
+                                for j in 0..slots {
+                                    inner[j] += p[j % p.len()] * xb[j];
+                                }
+                            }
+                            for (yj, v) in y.iter_mut().zip(rot(&inner, g * geo.baby)) {
+                                *yj += v;
+                            }
+                        }
+                    }
+                    for f in geo.folds() {
+                        let r = rot(&y, f);
+                        y.iter_mut().zip(r).for_each(|(a, b)| *a += b);
+                    }
+                    let output = plan.source_layout(*out).unwrap();
+                    for (o, b) in bias.iter().enumerate() {
+                        let p = output.period();
+                        for q in 0..slots / p {
+                            y[q * p + output.slot(o)] += b;
+                        }
+                    }
+                    y
+                }
+                Step::Product { left, right, .. } => sources[*left]
+                    .iter()
+                    .zip(&sources[*right])
+                    .map(|(a, b)| a * b)
+                    .collect(),
+                Step::Bootstrap { source, .. } => sources[*source].clone(),
+            };
+            sources.push(y);
+        }
+        plan.logits(&sources[program.output], program.outputs())
+            .unwrap()
+    }
+
+    fn mnist_rows(n: usize) -> Vec<Vec<f64>> {
+        let d = Dataset::parse_gz(Path::new("mnist_test.csv.gz"), MNIST_TEST_CSV_GZ).unwrap();
+        d.rows[..n].to_vec()
+    }
+
+    /// The bundled networks' plans, slot vectors rotated in plaintext,
+    /// give the program's own logits: the layouts, the diagonals placed
+    /// from the sparse maps and the chosen baby steps reassemble every
+    /// linear step. The convolutions on grids need far fewer diagonals
+    /// than compact layouts (`mnist_c`: the 20,720 of one plaintext per
+    /// output).
+    #[test]
+    fn plans_reassemble_the_bundled_networks_in_plaintext() {
+        let rows = mnist_rows(2);
+        let mut diagonals = Vec::new();
+        for m in &MNIST {
+            let net = import_bytes(m.name, m.model, ImportOptions::default())
+                .unwrap()
+                .network;
+            let program = compile(&net).unwrap();
+            let plan = LatencyPlan::new(&program);
+            let slots = plan.min_slots();
+            for x in &rows {
+                let want = program.forward(x);
+                let got = simulate(&program, &plan, x, slots);
+                for (a, b) in got.iter().zip(&want) {
+                    assert!(
+                        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                        "{}: {a} vs {b}",
+                        m.name
+                    );
+                }
+            }
+            diagonals.push(plan.diagonals());
+        }
+        assert!(diagonals[0] < 256 + 64 + 16, "{diagonals:?}");
+        assert!(diagonals[2] < 20_720 / 8, "{diagonals:?}");
+    }
 }

@@ -2,6 +2,7 @@
 //! sources, linear ops composed into them, non-linear ops computing (see the
 //! parent module's docs).
 
+use super::layout::Grid;
 use super::sparse::SparseMap;
 use super::{Program, Step};
 use crate::error::{Error, Result};
@@ -65,19 +66,27 @@ impl Form {
 
 struct Lowering {
     widths: Vec<usize>,
+    grids: Vec<Option<Grid>>,
     steps: Vec<Step>,
 }
 
 impl Lowering {
-    fn define(&mut self, width: usize, step: impl FnOnce(usize) -> Step) -> usize {
+    fn define(
+        &mut self,
+        width: usize,
+        grid: Option<Grid>,
+        step: impl FnOnce(usize) -> Step,
+    ) -> usize {
         let out = self.widths.len();
         self.widths.push(width);
+        self.grids.push(grid);
         self.steps.push(step(out));
         out
     }
 
-    /// The source holding `form`'s value, computing it if it is not one.
-    fn materialize(&mut self, node: &str, form: &Form) -> Result<usize> {
+    /// The source holding `form`'s value (whose positions sit on `grid`),
+    /// computing it if it is not one.
+    fn materialize(&mut self, node: &str, form: &Form, grid: Option<Grid>) -> Result<usize> {
         if let Some(s) = form.as_source() {
             return Ok(s);
         }
@@ -88,13 +97,19 @@ impl Lowering {
         }
         let width = form.bias.len();
         let (parts, bias) = (form.parts.clone(), form.bias.clone());
-        Ok(self.define(width, |out| Step::Linear { parts, bias, out }))
+        Ok(self.define(width, grid, |out| Step::Linear { parts, bias, out }))
     }
 
     /// `p(x)` for `x = form`: the powers of `x` computed, the coefficients
     /// left in the returned form.
-    fn polynomial(&mut self, node: &str, form: &Form, p: &Polynomial) -> Result<Form> {
-        let x = self.materialize(node, form)?;
+    fn polynomial(
+        &mut self,
+        node: &str,
+        form: &Form,
+        grid: Option<Grid>,
+        p: &Polynomial,
+    ) -> Result<Form> {
+        let x = self.materialize(node, form, grid)?;
         let width = form.bias.len();
         let c = p.coefficients();
         let degree = p.degree();
@@ -102,7 +117,7 @@ impl Lowering {
         for k in 2..=degree {
             let a = 1usize << (usize::BITS - 1 - (k - 1).leading_zeros());
             let (left, right) = (powers[a], powers[k - a]);
-            powers.push(self.define(width, |out| Step::Product { left, right, out }));
+            powers.push(self.define(width, grid, |out| Step::Product { left, right, out }));
         }
         let parts: Vec<(usize, SparseMap)> = (1..=degree)
             .filter(|&k| c[k] != 0.0)
@@ -126,18 +141,27 @@ impl Lowering {
 pub fn compile(net: &Network) -> Result<Program> {
     net.encryptable()?;
     let inputs = numel(net.input_shape());
+    let input_grid = Grid::of_input(net.input_shape());
     let mut low = Lowering {
         widths: vec![inputs],
+        grids: vec![input_grid],
         steps: Vec::new(),
     };
     let mut values: Vec<Form> = vec![Form::source(0, inputs)];
+    let mut grids: Vec<Option<Grid>> = vec![input_grid];
     for node in net.nodes() {
         let x = &values[node.inputs[0]];
+        let x_grid = grids[node.inputs[0]];
+        let second = node.inputs.get(1).and_then(|&v| grids[v]);
+        grids.push(Grid::after(&node.op, x_grid, second, &node.shape));
         let y = match &node.op {
             Op::Reshape => x.clone(),
             Op::Add => x.plus(&values[node.inputs[1]]),
-            Op::Square => low.polynomial(&node.name, x, &Polynomial::new(vec![0.0, 0.0, 1.0]))?,
-            Op::Poly(p) => low.polynomial(&node.name, x, p)?,
+            Op::Square => {
+                let square = Polynomial::new(vec![0.0, 0.0, 1.0]);
+                low.polynomial(&node.name, x, x_grid, &square)?
+            }
+            Op::Poly(p) => low.polynomial(&node.name, x, x_grid, p)?,
             Op::Relu => {
                 return Err(Error::Network(hearth_nn::Error::Relu {
                     node: node.name.clone(),
@@ -157,9 +181,11 @@ pub fn compile(net: &Network) -> Result<Program> {
         values.push(y);
     }
     let out = values.last().cloned().unwrap_or(Form::source(0, inputs));
-    let output = low.materialize("output", &out)?;
+    // The logits are read compactly by the client.
+    let output = low.materialize("output", &out, None)?;
     Ok(Program {
         widths: low.widths,
+        grids: low.grids,
         steps: low.steps,
         output,
     })

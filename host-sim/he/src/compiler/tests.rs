@@ -264,8 +264,9 @@ fn threaded_runs_give_the_same_ciphertexts() {
     }
 }
 
-/// `mnist_a` one image per ciphertext: a 784 → 256 convolution by 256
-/// hybrid diagonals and two folds, then 256 → 64 and 64 → 10.
+/// `mnist_a` one image per ciphertext: the 7×7 stride-3 convolution's
+/// outputs on the image's grid (fewer diagonals than the 256 of a compact
+/// layout), then 256 → 64 and 64 → 10.
 #[test]
 fn mnist_a_latency_agrees_with_plaintext() {
     let data = mnist(3);
@@ -275,7 +276,7 @@ fn mnist_a_latency_agrees_with_plaintext() {
         .network;
     let compiled = Compiled::new(&net, &data.rows, Packing::Latency).unwrap();
     assert_eq!(compiled.plan.min_slots(), 1024);
-    assert_eq!(compiled.plan.diagonals(&compiled.program), 256 + 64 + 16);
+    assert!(compiled.plan.diagonals() < 256 + 64 + 16);
     let out = run_encrypted(
         &compiled,
         &data.rows,
@@ -294,8 +295,9 @@ fn mnist_a_latency_agrees_with_plaintext() {
 }
 
 /// `mnist_c` (two convolutions at 28×28 and 14×14, eight and sixteen
-/// channels) does not fit a small machine in either packing: refused with
-/// both figures before any key is made.
+/// channels) in the throughput packing holds a ciphertext per value of its
+/// widest layers: refused on a small machine with its estimate before any
+/// key is made.
 #[test]
 fn a_network_larger_than_memory_is_refused_with_its_estimate() {
     let data = mnist(4);
@@ -303,23 +305,17 @@ fn a_network_larger_than_memory_is_refused_with_its_estimate() {
     let net = import_bytes(m.name, m.model, ImportOptions::default())
         .unwrap()
         .network;
-    for packing in [Packing::Throughput, Packing::Latency] {
-        let compiled = Compiled::new(&net, &data.rows, packing).unwrap();
-        assert!(
-            compiled.peak_bytes > 8 << 30,
-            "{packing:?}: {}",
-            compiled.peak_bytes
-        );
-        let err = compiled.check_memory(Some(8 << 30)).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains(&format!("{} MiB", compiled.peak_bytes >> 20)),
-            "{text}"
-        );
-        assert!(text.contains("8192 MiB"), "{text}");
-        assert!(compiled.check_memory(None).is_ok());
-        assert!(compiled.check_memory(Some(compiled.peak_bytes)).is_ok());
-    }
+    let compiled = Compiled::new(&net, &data.rows, Packing::Throughput).unwrap();
+    assert!(compiled.peak_bytes > 8 << 30, "{}", compiled.peak_bytes);
+    let err = compiled.check_memory(Some(8 << 30)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("{} MiB", compiled.peak_bytes >> 20)),
+        "{text}"
+    );
+    assert!(text.contains("8192 MiB"), "{text}");
+    assert!(compiled.check_memory(None).is_ok());
+    assert!(compiled.check_memory(Some(compiled.peak_bytes)).is_ok());
 }
 
 fn mnist_deep() -> Network {
