@@ -3,6 +3,7 @@
 
 use hearth_device::Engine;
 use hearth_he::files;
+use hearth_kernels::ckks::{Ciphertext, SeededCiphertext};
 use hearth_he::infer::run;
 use hearth_he::{Packing, RunOptions};
 use hearth_nn::data::Dataset;
@@ -93,6 +94,27 @@ fn key_and_ciphertext_files() {
             assert!((x - y).abs() < 1e-6, "{x} vs {y}");
         }
     }
+    // Written compact (seeded: `c_1` as its seed), read in either format:
+    // the same file with full ciphertexts decrypts to the same rows.
+    let ctx = hearth_kernels::ckks::CkksContext::<u64>::new(
+        files::selection(&key.params, &kp).unwrap().params,
+    )
+    .unwrap();
+    let top = ctx.max_level();
+    for b in &f.ciphertexts {
+        assert_eq!(&b[..4], b"HCKS");
+        assert_eq!(b.len(), SeededCiphertext::byte_len(&ctx, top));
+    }
+    let mut full = f.clone();
+    for b in &mut full.ciphertexts {
+        *b = Ciphertext::from_any_le_bytes(&ctx, b)
+            .unwrap()
+            .to_le_bytes(&ctx);
+        assert_eq!(&b[..4], b"HCKT");
+    }
+    assert!(full.ciphertexts[0].len() > f.ciphertexts[0].len() * 17 / 10);
+    let (_, again) = files::decrypt(&key, &kp, &full, &cp).unwrap();
+    assert_eq!(again, rows);
     // Another key: refused by its id.
     let k2 = files::load_key(&k2p).unwrap();
     let e = files::decrypt(&k2, &k2p, &f, &cp).unwrap_err().to_string();

@@ -111,7 +111,9 @@ pub struct CiphertextFile {
     pub columns: Vec<String>,
     /// Number of rows.
     pub rows: usize,
-    /// One ciphertext per column, in the kernels' byte format.
+    /// One ciphertext per column in either of the kernels' byte formats
+    /// ([`hearth_kernels::ckks::Ciphertext::from_any_le_bytes`]): seeded
+    /// for fresh encryptions, full for a server's results.
     pub ciphertexts: Vec<Vec<u8>>,
     /// Encrypted with reproducible randomness or under an insecure key: for
     /// tests only (the container's INSECURE flag, not part of the payload).

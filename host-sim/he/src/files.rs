@@ -1,7 +1,10 @@
 //! The file workflow of `hearth keygen`, `encrypt` and `decrypt`: a secret
 //! key file, and CSV columns encrypted one ciphertext per column (row `j` in
 //! slot `j`, the throughput layout a server evaluates with
-//! [`super::throughput`]).
+//! [`super::throughput`]). Fresh encryptions are written in the compact
+//! seeded format (`c_0` bit-packed, `c_1` as its 32-byte seed: about half
+//! the bytes); a server's results in the full one; readers take either
+//! ([`Ciphertext::from_any_le_bytes`]).
 
 use super::container::{self, CiphertextFile, KeyFile, ParamsDesc};
 use super::params::Selection;
@@ -92,7 +95,7 @@ pub fn encrypt(
     let mut cts = Vec::with_capacity(data.num_features());
     for k in 0..data.num_features() {
         let col: Vec<f64> = data.rows.iter().map(|r| r[k]).collect();
-        cts.push(s.encrypt(&mut e, &col)?.to_le_bytes(&s.ctx));
+        cts.push(s.encrypt_seeded(&mut e, &col)?.to_le_bytes(&s.ctx));
     }
     Ok(CiphertextFile {
         params: key.params.clone(),
@@ -144,7 +147,7 @@ pub fn decrypt(
     }
     let mut cols = Vec::with_capacity(file.ciphertexts.len());
     for (i, b) in file.ciphertexts.iter().enumerate() {
-        let ct = Ciphertext::from_le_bytes(&s.ctx, b)
+        let ct = Ciphertext::from_any_le_bytes(&s.ctx, b)
             .map_err(|x| err(format!("ciphertext {i}: CKKS: {x}")))?;
         cols.push(s.decrypt(&mut e, &ct)?);
     }

@@ -280,7 +280,7 @@ pub fn evaluate<'m, E: NttEngine<u64>>(
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            Ciphertext::from_le_bytes(&ctx, b)
+            Ciphertext::from_any_le_bytes(&ctx, b)
                 .map_err(|e| err(input_path, format!("ciphertext {i}: CKKS: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -269,7 +269,7 @@ impl Tenant {
         let (id, rest) = bytes
             .split_first_chunk::<8>()
             .ok_or_else(|| into_error(TenantError::Malformed("shorter than its key id".into())))?;
-        let ct = Ciphertext::from_le_bytes(&self.session.ctx, rest).map_err(Error::Ckks)?;
+        let ct = Ciphertext::from_any_le_bytes(&self.session.ctx, rest).map_err(Error::Ckks)?;
         Ok(TenantCt {
             key: KeyId(u64::from_le_bytes(*id)),
             ct,

@@ -322,3 +322,17 @@ impl<W: Word> SeededCiphertext<W> {
         Ok(Self { c0, seed, scale })
     }
 }
+
+impl<W: Word> Ciphertext<W> {
+    /// Parses either byte format a client may send: the compact seeded one
+    /// ([`SeededCiphertext::to_le_bytes`], expanded on arrival) or the full
+    /// one ([`Ciphertext::to_le_bytes`]), told apart by their magic; each
+    /// parser's checks apply.
+    pub fn from_any_le_bytes(ctx: &CkksContext<W>, bytes: &[u8]) -> Result<Self, CkksError> {
+        if bytes.get(..4) == Some(&MAGIC[..]) {
+            SeededCiphertext::from_le_bytes(ctx, bytes)?.expand(ctx)
+        } else {
+            Ciphertext::from_le_bytes(ctx, bytes)
+        }
+    }
+}
