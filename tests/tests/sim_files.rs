@@ -3,9 +3,9 @@
 
 use hearth_device::Engine;
 use hearth_he::files;
-use hearth_kernels::ckks::{Ciphertext, SeededCiphertext};
 use hearth_he::infer::run;
 use hearth_he::{Packing, RunOptions};
+use hearth_kernels::ckks::{Ciphertext, SeededCiphertext};
 use hearth_nn::data::Dataset;
 use hearth_nn::Error;
 use hearth_nn::Mlp;

@@ -89,6 +89,9 @@ impl Compiled {
             Packing::Latency => plan.min_slots(),
         };
         let selection = select_for_depth(program.depth(), logits, largest, min_slots)?;
+        // The ring chosen may have room for wider grids than the compact
+        // layouts' slots.
+        let plan = LatencyPlan::with_room(&program, selection.params.slots());
         Ok(Self::with(program, plan, selection, packing))
     }
 
@@ -108,13 +111,13 @@ impl Compiled {
             calibration,
             crate::params::MARGIN,
         )?;
-        let plan = LatencyPlan::new(&program);
         let (_, logits) = program.ranges(calibration);
         let selection = select_for_bootstrap(preset, allow_insecure, logits)?;
         // A sparse preset bootstraps `n_s` slots repeated over all of
         // them: the throughput packing (a sample per slot) cannot use it,
         // the latency packing only with a period dividing `n_s`.
         let boot_slots = 1usize << preset.boot.log_slots;
+        let plan = LatencyPlan::with_room(&program, boot_slots.min(selection.params.slots()));
         let needed = match packing {
             Packing::Throughput => 1usize << (selection.params.log_degree() - 1),
             Packing::Latency => plan.min_slots(),

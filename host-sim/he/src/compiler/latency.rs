@@ -162,18 +162,26 @@ pub struct LatencyPlan {
 
 impl LatencyPlan {
     /// The layouts and geometries of `program`: the input compact; a linear
-    /// step's output on its grid when that makes fewer diagonals (key
+    /// step's output on its grid when that costs less (diagonals, and key
     /// switches charged [`KEY_SWITCH_COST`] each) within the slots the
     /// compact layouts need, compact otherwise; a product's or bootstrap's
     /// output laid out as the source it reads.
     #[must_use]
     pub fn new(program: &Program) -> Self {
+        Self::with_room(program, 1)
+    }
+
+    /// [`LatencyPlan::new`] with grids allowed to span up to `slots` slots
+    /// (the ring's, once the parameters are chosen) when that is more than
+    /// the compact layouts need: the slots a plan needs never exceed the
+    /// larger of the two.
+    #[must_use]
+    pub fn with_room(program: &Program, slots: usize) -> Self {
         let limit = program
             .widths
             .iter()
             .map(|w| w.max(&1).next_power_of_two())
-            .max()
-            .unwrap_or(1);
+            .fold(slots, usize::max);
         let mut layouts: Vec<Option<SlotLayout>> = vec![None; program.widths.len()];
         layouts[0] = Some(SlotLayout::compact(program.inputs()));
         let mut shapes = Vec::with_capacity(program.steps.len());
@@ -649,22 +657,31 @@ mod tests {
                 .unwrap()
                 .network;
             let program = compile(&net).unwrap();
-            let plan = LatencyPlan::new(&program);
-            let slots = plan.min_slots();
-            for x in &rows {
-                let want = program.forward(x);
-                let got = simulate(&program, &plan, x, slots);
-                for (a, b) in got.iter().zip(&want) {
-                    assert!(
-                        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
-                        "{}: {a} vs {b}",
-                        m.name
-                    );
+            // The compact layouts' room, and the rings' of `N = 2^13, 2^14`.
+            for room in [1, 4096, 8192] {
+                let plan = LatencyPlan::with_room(&program, room);
+                let slots = plan.min_slots();
+                assert!(slots <= room.max(LatencyPlan::new(&program).min_slots()));
+                for x in &rows {
+                    let want = program.forward(x);
+                    let got = simulate(&program, &plan, x, slots);
+                    for (a, b) in got.iter().zip(&want) {
+                        let name = m.name;
+                        assert!(
+                            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                            "{name} {room}: {a} vs {b}"
+                        );
+                    }
                 }
+                diagonals.push(plan.diagonals());
             }
-            diagonals.push(plan.diagonals());
         }
+        // mnist_a: 256 + 64 + 16 compactly; mnist_b: 1024 + 128 + 16 (its
+        // five 13×13 channels on the image's grid need 2048 slots);
+        // mnist_c: the 20,720 of one plaintext per output.
         assert!(diagonals[0] < 256 + 64 + 16, "{diagonals:?}");
-        assert!(diagonals[2] < 20_720 / 8, "{diagonals:?}");
+        assert_eq!(diagonals[3], 1024 + 128 + 16, "{diagonals:?}");
+        assert!(diagonals[4] < 1024 / 4 + 128 + 16, "{diagonals:?}");
+        assert!(diagonals[8] < 20_720 / 8, "{diagonals:?}");
     }
 }
