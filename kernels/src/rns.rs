@@ -40,7 +40,7 @@ mod split52;
 pub use convert::{rescale_correction, rescale_limb, BaseConverter, RescaleConstants};
 pub use lazy::{WideAcc, WideReducer, LAZY_TERMS};
 pub use narrow::{mul_acc_narrow, mul_acc_narrow_scalars};
-pub use split52::{mul_acc_split52_scalars, SPLIT52_TERMS};
+pub use split52::{join_split52, mul_acc_split52, mul_acc_split52_scalars, SPLIT52_TERMS};
 
 use crate::arith::{Modulus, Word};
 

@@ -267,9 +267,14 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             })
             .collect();
         let n = first.c0.limb(0).len();
-        let rows = pts.len();
+        // Accumulators only for the rows with a plaintext (a sparse
+        // matrix's giant steps often have none).
+        let active: alloc::vec::Vec<usize> =
+            (0..pts.len()).filter(|&r| scales[r].is_some()).collect();
+        let rows = active.len();
         let ring = self.ctx.ring();
         let mut narrow_acc = alloc::vec![0u64; rows * n];
+        let mut high_acc: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
         let mut wide_acc: alloc::vec::Vec<WideAcc<W>> = alloc::vec::Vec::new();
         for (i, m) in ring.moduli_of(first.c0.basis()).enumerate() {
             let red = WideReducer::new(m);
@@ -284,13 +289,13 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                                 .for_each(|w| *w = red.reduce(WideAcc::from_u64(*w)).to_u64());
                         }
                         let x = part_limb(a, part, i);
-                        for (row, acc) in pts.iter().zip(narrow_acc.chunks_exact_mut(n)) {
-                            let Some(p) = row[b] else { continue };
+                        for (&r, acc) in active.iter().zip(narrow_acc.chunks_exact_mut(n)) {
+                            let Some(p) = pts[r][b] else { continue };
                             crate::rns::mul_acc_narrow(acc, x, p.poly.limb(i));
                         }
                     }
-                    for (o, acc) in out.iter_mut().zip(narrow_acc.chunks_exact(n)) {
-                        let Some(o) = o else { continue };
+                    for (&r, acc) in active.iter().zip(narrow_acc.chunks_exact(n)) {
+                        let Some(o) = out[r].as_mut() else { continue };
                         let dst = if part == 0 {
                             o.c0.limb_mut(i)
                         } else {
@@ -298,6 +303,46 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                         };
                         for (d, &w) in dst.iter_mut().zip(acc) {
                             *d = red.reduce(WideAcc::from_u64(w));
+                        }
+                    }
+                    continue;
+                }
+                if W::BITS == 64 && m.value().to_u64() < 1 << 52 {
+                    // Products split at bit 52 into two single-word sums
+                    // (AVX-512 IFMA where the CPU has it).
+                    narrow_acc.fill(0);
+                    high_acc.resize(rows * n, 0);
+                    high_acc.fill(0);
+                    for (b, a) in xs.iter().enumerate() {
+                        if b > 0 && b % crate::rns::SPLIT52_TERMS == 0 {
+                            for (l, h) in narrow_acc.iter_mut().zip(high_acc.iter_mut()) {
+                                *l = red.reduce(crate::rns::join_split52(*l, *h)).to_u64();
+                                *h = 0;
+                            }
+                        }
+                        let x = part_limb(a, part, i);
+                        for ((&r, lo), hi) in active
+                            .iter()
+                            .zip(narrow_acc.chunks_exact_mut(n))
+                            .zip(high_acc.chunks_exact_mut(n))
+                        {
+                            let Some(p) = pts[r][b] else { continue };
+                            crate::rns::mul_acc_split52(lo, hi, x, p.poly.limb(i));
+                        }
+                    }
+                    let sums = active
+                        .iter()
+                        .zip(narrow_acc.chunks_exact(n))
+                        .zip(high_acc.chunks_exact(n));
+                    for ((&r, lo), hi) in sums {
+                        let Some(o) = out[r].as_mut() else { continue };
+                        let dst = if part == 0 {
+                            o.c0.limb_mut(i)
+                        } else {
+                            o.c1.limb_mut(i)
+                        };
+                        for ((d, &l), &h) in dst.iter_mut().zip(lo).zip(hi) {
+                            *d = red.reduce(crate::rns::join_split52(l, h));
                         }
                     }
                     continue;
@@ -313,15 +358,15 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                             .for_each(|w| *w = WideAcc::from_word(red.reduce(*w)));
                     }
                     let x = part_limb(a, part, i);
-                    for (row, acc) in pts.iter().zip(wide_acc.chunks_exact_mut(n)) {
-                        let Some(p) = row[b] else { continue };
+                    for (&r, acc) in active.iter().zip(wide_acc.chunks_exact_mut(n)) {
+                        let Some(p) = pts[r][b] else { continue };
                         for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
                             w.mul_add(x, p);
                         }
                     }
                 }
-                for (o, acc) in out.iter_mut().zip(wide_acc.chunks_exact(n)) {
-                    let Some(o) = o else { continue };
+                for (&r, acc) in active.iter().zip(wide_acc.chunks_exact(n)) {
+                    let Some(o) = out[r].as_mut() else { continue };
                     let dst = if part == 0 {
                         o.c0.limb_mut(i)
                     } else {

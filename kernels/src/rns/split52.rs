@@ -8,6 +8,7 @@
 //! (`std` feature, x86_64, chosen at run time) and as the same integer
 //! arithmetic in portable code elsewhere: the two are bit-identical.
 
+use super::WideAcc;
 use crate::arith::Word;
 
 /// The most terms [`mul_acc_split52_scalars`] may add to accumulators
@@ -35,6 +36,81 @@ pub fn mul_acc_split52_scalars<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &
     for &(x, s) in terms {
         mul_acc_portable(lo, hi, x, s);
     }
+}
+
+/// `lo[j] += (x[j]·y[j]) mod 2^52` and `hi[j] += ⌊x[j]·y[j] / 2^52⌋`,
+/// wrapping, over the shortest of the four slices: the element-wise
+/// products of two polynomials' limbs ([`mul_acc_split52_scalars`]'s
+/// conditions, with `x[j], y[j] < 2^52`).
+pub fn mul_acc_split52<W: Word>(lo: &mut [u64], hi: &mut [u64], x: &[W], y: &[W]) {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        if W::BITS == 64
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512ifma")
+        {
+            // SAFETY: the CPU supports AVX-512F and IFMA, checked just
+            // above, and `W` is `u64` (the only 64-bit `Word`).
+            unsafe { mul_acc_pointwise_ifma(lo, hi, x, y) };
+            return;
+        }
+    }
+    mul_acc_pointwise_portable(lo, hi, x, y);
+}
+
+/// The sum `hi·2^52 + lo` of split accumulators as a double word.
+#[must_use]
+pub fn join_split52<W: Word>(lo: u64, hi: u64) -> WideAcc<W> {
+    let v = u128::from(lo) + (u128::from(hi) << 52);
+    WideAcc::from_words(
+        W::from_u64_truncating(v as u64),
+        W::from_u64_truncating((v >> 64) as u64),
+    )
+}
+
+/// [`mul_acc_split52`] in portable integer arithmetic.
+#[inline(always)]
+fn mul_acc_pointwise_portable<W: Word>(lo: &mut [u64], hi: &mut [u64], x: &[W], y: &[W]) {
+    const LOW52: u64 = (1 << 52) - 1;
+    for (((l, h), &x), &y) in lo.iter_mut().zip(hi.iter_mut()).zip(x).zip(y) {
+        let p = u128::from(x.to_u64() & LOW52) * u128::from(y.to_u64() & LOW52);
+        *l = l.wrapping_add(p as u64 & LOW52);
+        *h = h.wrapping_add((p >> 52) as u64);
+    }
+}
+
+/// [`mul_acc_split52`] eight lanes at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512 IFMA, and `W` must be `u64`.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx512f,avx512ifma")]
+unsafe fn mul_acc_pointwise_ifma<W: Word>(lo: &mut [u64], hi: &mut [u64], x: &[W], y: &[W]) {
+    use core::arch::x86_64::{
+        _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_storeu_si512,
+    };
+    let n = lo.len().min(hi.len()).min(x.len()).min(y.len());
+    let mut j = 0;
+    while j + 8 <= n {
+        // SAFETY: `j + 8 ≤ n`, within all four slices; `W` is `u64`, so
+        // `x[j..j + 8]` and `y[j..j + 8]` are eight `u64` lanes each.
+        unsafe {
+            let xv = _mm512_loadu_si512(x.as_ptr().add(j).cast());
+            let yv = _mm512_loadu_si512(y.as_ptr().add(j).cast());
+            let l = _mm512_loadu_si512(lo.as_ptr().add(j).cast());
+            let h = _mm512_loadu_si512(hi.as_ptr().add(j).cast());
+            _mm512_storeu_si512(
+                lo.as_mut_ptr().add(j).cast(),
+                _mm512_madd52lo_epu64(l, xv, yv),
+            );
+            _mm512_storeu_si512(
+                hi.as_mut_ptr().add(j).cast(),
+                _mm512_madd52hi_epu64(h, xv, yv),
+            );
+        }
+        j += 8;
+    }
+    mul_acc_pointwise_portable(&mut lo[j..n], &mut hi[j..n], &x[j..n], &y[j..n]);
 }
 
 /// One term of [`mul_acc_split52_scalars`] in portable integer arithmetic.
@@ -89,6 +165,38 @@ unsafe fn mul_acc_ifma<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &[(&[W], 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn element_wise_products_split_at_bit_52_on_every_path() {
+        for len in [0usize, 5, 8, 259] {
+            let v = |t: u64| -> alloc::vec::Vec<u64> {
+                (0..len as u64)
+                    .map(|i| ((i + 3).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ t) >> 12)
+                    .collect()
+            };
+            let (x, y) = (v(1), v(0xABCD));
+            let (mut lo, mut hi) = (alloc::vec![5u64; len], alloc::vec![11u64; len]);
+            mul_acc_split52(&mut lo, &mut hi, &x, &y);
+            mul_acc_split52(&mut lo, &mut hi, &y, &x);
+            let (mut plo, mut phi) = (alloc::vec![5u64; len], alloc::vec![11u64; len]);
+            mul_acc_pointwise_portable(&mut plo, &mut phi, &x, &y);
+            mul_acc_pointwise_portable(&mut plo, &mut phi, &y, &x);
+            assert_eq!((&plo, &phi), (&lo, &hi), "portable and dispatched, {len}");
+            for j in 0..len {
+                let want = 2 * u128::from(x[j]) * u128::from(y[j]) + 5 + (11 << 52);
+                let got: WideAcc<u64> = join_split52(lo[j], hi[j]);
+                assert_eq!(
+                    got,
+                    join_split52(want as u64 & ((1 << 52) - 1), (want >> 52) as u64)
+                );
+                assert_eq!(
+                    u128::from(lo[j]) + (u128::from(hi[j]) << 52),
+                    want,
+                    "{len} {j}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_path_is_the_exact_product_split_at_bit_52() {

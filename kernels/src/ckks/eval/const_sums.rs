@@ -27,8 +27,8 @@ use crate::ckks::{Ciphertext, CkksError, Unrelinearized};
 use crate::ntt::NttEngine;
 use crate::poly::RnsPoly;
 use crate::rns::{
-    mul_acc_narrow_scalars, mul_acc_split52_scalars, reduce_i128, WideAcc, WideReducer, LAZY_TERMS,
-    SPLIT52_TERMS,
+    join_split52, mul_acc_narrow_scalars, mul_acc_split52_scalars, reduce_i128, WideAcc,
+    WideReducer, LAZY_TERMS, SPLIT52_TERMS,
 };
 use alloc::vec::Vec;
 
@@ -250,26 +250,19 @@ fn sum_split52<W: Word>(
     red: &WideReducer<W>,
     dst: &mut [W],
 ) {
-    let joined = |l: u64, h: u64| {
-        let v = u128::from(l) + (u128::from(h) << 52);
-        WideAcc::from_words(
-            W::from_u64_truncating(v as u64),
-            W::from_u64_truncating((v >> 64) as u64),
-        )
-    };
     lo.fill(0);
     hi.fill(0);
     for (b, chunk) in terms.chunks(SPLIT52_TERMS).enumerate() {
         if b > 0 {
             for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
-                *l = red.reduce(joined(*l, *h)).to_u64();
+                *l = red.reduce(join_split52(*l, *h)).to_u64();
                 *h = 0;
             }
         }
         mul_acc_split52_scalars(lo, hi, chunk);
     }
     for ((d, &l), &h) in dst.iter_mut().zip(lo.iter()).zip(hi.iter()) {
-        *d = red.reduce(joined(l, h));
+        *d = red.reduce(join_split52(l, h));
     }
 }
 
