@@ -220,7 +220,9 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
     /// accumulator of the limb alive together, so each ciphertext limb and
     /// each plaintext limb is read from memory once, and reduced once per
     /// block of products (single-word sums for primes below `2^31`,
-    /// double-word ones above): the inner sums of a baby-step giant-step
+    /// products split at bit 52 into two single-word sums below `2^52` on
+    /// 64-bit words, double-word ones above; no accumulator for a row
+    /// without plaintexts): the inner sums of a baby-step giant-step
     /// matrix–vector product. The ciphertexts must share one level, in the
     /// NTT domain, and the plaintexts be at that level.
     pub fn mul_plain_sums(
