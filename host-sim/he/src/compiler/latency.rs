@@ -28,9 +28,11 @@ use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-/// Key switches a layout choice is charged per diagonal plaintext it
-/// saves: a hoisted rotation costs about as much as this many plaintext
-/// products at the rings of the bundled networks.
+/// What one key switch weighs against one diagonal plaintext when a
+/// step's output layout is chosen (an estimate: at the rings of the
+/// bundled networks a hoisted rotation — a key's inner product and a
+/// ModDown — takes roughly as long as this many plaintext products, and
+/// a rotation key holds as many words as this many plaintexts and more).
 const KEY_SWITCH_COST: usize = 16;
 
 /// A linear step in the latency packing: its geometry and, per part, the
