@@ -73,15 +73,35 @@ fn seeded_in<W: Word>(f: &Fixture<W>, data: &[u8]) {
     }
 }
 
-/// `Ciphertext::from_le_bytes` and `SeededCiphertext::from_le_bytes` under
-/// both word sizes: what parses is valid and canonical (re-serializes to
-/// the same bytes; a seeded one expands to a valid ciphertext); decrypt and
-/// decode of it return values or errors.
+/// `Ciphertext::from_any_le_bytes` is the parser of the format its magic
+/// names: what it accepts, that parser accepts (and expands) to the same
+/// ciphertext.
+fn any_in<W: Word>(f: &Fixture<W>, data: &[u8]) {
+    let Ok(ct) = Ciphertext::<W>::from_any_le_bytes(&f.ctx, data) else {
+        return;
+    };
+    let direct = match Ciphertext::<W>::from_le_bytes(&f.ctx, data) {
+        Ok(full) => full,
+        Err(_) => SeededCiphertext::<W>::from_le_bytes(&f.ctx, data)
+            .and_then(|s| s.expand(&f.ctx))
+            .expect("accepted by neither format's parser"),
+    };
+    assert_eq!(ct, direct, "another ciphertext than its format's parser");
+}
+
+/// `Ciphertext::from_le_bytes`, `SeededCiphertext::from_le_bytes` and
+/// `Ciphertext::from_any_le_bytes` under both word sizes: what parses is
+/// valid and canonical (re-serializes to the same bytes; a seeded one
+/// expands to a valid ciphertext), and either-format parsing agrees with
+/// the format's own parser; decrypt and decode of it return values or
+/// errors.
 pub fn ciphertext(data: &[u8]) {
     ciphertext_in(fixture64(), data);
     ciphertext_in(fixture32(), data);
     seeded_in(fixture64(), data);
     seeded_in(fixture32(), data);
+    any_in(fixture64(), data);
+    any_in(fixture32(), data);
 }
 
 /// Which key type a `kernels_keys` input holds (its first byte, mod 4).
