@@ -68,7 +68,7 @@ impl LinearShape {
                 for r in 0..map.rows() {
                     let row_slot = out.slot(r);
                     for &(c, _) in map.row(r) {
-                        set.insert((input.slot(c as usize) % m + m - row_slot) % m);
+                        set.insert(diagonal_of(m, row_slot, input.slot(c as usize)));
                     }
                 }
                 set.into_iter().collect()
@@ -389,6 +389,13 @@ impl<'p> ProgramWeights<'p> {
     }
 }
 
+/// The diagonal an entry in slot row `row_slot` and slot column
+/// `col_slot` lies on, for output period `m`: `(col_slot − row_slot) mod m`
+/// (`row_slot < m`).
+fn diagonal_of(m: usize, row_slot: usize, col_slot: usize) -> usize {
+    (col_slot % m + m - row_slot) % m
+}
+
 /// One period of each non-zero `coeff·p_{g,b}` (`[g][b]`, `None` where
 /// zero) of `map` read from a source laid out as `input` into `out`, in
 /// geometry `geo`: the entry `M[r][c]` lies on diagonal
@@ -408,7 +415,7 @@ pub(crate) fn diagonal_periods(
         let row_slot = out.slot(r);
         for &(c, w) in map.row(r) {
             let col_slot = input.slot(c as usize);
-            let k = (col_slot % m + m - row_slot) % m;
+            let k = diagonal_of(m, row_slot, col_slot);
             let j = (col_slot % n + n - k) % n;
             let (g, b) = (k / geo.baby, k % geo.baby);
             let period = periods[g][b].get_or_insert_with(|| vec![0.0; n]);
