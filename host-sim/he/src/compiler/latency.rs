@@ -74,28 +74,29 @@ impl LinearShape {
                 set.into_iter().collect()
             })
             .collect();
-        let mut best = LinearShape {
+        let mut shape = LinearShape {
             geometry: base,
             diagonals,
         };
-        let mut best_cost = best.key_switches();
+        // Fewest key switches; on a tie the default split, then the fewest
+        // baby steps.
+        let mut best = (shape.key_switches(), 0, base.baby);
         let mut baby = 1;
         while baby <= m {
-            let candidate = LinearShape {
-                geometry: Geometry {
-                    baby,
-                    giant: m / baby,
-                    ..base
-                },
-                diagonals: best.diagonals.clone(),
+            shape.geometry = Geometry {
+                baby,
+                giant: m / baby,
+                ..base
             };
-            let cost = candidate.key_switches();
-            if cost < best_cost {
-                (best, best_cost) = (candidate, cost);
-            }
+            best = best.min((shape.key_switches(), 1, baby));
             baby *= 2;
         }
-        best
+        shape.geometry = Geometry {
+            baby: best.2,
+            giant: m / best.2,
+            ..base
+        };
+        shape
     }
 
     /// The baby steps `b > 0` part `part` rotates by.
