@@ -462,6 +462,35 @@ fn check_mul_const_sums<W: Word>(mut s: Setup<W>) {
         ev.mul_const_sums(&refs, &[vec![(12, 1.0)]], target),
         Err(CkksError::InvalidParameters(_))
     ));
+    // The same rows' terms spread over three calls, each call with the
+    // inputs of one slice (as a layer summed a slice of its inputs at a
+    // time): the same sums, bit for bit.
+    let mut acc = vec![None; rows.len()];
+    for slice in [0..5usize, 5..6, 6..12] {
+        let part: Vec<&Ciphertext<W>> = refs[slice.clone()].to_vec();
+        let local: Vec<Vec<(usize, f64)>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .filter(|(k, _)| slice.contains(k))
+                    .map(|&(k, c)| (k - slice.start, c))
+                    .collect()
+            })
+            .collect();
+        ev.mul_const_sums_into(&part, &local, target, &mut acc)
+            .unwrap();
+    }
+    assert_eq!(acc, sums);
+    // A sum on another scale, or a term past the inputs: refused, the
+    // sums untouched.
+    let kept = acc.clone();
+    let wrong = ev.mul_const_sums_into(&refs, &rows, target * 2.0, &mut acc);
+    assert!(matches!(wrong, Err(CkksError::ScaleMismatch { .. })));
+    let past = vec![vec![(12, 1.0)]; rows.len()];
+    assert!(ev
+        .mul_const_sums_into(&refs, &past, target, &mut acc)
+        .is_err());
+    assert_eq!(acc, kept);
 }
 
 #[test]
@@ -502,6 +531,22 @@ fn sums_of_unrelinearized_products_relinearize_to_the_sums_of_products() {
     let sums = ev
         .mul_const_sums_unrelinearized(&refs, &rows, target)
         .unwrap();
+    // Summed in two calls (products 0–1, then 2–3): the same sums.
+    let mut acc = vec![None; rows.len()];
+    for (lo, hi) in [(0, 2), (2, 4)] {
+        let local: Vec<Vec<(usize, f64)>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .filter(|(k, _)| (lo..hi).contains(k))
+                    .map(|&(k, c)| (k - lo, c))
+                    .collect()
+            })
+            .collect();
+        ev.mul_const_sums_unrelinearized_into(&refs[lo..hi], &local, target, &mut acc)
+            .unwrap();
+    }
+    assert_eq!(acc, sums);
     for (row, sum) in rows.iter().zip(sums) {
         let sum = sum.unwrap();
         assert_eq!((sum.level(), sum.scale()), (level, target));

@@ -38,8 +38,10 @@
 //! samples for the largest intermediate and output magnitudes;
 //! [`crate::params::select_for_depth`] turns both into CKKS parameters up to
 //! `N = 2^16` at 128-bit security, or refuses naming the depth.
-//! [`Program::peak_live`] counts the ciphertexts alive at once (a source
-//! is freed after its last use), which sizes the evaluation's memory.
+//! [`schedule::Schedule`] orders the throughput packing's work so that a
+//! wide layer's powers are produced and summed a slice at a time, and
+//! counts the ciphertexts alive at once (a source freed after its last
+//! use), which sizes the evaluation's memory.
 //!
 //! ## Deeper than one chain: bootstrapping placed by the compiler
 //! A network whose depth no chain at 128-bit security holds runs on a
@@ -54,12 +56,13 @@ pub mod latency;
 pub mod layout;
 mod lower;
 mod plain;
+pub mod schedule;
 pub mod sparse;
 #[cfg(test)]
 mod tests;
 
 pub use bootstrap::{NoRefresh, Refresh};
-pub use encrypted::evaluate;
+pub use encrypted::{evaluate, evaluate_scheduled};
 pub use lower::compile;
 pub use sparse::SparseMap;
 
@@ -226,42 +229,10 @@ impl Program {
         last
     }
 
-    /// The most ciphertexts (per batch) alive at once while the program
-    /// runs in the throughput packing, sources freed after their last use.
-    pub fn peak_live(&self) -> usize {
-        self.peak_by(|s| self.widths[s])
-    }
-
-    /// The most polynomials (per batch) alive at once while the program
-    /// runs in the throughput packing: two per ciphertext, three per
-    /// product kept unrelinearized for the linear step that reads it
-    /// ([`evaluate`]).
-    pub fn peak_polys(&self) -> usize {
-        let lazy = encrypted::unrelinearized_sources(self);
-        self.peak_by(|s| self.widths[s] * if lazy[s] { 3 } else { 2 })
-    }
-
     /// The most sources alive at once: the ciphertexts per sample in the
-    /// latency packing.
+    /// latency packing, which evaluates every step whole.
     pub fn peak_sources(&self) -> usize {
-        self.peak_by(|_| 1)
-    }
-
-    /// The largest sum of `size(source)` over the sources alive at once.
-    fn peak_by(&self, size: impl Fn(usize) -> usize) -> usize {
-        let last = self.last_uses();
-        let mut live = size(0);
-        let mut peak = live;
-        for (i, step) in self.steps.iter().enumerate() {
-            live += size(step.out());
-            peak = peak.max(live);
-            for (s, l) in last.iter().enumerate() {
-                if *l == Some(i) {
-                    live -= size(s);
-                }
-            }
-        }
-        peak
+        schedule::Schedule::whole(self).peak_live(self)
     }
 
     /// The plaintext products of all linear steps (their cost under

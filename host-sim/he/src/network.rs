@@ -20,6 +20,7 @@
 use crate::boot::bench::store_size;
 use crate::boot::{working_set, Bootstrapping, PmemKeySource};
 use crate::compiler::latency::{self, LatencyPlan, ProgramWeights};
+use crate::compiler::schedule::Schedule;
 use crate::compiler::{self, Program};
 use crate::compiler::{NoRefresh, Refresh};
 use crate::encrypted::{steady_mean, HeOutput, Timer};
@@ -74,6 +75,8 @@ pub struct Compiled {
     pub peak_bytes: u64,
     /// Where a bootstrapped run keeps its bootstrapping keys.
     pub boot_keys: BootKeys,
+    /// The order of the throughput packing's work ([`Schedule::new`]).
+    pub schedule: Schedule,
 }
 
 impl Compiled {
@@ -140,8 +143,9 @@ impl Compiled {
         // A switching key: `dnum` pairs of polynomials over the chain and
         // the special primes.
         let key_bytes = p.dnum() as u64 * 2 * (p.chain().len() + p.special().len()) as u64 * n * 8;
+        let schedule = Schedule::new(&program);
         let peak_bytes = match packing {
-            Packing::Throughput => program.peak_polys() as u64 * poly_bytes + key_bytes,
+            Packing::Throughput => schedule.peak_polys(&program) as u64 * poly_bytes + key_bytes,
             Packing::Latency => {
                 (program.peak_sources() as u64 * 2 + plan.diagonals() as u64) * poly_bytes
                     + (plan.rotations().len() as u64 + 1) * key_bytes
@@ -154,6 +158,7 @@ impl Compiled {
             selection,
             peak_bytes,
             boot_keys: BootKeys::Memory,
+            schedule,
         }
     }
 
@@ -195,7 +200,7 @@ impl Compiled {
                     self.program.depth(),
                     plain,
                     cipher,
-                    self.program.peak_live(),
+                    self.schedule.peak_live(&self.program),
                     self.peak_bytes >> 20
                 )
             }
@@ -448,7 +453,8 @@ fn run_batches<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
-            compiler::evaluate(&mut ev, sess.relin()?, refresh, program, cts)?
+            let schedule = &compiled.schedule;
+            compiler::evaluate_scheduled(&mut ev, sess.relin()?, refresh, program, schedule, cts)?
         };
         if b == 0 {
             first_eval = t.stop();

@@ -14,22 +14,40 @@
 //! rescaled degree-two ciphertext would carry `e_2·s²`, and the layer's
 //! weights would multiply it).
 
-use super::{Program, Refresh, Step};
+use super::schedule::{Region, Role, Schedule};
+use super::{Program, Refresh, SparseMap, Step};
 use crate::error::{Error, Result};
 use crate::layers::{target_scale, Ct};
 use hearth_kernels::ckks::{CkksError, Evaluator, RelinKey, Unrelinearized};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
 
 /// Evaluates `program` on `inputs` (one ciphertext per input value, each
-/// holding a batch across its slots); returns one ciphertext per logit.
-/// Sources are freed after their last use; a bootstrap step refreshes each
-/// ciphertext of its source with `refresh`.
+/// holding a batch across its slots) in the order of
+/// [`Schedule::new`]; returns one ciphertext per logit.
 pub fn evaluate<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
     rk: &RelinKey<u64>,
     refresh: &mut dyn Refresh<E>,
     program: &Program,
+    inputs: Vec<Ct>,
+) -> Result<Vec<Ct>> {
+    evaluate_scheduled(ev, rk, refresh, program, &Schedule::new(program), inputs)
+}
+
+/// [`evaluate`] in the order of `schedule`: steps alone in program order,
+/// each region a slice at a time at its sum step (bit for bit the same
+/// ciphertexts whatever the schedule). Sources are freed after their last
+/// use; a bootstrap step refreshes each ciphertext of its source with
+/// `refresh`.
+pub fn evaluate_scheduled<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    refresh: &mut dyn Refresh<E>,
+    program: &Program,
+    schedule: &Schedule,
     inputs: Vec<Ct>,
 ) -> Result<Vec<Ct>> {
     if inputs.len() != program.inputs() {
@@ -39,42 +57,42 @@ pub fn evaluate<E: NttEngine<u64>>(
             unit: "inputs of the network",
         });
     }
-    let last = program.last_uses();
+    let last = schedule.last_uses(program);
     let lazy = unrelinearized_sources(program);
     let mut sources: Vec<Vec<Ct>> = vec![Vec::new(); program.widths.len()];
     // The sources kept unrelinearized (`lazy`), in place of `sources`.
     let mut pending: Vec<Vec<Unrelinearized<u64>>> = vec![Vec::new(); program.widths.len()];
     sources[0] = inputs;
     for (i, step) in program.steps().iter().enumerate() {
-        match step {
-            Step::Linear { parts, bias, out } => {
+        match (schedule.role(i), step) {
+            (Role::Member(_), _) => continue,
+            (Role::Sum(r), _) => {
+                let region = &schedule.regions()[r];
+                sources[step.out()] = sliced(ev, rk, program, region, &sources, &lazy)?;
+            }
+            (Role::Alone, Step::Linear { parts, bias, out }) => {
+                let all = 0..bias.len();
                 sources[*out] = if parts.iter().all(|(s, _)| lazy[*s]) {
-                    let xs: Vec<Vec<&Unrelinearized<u64>>> = parts
-                        .iter()
-                        .map(|(s, _)| pending[*s].iter().collect())
-                        .collect();
-                    linear_unrelinearized(ev, rk, &xs, parts, bias)?
+                    let xs: Vec<&[Unrelinearized<u64>]> =
+                        parts.iter().map(|(s, _)| pending[*s].as_slice()).collect();
+                    let rows = rows(parts, &all_cols(&xs), all, true);
+                    let sums = sum_unrelinearized(ev, &xs, &rows, None)?;
+                    finish_unrelinearized(ev, rk, sums, bias)?
                 } else {
-                    linear(ev, &sources, parts, bias)?
+                    let xs: Vec<&[Ct]> =
+                        parts.iter().map(|(s, _)| sources[*s].as_slice()).collect();
+                    linear(ev, &xs, &rows(parts, &all_cols(&xs), all, true), bias)?
                 };
             }
-            Step::Product { left, right, out } => {
+            (Role::Alone, Step::Product { left, right, out }) => {
                 let (a, b) = (&sources[*left], &sources[*right]);
                 if lazy[*out] {
-                    pending[*out] = a
-                        .iter()
-                        .zip(b)
-                        .map(|(x, z)| product_unrelinearized(ev, x, z))
-                        .collect::<Result<Vec<_>>>()?;
+                    pending[*out] = products_unrelinearized(ev, a, b)?;
                 } else {
-                    sources[*out] = a
-                        .iter()
-                        .zip(b)
-                        .map(|(x, z)| product(ev, rk, x, z))
-                        .collect::<Result<Vec<_>>>()?;
+                    sources[*out] = products(ev, rk, a, b)?;
                 }
             }
-            Step::Bootstrap { source, range, out } => {
+            (Role::Alone, Step::Bootstrap { source, range, out }) => {
                 sources[*out] = refresh.refresh_all(ev, &sources[*source], *range)?;
             }
         }
@@ -86,6 +104,106 @@ pub fn evaluate<E: NttEngine<u64>>(
         }
     }
     Ok(std::mem::take(&mut sources[program.output()]))
+}
+
+/// A region evaluated a slice of `region.chunk` indices at a time: the
+/// members' values of the slice, summed into the sum step's outputs
+/// ([`Evaluator::mul_const_sums_into`]) and dropped; then each output
+/// finished as the step alone finishes it.
+fn sliced<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    program: &Program,
+    region: &Region,
+    sources: &[Vec<Ct>],
+    lazy: &[bool],
+) -> Result<Vec<Ct>> {
+    let steps = program.steps();
+    let Step::Linear { parts, bias, .. } = &steps[region.sum] else {
+        return Err(Error::Session(
+            "a region is summed by a step that is not linear",
+        ));
+    };
+    let lazy_sum = parts.iter().all(|(s, _)| lazy[*s]);
+    let mut sums: Vec<Option<Ct>> = vec![None; bias.len()];
+    let mut sums_unrelinearized: Vec<Option<Unrelinearized<u64>>> = vec![None; bias.len()];
+    // The sources the members define; the level of the sums (the lowest
+    // of all the step's inputs, found with the first slice).
+    let made: Vec<usize> = region.members.iter().map(|&m| steps[m].out()).collect();
+    let mut level = None;
+    for lo in (0..region.width).step_by(region.chunk.max(1)) {
+        let cols = lo..(lo + region.chunk).min(region.width);
+        // The members' values of this slice, by source.
+        let mut cts: HashMap<usize, Vec<Ct>> = HashMap::new();
+        let mut unrelinearized: HashMap<usize, Vec<Unrelinearized<u64>>> = HashMap::new();
+        for &m in &region.members {
+            let slice = |s: usize| -> &[Ct] {
+                cts.get(&s)
+                    .map_or_else(|| &sources[s][cols.clone()], Vec::as_slice)
+            };
+            match &steps[m] {
+                Step::Linear {
+                    parts: inner,
+                    bias: inner_bias,
+                    out,
+                } => {
+                    let xs: Vec<&[Ct]> =
+                        inner.iter().map(|(s, _)| sources[*s].as_slice()).collect();
+                    let rows = rows(inner, &all_cols(&xs), cols.clone(), true);
+                    let values = linear(ev, &xs, &rows, &inner_bias[cols.clone()])?;
+                    cts.insert(*out, values);
+                }
+                Step::Product { left, right, out } => {
+                    let (a, b) = (slice(*left), slice(*right));
+                    if lazy[*out] {
+                        let values = products_unrelinearized(ev, a, b)?;
+                        unrelinearized.insert(*out, values);
+                    } else {
+                        let values = products(ev, rk, a, b)?;
+                        cts.insert(*out, values);
+                    }
+                }
+                Step::Bootstrap { .. } => {
+                    return Err(Error::Session("a region holds a bootstrap step"));
+                }
+            }
+        }
+        // The members' values are summed over this slice's columns, the
+        // step's other inputs whole with the first slice.
+        let first = lo == 0;
+        let part_cols: Vec<Range<usize>> = parts
+            .iter()
+            .map(|(s, _)| match (made.contains(s), first) {
+                (true, _) => cols.clone(),
+                (false, true) => 0..program.width(*s),
+                (false, false) => 0..0,
+            })
+            .collect();
+        let rows = rows(parts, &part_cols, 0..bias.len(), first);
+        if lazy_sum {
+            let xs: Vec<&[Unrelinearized<u64>]> = parts
+                .iter()
+                .map(|(s, _)| unrelinearized.get(s).map_or(&[][..], Vec::as_slice))
+                .collect();
+            sums_unrelinearized = sum_unrelinearized(ev, &xs, &rows, Some(sums_unrelinearized))?;
+        } else {
+            let xs: Vec<&[Ct]> = parts
+                .iter()
+                .zip(&part_cols)
+                .map(|((s, _), c)| {
+                    cts.get(s)
+                        .map_or_else(|| &sources[*s][c.clone()], Vec::as_slice)
+                })
+                .collect();
+            let (at, into) = sum_aligned(ev, &xs, &rows, Some(sums), level)?;
+            (level, sums) = (Some(at), into);
+        }
+    }
+    if lazy_sum {
+        finish_unrelinearized(ev, rk, sums_unrelinearized, bias)
+    } else {
+        finish(ev, sums, bias, level.ok_or(Error::NoLayers)?)
+    }
 }
 
 /// Which sources are kept unrelinearized: those a product step defines
@@ -122,6 +240,31 @@ pub(super) fn product<E: NttEngine<u64>>(
     Ok(ev.rescale(&p)?)
 }
 
+/// [`product`] element by element.
+fn products<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    a: &[Ct],
+    b: &[Ct],
+) -> Result<Vec<Ct>> {
+    a.iter()
+        .zip(b)
+        .map(|(x, z)| product(ev, rk, x, z))
+        .collect()
+}
+
+/// [`product_unrelinearized`] element by element.
+fn products_unrelinearized<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    a: &[Ct],
+    b: &[Ct],
+) -> Result<Vec<Unrelinearized<u64>>> {
+    a.iter()
+        .zip(b)
+        .map(|(x, z)| product_unrelinearized(ev, x, z))
+        .collect()
+}
+
 /// `x·z` of degree two, at the lower of their levels, not rescaled.
 fn product_unrelinearized<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
@@ -138,103 +281,135 @@ fn product_unrelinearized<E: NttEngine<u64>>(
     Ok(ev.multiply_unrelinearized(&x, &z)?)
 }
 
-/// The rows of a linear step over its parts' inputs listed one part after
-/// another (`widths[p]` inputs for part `p`): row `o` holds
-/// `(input index, weight)` for every non-zero of output `o`.
+/// Rows `outputs` of a linear step over its parts' inputs listed one part
+/// after another, part `p` the inputs `cols[p]` of its source renumbered
+/// from the range's start: row `o` holds `(input index, weight)` for every
+/// non-zero of output `o` in those columns. With `pad`, a row with no term
+/// in any column of the step gets the term `(0, 0.0)`, so that its sum is
+/// the zero ciphertext at the level and scale of the others, to which the
+/// bias is added.
 fn rows(
-    parts: &[(usize, super::SparseMap)],
-    widths: &[usize],
-    outputs: usize,
+    parts: &[(usize, SparseMap)],
+    cols: &[Range<usize>],
+    outputs: Range<usize>,
+    pad: bool,
 ) -> Vec<Vec<(usize, f64)>> {
-    let offsets: Vec<usize> = widths
+    let offsets: Vec<usize> = cols
         .iter()
-        .scan(0, |at, w| {
+        .scan(0, |at, c| {
             let start = *at;
-            *at += w;
+            *at += c.len();
             Some(start)
         })
         .collect();
-    (0..outputs)
+    outputs
         .map(|o| {
-            parts
-                .iter()
-                .zip(&offsets)
-                .flat_map(|((_, m), &at)| m.row(o).iter().map(move |&(k, w)| (at + k as usize, w)))
-                .collect()
+            let mut row: Vec<(usize, f64)> = Vec::new();
+            let mut empty = true;
+            for (((_, m), c), &at) in parts.iter().zip(cols).zip(&offsets) {
+                let entries = m.row(o);
+                empty &= entries.is_empty();
+                let from = entries.partition_point(|&(k, _)| (k as usize) < c.start);
+                let to = entries.partition_point(|&(k, _)| (k as usize) < c.end);
+                row.extend(
+                    entries[from..to]
+                        .iter()
+                        .map(|&(k, w)| (at + k as usize - c.start, w)),
+                );
+            }
+            if empty && pad {
+                row.push((0, 0.0));
+            }
+            row
         })
         .collect()
 }
 
-/// `Σ_t M_t·source_t + bias` at the lowest level of the sources read, every
-/// product landing on the scale `Δ·q_l` (all outputs in one fused
-/// multiply–accumulate pass over the inputs, [`Evaluator::mul_const_sums`]),
-/// then one rescale per output.
-fn linear<E: NttEngine<u64>>(
-    ev: &mut Evaluator<'_, u64, E>,
-    sources: &[Vec<Ct>],
-    parts: &[(usize, super::SparseMap)],
-    bias: &[f64],
-) -> Result<Vec<Ct>> {
-    let level = parts
-        .iter()
-        .flat_map(|(s, _)| sources[*s].iter().map(Ct::level))
-        .min()
-        .ok_or(Error::NoLayers)?;
-    let aligned: Vec<Vec<Cow<'_, Ct>>> = parts
-        .iter()
-        .map(|(s, _)| {
-            sources[*s]
-                .iter()
-                .map(|c| {
-                    if c.level() > level {
-                        ev.drop_to_level(c, level).map(Cow::Owned)
-                    } else {
-                        Ok(Cow::Borrowed(c))
-                    }
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    let target = target_scale(ev, level);
-    let xs: Vec<&Ct> = aligned.iter().flatten().map(|c| &**c).collect();
-    let widths: Vec<usize> = aligned.iter().map(Vec::len).collect();
-    let sums = ev.mul_const_sums(&xs, &rows(parts, &widths, bias.len()), target)?;
-    let mut out = Vec::with_capacity(bias.len());
-    for (sum, b) in sums.into_iter().zip(bias) {
-        let acc = match sum {
-            Some(acc) => acc,
-            // A row of zeros: the output is the bias alone, carried by a
-            // ciphertext of zero at the same level and scale.
-            None => {
-                let x = xs.first().ok_or(Error::NoLayers)?;
-                ev.mul_const(x, 0.0, target / x.scale())?
-            }
-        };
-        let y = ev.rescale(&acc)?;
-        out.push(ev.add_const(&y, *b)?);
-    }
-    Ok(out)
+/// Every column of each part's inputs.
+fn all_cols<T>(xs: &[&[T]]) -> Vec<Range<usize>> {
+    xs.iter().map(|x| 0..x.len()).collect()
 }
 
-/// [`linear`] of unrelinearized, unrescaled products (`xs[p]`: part `p`'s
-/// source), which share one level `l`: the sums stay of degree two, on the
-/// scale `Δ·q_l·q_{l−1}`, and each output is relinearized once, then
-/// rescaled twice (module docs). A row of zeros is summed as the first
-/// input times zero (its relinearization is the zero ciphertext).
-fn linear_unrelinearized<E: NttEngine<u64>>(
+/// `Σ_t M_t·source_t + bias` at the lowest level of the inputs (`xs[p]`:
+/// part `p`'s), every product landing on the scale `Δ·q_l` (all outputs
+/// in one fused multiply–accumulate pass over the inputs,
+/// [`Evaluator::mul_const_sums`]), then one rescale per output.
+fn linear<E: NttEngine<u64>>(
     ev: &mut Evaluator<'_, u64, E>,
-    rk: &RelinKey<u64>,
-    xs: &[Vec<&Unrelinearized<u64>>],
-    parts: &[(usize, super::SparseMap)],
+    xs: &[&[Ct]],
+    rows: &[Vec<(usize, f64)>],
     bias: &[f64],
 ) -> Result<Vec<Ct>> {
+    let (level, sums) = sum_aligned(ev, xs, rows, None, None)?;
+    finish(ev, sums, bias, level)
+}
+
+/// The sums of `rows` over the inputs `xs` (part by part) brought to
+/// `level` (their lowest when `None`), added into `into` when given; with
+/// that level.
+fn sum_aligned<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    xs: &[&[Ct]],
+    rows: &[Vec<(usize, f64)>],
+    into: Option<Vec<Option<Ct>>>,
+    level: Option<usize>,
+) -> Result<(usize, Vec<Option<Ct>>)> {
+    let lowest = xs.iter().flat_map(|x| x.iter().map(Ct::level)).min();
+    let level = level.or(lowest).ok_or(Error::NoLayers)?;
+    let aligned: Vec<Cow<'_, Ct>> = xs
+        .iter()
+        .flat_map(|x| x.iter())
+        .map(|c| {
+            if c.level() > level {
+                ev.drop_to_level(c, level).map(Cow::Owned)
+            } else {
+                Ok(Cow::Borrowed(c))
+            }
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let flat: Vec<&Ct> = aligned.iter().map(|c| &**c).collect();
+    let mut sums = into.unwrap_or_else(|| vec![None; rows.len()]);
+    ev.mul_const_sums_into(&flat, rows, target_scale(ev, level), &mut sums)?;
+    Ok((level, sums))
+}
+
+/// Each sum (on `Δ·q_level`) rescaled, plus its bias.
+fn finish<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    sums: Vec<Option<Ct>>,
+    bias: &[f64],
+    level: usize,
+) -> Result<Vec<Ct>> {
+    debug_assert!(sums.iter().flatten().all(|s| s.level() == level));
+    sums.into_iter()
+        .zip(bias)
+        .map(|(sum, b)| {
+            let y = ev.rescale(&sum.ok_or(Error::NoLayers)?)?;
+            Ok(ev.add_const(&y, *b)?)
+        })
+        .collect()
+}
+
+/// The sums of `rows` over unrelinearized, unrescaled products (`xs[p]`:
+/// part `p`'s source), which share one level `l`, on the scale
+/// `Δ·q_l·q_{l−1}` (module docs); added into `into` when given.
+fn sum_unrelinearized<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    xs: &[&[Unrelinearized<u64>]],
+    rows: &[Vec<(usize, f64)>],
+    into: Option<Vec<Option<Unrelinearized<u64>>>>,
+) -> Result<Vec<Option<Unrelinearized<u64>>>> {
     let level = xs
         .iter()
-        .flatten()
+        .flat_map(|x| x.iter())
         .map(|x| x.level())
         .min()
         .ok_or(Error::NoLayers)?;
-    if let Some(x) = xs.iter().flatten().find(|x| x.level() != level) {
+    if let Some(x) = xs
+        .iter()
+        .flat_map(|x| x.iter())
+        .find(|x| x.level() != level)
+    {
         return Err(CkksError::LevelMismatch {
             left: level,
             right: x.level(),
@@ -243,20 +418,27 @@ fn linear_unrelinearized<E: NttEngine<u64>>(
     }
     let below = level.checked_sub(1).ok_or(CkksError::LevelExhausted)?;
     let target = target_scale(ev, level) * ev.context().ring().modulus(below).value() as f64;
-    let widths: Vec<usize> = xs.iter().map(Vec::len).collect();
-    let mut rows = rows(parts, &widths, bias.len());
-    for row in rows.iter_mut().filter(|r| r.is_empty()) {
-        row.push((0, 0.0));
-    }
-    let flat: Vec<&Unrelinearized<u64>> = xs.iter().flatten().copied().collect();
-    let sums = ev.mul_const_sums_unrelinearized(&flat, &rows, target)?;
-    let mut out = Vec::with_capacity(bias.len());
-    for (sum, b) in sums.into_iter().zip(bias) {
-        let acc = sum.ok_or(Error::NoLayers)?;
-        let y = ev.relinearize(acc, rk)?;
-        let y = ev.rescale(&y)?;
-        let y = ev.rescale(&y)?;
-        out.push(ev.add_const(&y, *b)?);
-    }
-    Ok(out)
+    let flat: Vec<&Unrelinearized<u64>> = xs.iter().flat_map(|x| x.iter()).collect();
+    let mut sums = into.unwrap_or_else(|| vec![None; rows.len()]);
+    ev.mul_const_sums_unrelinearized_into(&flat, rows, target, &mut sums)?;
+    Ok(sums)
+}
+
+/// Each unrelinearized sum relinearized once, rescaled twice, plus its
+/// bias.
+fn finish_unrelinearized<E: NttEngine<u64>>(
+    ev: &mut Evaluator<'_, u64, E>,
+    rk: &RelinKey<u64>,
+    sums: Vec<Option<Unrelinearized<u64>>>,
+    bias: &[f64],
+) -> Result<Vec<Ct>> {
+    sums.into_iter()
+        .zip(bias)
+        .map(|(sum, b)| {
+            let y = ev.relinearize(sum.ok_or(Error::NoLayers)?, rk)?;
+            let y = ev.rescale(&y)?;
+            let y = ev.rescale(&y)?;
+            Ok(ev.add_const(&y, *b)?)
+        })
+        .collect()
 }

@@ -21,7 +21,7 @@
 //! de Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS
 //! 34(3), 2008) applied to the coefficient axis.
 
-use super::{check_levels, const_times_scale, narrow_block, Evaluator};
+use super::{check_levels, check_scales, const_times_scale, narrow_block, Evaluator};
 use crate::arith::Word;
 use crate::ckks::{Ciphertext, CkksError, Unrelinearized};
 use crate::ntt::NttEngine;
@@ -69,19 +69,44 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         rows: &[R],
         target: f64,
     ) -> Result<Vec<Option<Ciphertext<W>>>, CkksError> {
+        let mut sums = alloc::vec![None; rows.len()];
+        self.mul_const_sums_into(xs, rows, target, &mut sums)?;
+        Ok(sums)
+    }
+
+    /// [`Evaluator::mul_const_sums`] added into `sums` (one per row): row
+    /// `r`'s terms are added to `sums[r]`, which is created when `None` and
+    /// the row has terms, and left as it is when the row is empty. The sums
+    /// over several calls, each with part of every row's terms, are bit for
+    /// bit the sums of one call with all of them (each is the canonical
+    /// residue of the exact sum), so a layer's inputs can be produced and
+    /// summed a slice at a time. A sum given must have the scale `target`
+    /// and the inputs' level and domain; on an error `sums` is unchanged.
+    pub fn mul_const_sums_into<R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[&Ciphertext<W>],
+        rows: &[R],
+        target: f64,
+        sums: &mut [Option<Ciphertext<W>>],
+    ) -> Result<(), CkksError> {
+        for s in sums.iter().flatten() {
+            check_scales(s.scale, target)?;
+        }
         let parts: Vec<([&RnsPoly<W>; 2], f64)> =
             xs.iter().map(|a| ([&a.c0, &a.c1], a.scale)).collect();
-        let sums = self.sums_of_parts(&parts, rows, target)?;
-        Ok(sums
-            .into_iter()
-            .map(|s| {
-                s.map(|[c0, c1]| Ciphertext {
-                    c0,
-                    c1,
-                    scale: target,
-                })
-            })
-            .collect())
+        let mut acc: Vec<Option<[RnsPoly<W>; 2]>> = sums
+            .iter_mut()
+            .map(|s| s.take().map(|c| [c.c0, c.c1]))
+            .collect();
+        let done = self.sums_of_parts(&parts, rows, target, &mut acc);
+        for (s, a) in sums.iter_mut().zip(acc) {
+            *s = a.map(|[c0, c1]| Ciphertext {
+                c0,
+                c1,
+                scale: target,
+            });
+        }
+        done
     }
 
     /// [`Evaluator::mul_const_sums`] of products before relinearization:
@@ -93,32 +118,55 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         rows: &[R],
         target: f64,
     ) -> Result<Vec<Option<Unrelinearized<W>>>, CkksError> {
+        let mut sums = alloc::vec![None; rows.len()];
+        self.mul_const_sums_unrelinearized_into(xs, rows, target, &mut sums)?;
+        Ok(sums)
+    }
+
+    /// [`Evaluator::mul_const_sums_unrelinearized`] added into `sums`, as
+    /// [`Evaluator::mul_const_sums_into`] adds: bit for bit one call's sums
+    /// when the terms are split over several; on an error `sums` is
+    /// unchanged.
+    pub fn mul_const_sums_unrelinearized_into<R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[&Unrelinearized<W>],
+        rows: &[R],
+        target: f64,
+        sums: &mut [Option<Unrelinearized<W>>],
+    ) -> Result<(), CkksError> {
+        for s in sums.iter().flatten() {
+            check_scales(s.scale, target)?;
+        }
         let parts: Vec<([&RnsPoly<W>; 3], f64)> = xs
             .iter()
             .map(|a| ([&a.d0, &a.d1, &a.d2], a.scale))
             .collect();
-        let sums = self.sums_of_parts(&parts, rows, target)?;
-        Ok(sums
-            .into_iter()
-            .map(|s| {
-                s.map(|[d0, d1, d2]| Unrelinearized {
-                    d0,
-                    d1,
-                    d2,
-                    scale: target,
-                })
-            })
-            .collect())
+        let mut acc: Vec<Option<[RnsPoly<W>; 3]>> = sums
+            .iter_mut()
+            .map(|s| s.take().map(|u| [u.d0, u.d1, u.d2]))
+            .collect();
+        let done = self.sums_of_parts(&parts, rows, target, &mut acc);
+        for (s, a) in sums.iter_mut().zip(acc) {
+            *s = a.map(|[d0, d1, d2]| Unrelinearized {
+                d0,
+                d1,
+                d2,
+                scale: target,
+            });
+        }
+        done
     }
 
-    /// The sums of [`Evaluator::mul_const_sums`] over inputs of `P` parts
-    /// (polynomials) with their scales, every part summed alike.
+    /// The sums of [`Evaluator::mul_const_sums_into`] over inputs of `P`
+    /// parts (polynomials) with their scales, every part summed alike, added
+    /// into `outs`; every check is made before any sum is touched.
     fn sums_of_parts<const P: usize, R: AsRef<[(usize, f64)]>>(
         &self,
         xs: &[([&RnsPoly<W>; P], f64)],
         rows: &[R],
         target: f64,
-    ) -> Result<Vec<Option<[RnsPoly<W>; P]>>, CkksError> {
+        outs: &mut [Option<[RnsPoly<W>; P]>],
+    ) -> Result<(), CkksError> {
         let (first, _) = xs
             .first()
             .ok_or(CkksError::InvalidParameters("a sum of no terms"))?;
@@ -129,6 +177,21 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
                 if p.domain() != f.domain() {
                     return Err(CkksError::InvalidParameters(
                         "terms of a sum in different domains",
+                    ));
+                }
+            }
+        }
+        if outs.len() != rows.len() {
+            return Err(CkksError::InvalidParameters(
+                "sums and rows differ in number",
+            ));
+        }
+        for out in outs.iter().flatten() {
+            for (p, f) in out.iter().zip(first) {
+                check_levels(level(f), level(p))?;
+                if p.domain() != f.domain() {
+                    return Err(CkksError::InvalidParameters(
+                        "a sum and its terms in different domains",
                     ));
                 }
             }
@@ -151,10 +214,11 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
             let len = p.basis().len() * n;
             RnsPoly::from_reduced_limbs(n, p.basis(), p.domain(), alloc::vec![W::ZERO; len])
         };
-        let mut outs: Vec<Option<[RnsPoly<W>; P]>> = rows
-            .iter()
-            .map(|r| (!r.as_ref().is_empty()).then(|| first.map(zero)))
-            .collect();
+        for (out, row) in outs.iter_mut().zip(rows) {
+            if out.is_none() && !row.as_ref().is_empty() {
+                *out = Some(first.map(zero));
+            }
+        }
         let mut scalars: Vec<W> = Vec::with_capacity(values.len());
         let mut block_terms: Vec<(&[W], W)> = Vec::new();
         let mut narrow_acc = [0u64; COEFF_BLOCK];
@@ -175,8 +239,10 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
                     let end = (start + COEFF_BLOCK).min(n);
                     let len = end - start;
                     for (r, out) in outs.iter_mut().enumerate() {
-                        let Some(out) = out else { continue };
                         let row = rows[r].as_ref();
+                        let (Some(out), false) = (out, row.is_empty()) else {
+                            continue;
+                        };
                         let ss = &scalars[starts[r]..starts[r + 1]];
                         block_terms.clear();
                         block_terms.extend(
@@ -202,7 +268,7 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
                 }
             }
         }
-        Ok(outs)
+        Ok(())
     }
 }
 
@@ -217,9 +283,10 @@ enum Sum {
     Wide,
 }
 
-/// `dst[j] = Σ_t x_t[j]·s_t mod q` for a prime `q < 2^31`: 32×32→64-bit
-/// products summed in `u64` ([`mul_acc_narrow_scalars`]), reduced every
-/// `every` terms ([`narrow_block`]).
+/// `dst[j] += Σ_t x_t[j]·s_t mod q` for a prime `q < 2^31`: 32×32→64-bit
+/// products summed in `u64` ([`mul_acc_narrow_scalars`]) onto `dst`'s
+/// residue, reduced every `every` terms ([`narrow_block`], whose bound has
+/// room for a carried residue).
 fn sum_narrow<W: Word>(
     acc: &mut [u64],
     terms: &[(&[W], W)],
@@ -227,7 +294,9 @@ fn sum_narrow<W: Word>(
     red: &WideReducer<W>,
     dst: &mut [W],
 ) {
-    acc.fill(0);
+    for (a, d) in acc.iter_mut().zip(dst.iter()) {
+        *a = d.to_u64();
+    }
     for (b, chunk) in terms.chunks(every).enumerate() {
         if b > 0 {
             acc.iter_mut()
@@ -240,9 +309,9 @@ fn sum_narrow<W: Word>(
     }
 }
 
-/// `dst[j] = Σ_t x_t[j]·s_t mod q` for a prime `q < 2^52`, each product
-/// split at bit 52 into `lo` and `hi` ([`mul_acc_split52_scalars`]),
-/// reduced every [`SPLIT52_TERMS`] terms.
+/// `dst[j] += Σ_t x_t[j]·s_t mod q` for a prime `q < 2^52`, each product
+/// split at bit 52 into `lo` and `hi` ([`mul_acc_split52_scalars`]), `lo`
+/// starting from `dst`'s residue, reduced every [`SPLIT52_TERMS`] terms.
 fn sum_split52<W: Word>(
     lo: &mut [u64],
     hi: &mut [u64],
@@ -250,7 +319,9 @@ fn sum_split52<W: Word>(
     red: &WideReducer<W>,
     dst: &mut [W],
 ) {
-    lo.fill(0);
+    for (l, d) in lo.iter_mut().zip(dst.iter()) {
+        *l = d.to_u64();
+    }
     hi.fill(0);
     for (b, chunk) in terms.chunks(SPLIT52_TERMS).enumerate() {
         if b > 0 {
@@ -266,16 +337,18 @@ fn sum_split52<W: Word>(
     }
 }
 
-/// `dst[j] = Σ_t x_t[j]·s_t mod q` in double words, reduced every
+/// `dst[j] += Σ_t x_t[j]·s_t mod q` in double words, reduced every
 /// [`LAZY_TERMS`]` − 1` terms (one slot of each block carries the previous
-/// block's reduced sum).
+/// block's reduced sum, the first `dst`'s residue).
 fn sum_wide<W: Word>(
     acc: &mut [WideAcc<W>],
     terms: &[(&[W], W)],
     red: &WideReducer<W>,
     dst: &mut [W],
 ) {
-    acc.fill(WideAcc::default());
+    for (a, &d) in acc.iter_mut().zip(dst.iter()) {
+        *a = WideAcc::from_word(d);
+    }
     for (b, chunk) in terms.chunks(LAZY_TERMS - 1).enumerate() {
         if b > 0 {
             acc.iter_mut()
