@@ -232,7 +232,7 @@ impl Program {
     /// The most sources alive at once: the ciphertexts per sample in the
     /// latency packing, which evaluates every step whole.
     pub fn peak_sources(&self) -> usize {
-        schedule::Schedule::whole(self).peak_live(self)
+        schedule::Schedule::whole(self).peak_by(self, |_, _| 1)
     }
 
     /// The plaintext products of all linear steps (their cost under

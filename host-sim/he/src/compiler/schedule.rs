@@ -205,48 +205,48 @@ impl Schedule {
     /// region holds its sums and one slice of its members' values.
     pub fn peak_polys(&self, program: &Program) -> usize {
         let lazy = unrelinearized_sources(program);
-        self.peak_by(program, |s| if lazy[s] { 3 } else { 2 })
+        self.peak_by(program, |s, values| values * if lazy[s] { 3 } else { 2 })
     }
 
     /// The most ciphertexts (per batch) alive at once.
     pub fn peak_live(&self, program: &Program) -> usize {
-        self.peak_by(program, |_| 1)
+        self.peak_by(program, |_, values| values)
     }
 
-    /// The largest sum of `width × per(source)` over the sources alive at
-    /// once, a region counting its sums (as many as its outputs, of the
-    /// size of its first part's values) and one slice.
-    fn peak_by(&self, program: &Program, per: impl Fn(usize) -> usize) -> usize {
+    /// The largest sum of `size(source, values)` over what is alive at
+    /// once: each source alive with its width as `values`, a region's sums
+    /// (as many as its outputs, sized as its first part's values) and one
+    /// slice of each member's values.
+    pub(super) fn peak_by(&self, program: &Program, size: impl Fn(usize, usize) -> usize) -> usize {
         let last = self.last_uses(program);
-        let size = |s: usize| program.width(s) * per(s);
-        let mut live = size(0);
+        let whole = |s: usize| size(s, program.width(s));
+        let mut live = whole(0);
         let mut peak = live;
         for (i, step) in program.steps().iter().enumerate() {
             match self.roles[i] {
                 Role::Member(_) => continue,
-                Role::Alone => live += size(step.out()),
+                Role::Alone => live += whole(step.out()),
                 Role::Sum(r) => {
                     let region = &self.regions[r];
+                    let outputs = program.width(step.out());
                     let first = step.reads()[0];
-                    let sums = program.width(step.out()) * per(first).max(per(step.out()));
+                    let sums = size(first, outputs).max(size(step.out(), outputs));
                     let slice: usize = region
                         .members
                         .iter()
-                        .map(|&m| region.chunk * per(m + 1))
+                        .map(|&m| size(m + 1, region.chunk))
                         .sum();
                     peak = peak.max(live + sums + slice);
-                    live += size(step.out());
+                    live += whole(step.out());
                 }
             }
             peak = peak.max(live);
             for (s, l) in last.iter().enumerate() {
-                if *l == Some(i)
-                    && !matches!(
-                        s.checked_sub(1).map(|d| self.roles[d]),
-                        Some(Role::Member(_))
-                    )
-                {
-                    live -= size(s);
+                let made_by_member = s
+                    .checked_sub(1)
+                    .is_some_and(|d| matches!(self.roles[d], Role::Member(_)));
+                if *l == Some(i) && !made_by_member {
+                    live -= whole(s);
                 }
             }
         }

@@ -194,6 +194,8 @@ fn only_products_read_by_one_linear_step_alone_stay_unrelinearized() {
     let whole = Schedule::whole(&program);
     assert_eq!(whole.peak_polys(&program), 2 * (784 + 256));
     assert_eq!(Schedule::new(&program), whole);
+    // One sample per ciphertext: a step's input and output alive at once.
+    assert_eq!(program.peak_sources(), 2);
     let program = compile(&every_net).unwrap();
     let whole = Schedule::whole(&program);
     assert_eq!(whole.peak_polys(&program), 2 * whole.peak_live(&program));
