@@ -3,9 +3,10 @@
 //!
 //! In the throughput packing every value of a sample is a ciphertext, and
 //! an activation after a wide layer holds its powers of every value at
-//! once: `mnist_c`'s first convolution has 6,272 outputs, and the linear
-//! step after its cubic reads `x`, `x²` and `x³` of all of them — 18,816
-//! ciphertexts, about 57 GB at `N = 2^14`.
+//! once: `mnist_c`'s first convolution and pool have 1,568 outputs, and
+//! the linear step after its cubic reads `x`, `x²` and `x³` of all of them
+//! — with its inputs and outputs 10,976 polynomials, about 40 GiB at
+//! `N = 2^15` and 15 primes.
 //!
 //! Those powers are element-wise: value `i`'s powers need value `i` alone.
 //! A [`Region`] is a linear step (its *sum*) together with the steps that
@@ -24,9 +25,9 @@
 use super::{encrypted::unrelinearized_sources, Program, Step};
 
 /// Ciphertexts a region's slice may hold: its chunk is this divided by
-/// the steps producing values per index (768 ciphertexts at `N = 2^14`
-/// and ten levels: about 2 GB).
-pub const SLICE_CIPHERTEXTS: usize = 768;
+/// the steps producing values per index (384 ciphertexts at `N = 2^15`
+/// and 15 primes: at most 1.4 GiB).
+pub const SLICE_CIPHERTEXTS: usize = 384;
 
 /// A linear step and the element-wise steps evaluated a slice at a time
 /// with it (module docs).

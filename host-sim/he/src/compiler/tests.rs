@@ -122,9 +122,10 @@ fn mnist(rows: usize) -> Dataset {
 #[test]
 fn bundled_mnist_networks_lower_exactly() {
     let data = mnist(16);
-    // a, b: conv | x² | flatten+dense | x² | dense. c: conv | x², x³ |
-    // pool+conv | x², x³ | pool+flatten+dense+bn | x², x³ | dense.
-    for (m, depth) in MNIST.iter().zip([5, 5, 10]) {
+    // a, b: conv | x² | flatten+dense | x² | dense. c: conv+bn+pool |
+    // x², x³ | conv+bn+pool | x², x³ | flatten+dense+bn | x², x³ |
+    // dense+bn | x², x³, x⁴, x⁵ | dense.
+    for (m, depth) in MNIST.iter().zip([5, 5, 14]) {
         let net = import_bytes(m.name, m.model, ImportOptions::default())
             .unwrap()
             .network;
@@ -193,7 +194,15 @@ fn only_products_read_by_one_linear_step_alone_stay_unrelinearized() {
     let program = compile(&mnist_a).unwrap();
     let whole = Schedule::whole(&program);
     assert_eq!(whole.peak_polys(&program), 2 * (784 + 256));
-    assert_eq!(Schedule::new(&program), whole);
+    // Sliced: the convolution's 256 outputs and their squares 192 at a
+    // time, the squares' sums kept unrelinearized.
+    let sliced = Schedule::new(&program);
+    let first = &sliced.regions()[0];
+    assert_eq!(
+        (first.sum, &first.members[..], first.chunk),
+        (2, &[0, 1][..], 192)
+    );
+    assert_eq!(sliced.regions().len(), 1);
     // One sample per ciphertext: a step's input and output alive at once.
     assert_eq!(program.peak_sources(), 2);
     let program = compile(&every_net).unwrap();
@@ -202,10 +211,11 @@ fn only_products_read_by_one_linear_step_alone_stay_unrelinearized() {
 }
 
 /// `mnist_c`'s two activations after its convolutions, each a region: the
-/// first convolution's 6,272 outputs with their squares and cubes made
-/// 256 at a time and summed into the 3,136 outputs of pool+conv; the
-/// second's 3,136 powers 384 at a time into the 64 of the dense layer. The
-/// last activation (64 values) is evaluated whole.
+/// first convolution's 1,568 pooled outputs with their squares and cubes
+/// made 128 at a time and summed into the 784 outputs of the second
+/// convolution and pool; the second's 784 powers 192 at a time into the 64
+/// of the dense layer. The later activations (64 and 32 values) fit a
+/// slice and are evaluated whole.
 #[test]
 fn wide_activations_are_summed_a_slice_at_a_time() {
     let m = &MNIST[2];
@@ -221,15 +231,15 @@ fn wide_activations_are_summed_a_slice_at_a_time() {
         .collect();
     assert_eq!(
         regions,
-        [(3, vec![0, 1, 2], 6272, 256), (6, vec![4, 5], 3136, 384)]
+        [(3, vec![0, 1, 2], 1568, 128), (6, vec![4, 5], 784, 192)]
     );
-    // Polynomials at the peak, by hand: the 784 inputs, the 3,136 sums of
-    // the first region and its slice of 256 values, squares and cubes (two
-    // polynomials each); step by step, the 6,272 values and their powers
-    // and the 3,136 outputs.
-    assert_eq!(schedule.peak_polys(&program), 2 * (784 + 3136 + 3 * 256));
+    // Polynomials at the peak, by hand: the 784 inputs, the 784 sums of
+    // the first region and its slice of 128 values, squares and cubes (two
+    // polynomials each); step by step, the 1,568 values, their squares and
+    // cubes, and the 784 outputs.
+    assert_eq!(schedule.peak_polys(&program), 2 * (784 + 784 + 3 * 128));
     let whole = Schedule::whole(&program);
-    assert_eq!(whole.peak_polys(&program), 2 * (3 * 6272 + 3136));
+    assert_eq!(whole.peak_polys(&program), 2 * (3 * 1568 + 784));
     // The sources the first region reads are kept until it is summed.
     let last = schedule.last_uses(&program);
     assert_eq!(last[0], Some(3));
@@ -399,10 +409,10 @@ fn mnist_a_latency_agrees_with_plaintext() {
     }
 }
 
-/// `mnist_c` (two convolutions at 28×28 and 14×14, eight and sixteen
-/// channels) in the throughput packing holds its inputs and the 3,136 sums
-/// of its first region (about 13 GiB, estimated at the top level): refused
-/// on a smaller machine with its estimate before any key is made.
+/// `mnist_c` (14 levels, `N = 2^15`) in the throughput packing holds its
+/// 784 inputs, the 784 sums of its first region and a slice (about 15 GiB,
+/// estimated at the top level): refused on a smaller machine with its
+/// estimate before any key is made.
 #[test]
 fn a_network_larger_than_memory_is_refused_with_its_estimate() {
     let data = mnist(4);
