@@ -79,9 +79,9 @@ impl Schedule {
         Self::with_slice(program, SLICE_CIPHERTEXTS)
     }
 
-    /// The regions whose slices of at most `slice` ciphertexts are fewer
-    /// indices than their width (a region that fits in one slice is
-    /// evaluated whole: the same work in the same order).
+    /// The regions holding more than two slices' worth of values, each in
+    /// slices of at most `slice` ciphertexts (a smaller region is evaluated
+    /// whole: the same work in the same order).
     pub fn with_slice(program: &Program, slice: usize) -> Self {
         let mut schedule = Self::whole(program);
         let readers = readers(program);
@@ -93,10 +93,12 @@ impl Schedule {
             let Some((members, width)) = schedule.members(program, &readers, &lazy, j) else {
                 continue;
             };
-            let chunk = (slice / members.len()).max(1);
-            if chunk >= width {
+            // A region of at most two slices' values runs whole: slicing
+            // it would save little memory and re-read its base's inputs.
+            if members.len() * width <= 2 * slice {
                 continue;
             }
+            let chunk = (slice / members.len()).max(1);
             let r = schedule.regions.len();
             for &m in &members {
                 schedule.roles[m] = Role::Member(r);
