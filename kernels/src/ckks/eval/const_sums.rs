@@ -89,24 +89,7 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         target: f64,
         sums: &mut [Option<Ciphertext<W>>],
     ) -> Result<(), CkksError> {
-        for s in sums.iter().flatten() {
-            check_scales(s.scale, target)?;
-        }
-        let parts: Vec<([&RnsPoly<W>; 2], f64)> =
-            xs.iter().map(|a| ([&a.c0, &a.c1], a.scale)).collect();
-        let mut acc: Vec<Option<[RnsPoly<W>; 2]>> = sums
-            .iter_mut()
-            .map(|s| s.take().map(|c| [c.c0, c.c1]))
-            .collect();
-        let done = self.sums_of_parts(&parts, rows, target, &mut acc);
-        for (s, a) in sums.iter_mut().zip(acc) {
-            *s = a.map(|[c0, c1]| Ciphertext {
-                c0,
-                c1,
-                scale: target,
-            });
-        }
-        done
+        self.sums_into(xs, rows, target, sums)
     }
 
     /// [`Evaluator::mul_const_sums`] of products before relinearization:
@@ -134,25 +117,31 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
         target: f64,
         sums: &mut [Option<Unrelinearized<W>>],
     ) -> Result<(), CkksError> {
+        self.sums_into(xs, rows, target, sums)
+    }
+
+    /// The sums of ciphertexts of `P` parts (`T`) of
+    /// [`Evaluator::mul_const_sums_into`]: the given sums' parts are moved
+    /// into [`Evaluator::sums_of_parts`] and back, unchanged on an error.
+    fn sums_into<const P: usize, T: Parts<W, P>, R: AsRef<[(usize, f64)]>>(
+        &self,
+        xs: &[&T],
+        rows: &[R],
+        target: f64,
+        sums: &mut [Option<T>],
+    ) -> Result<(), CkksError> {
         for s in sums.iter().flatten() {
-            check_scales(s.scale, target)?;
+            check_scales(s.scale(), target)?;
         }
-        let parts: Vec<([&RnsPoly<W>; 3], f64)> = xs
-            .iter()
-            .map(|a| ([&a.d0, &a.d1, &a.d2], a.scale))
-            .collect();
-        let mut acc: Vec<Option<[RnsPoly<W>; 3]>> = sums
+        let parts: Vec<([&RnsPoly<W>; P], f64)> =
+            xs.iter().map(|a| (a.parts(), a.scale())).collect();
+        let mut acc: Vec<Option<[RnsPoly<W>; P]>> = sums
             .iter_mut()
-            .map(|s| s.take().map(|u| [u.d0, u.d1, u.d2]))
+            .map(|s| s.take().map(T::into_parts))
             .collect();
         let done = self.sums_of_parts(&parts, rows, target, &mut acc);
         for (s, a) in sums.iter_mut().zip(acc) {
-            *s = a.map(|[d0, d1, d2]| Unrelinearized {
-                d0,
-                d1,
-                d2,
-                scale: target,
-            });
+            *s = a.map(|p| T::from_parts(p, target));
         }
         done
     }
@@ -269,6 +258,49 @@ impl<W: Word, E: NttEngine<W>> Evaluator<'_, W, E> {
             }
         }
         Ok(())
+    }
+}
+
+/// A ciphertext as its `P` polynomials and scale: what the sums of this
+/// module add part by part.
+trait Parts<W: Word, const P: usize> {
+    /// The parts, borrowed.
+    fn parts(&self) -> [&RnsPoly<W>; P];
+    /// The scale.
+    fn scale(&self) -> f64;
+    /// The parts, moved out.
+    fn into_parts(self) -> [RnsPoly<W>; P];
+    /// The ciphertext of `parts` at `scale`.
+    fn from_parts(parts: [RnsPoly<W>; P], scale: f64) -> Self;
+}
+
+impl<W: Word> Parts<W, 2> for Ciphertext<W> {
+    fn parts(&self) -> [&RnsPoly<W>; 2] {
+        [&self.c0, &self.c1]
+    }
+    fn scale(&self) -> f64 {
+        self.scale
+    }
+    fn into_parts(self) -> [RnsPoly<W>; 2] {
+        [self.c0, self.c1]
+    }
+    fn from_parts([c0, c1]: [RnsPoly<W>; 2], scale: f64) -> Self {
+        Ciphertext { c0, c1, scale }
+    }
+}
+
+impl<W: Word> Parts<W, 3> for Unrelinearized<W> {
+    fn parts(&self) -> [&RnsPoly<W>; 3] {
+        [&self.d0, &self.d1, &self.d2]
+    }
+    fn scale(&self) -> f64 {
+        self.scale
+    }
+    fn into_parts(self) -> [RnsPoly<W>; 3] {
+        [self.d0, self.d1, self.d2]
+    }
+    fn from_parts([d0, d1, d2]: [RnsPoly<W>; 3], scale: f64) -> Self {
+        Unrelinearized { d0, d1, d2, scale }
     }
 }
 
