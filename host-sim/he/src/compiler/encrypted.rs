@@ -57,6 +57,11 @@ pub fn evaluate_scheduled<E: NttEngine<u64>>(
             unit: "inputs of the network",
         });
     }
+    if !schedule.fits(program) {
+        return Err(Error::Session(
+            "the evaluation order was made for another program",
+        ));
+    }
     let last = schedule.last_uses(program);
     let lazy = unrelinearized_sources(program);
     let mut sources: Vec<Vec<Ct>> = vec![Vec::new(); program.widths.len()];

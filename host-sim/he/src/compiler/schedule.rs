@@ -16,7 +16,7 @@
 //! and each slice is summed into the sum step's outputs
 //! ([`hearth_kernels::ckks::Evaluator::mul_const_sums_into`]), then
 //! dropped: the region holds its outputs' sums and one slice, not the
-//! layer. Each output is the canonical residue of the same exact sum, so
+//! layer (a region of at most two slices' values runs whole). Each output is the canonical residue of the same exact sum, so
 //! the ciphertexts are bit for bit those of evaluating step by step (the
 //! tests check it). This is the loop fusion of an element-wise map into the
 //! reduction that consumes it (Kennedy and Allen, *Optimizing Compilers for
@@ -173,6 +173,12 @@ impl Schedule {
         }
         members.sort_unstable();
         Some((members, width))
+    }
+
+    /// Whether this schedule has a role for each of `program`'s steps (it
+    /// was made for a program of as many steps).
+    pub fn fits(&self, program: &Program) -> bool {
+        self.roles.len() == program.steps().len()
     }
 
     /// The regions, in program order of their sum steps.

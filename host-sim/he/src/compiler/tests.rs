@@ -307,6 +307,15 @@ fn sliced_regions_give_the_ciphertexts_of_whole_steps() {
         for (x, got) in rows.iter().zip(&want.logits) {
             assert_close(got, &net.forward(x).unwrap(), 1e-4, "encrypted vs IR");
         }
+        // An order made for another program is refused.
+        let mut other = Network::new(vec![2]).unwrap();
+        other.push("sq", Op::Square, &[0], None).unwrap();
+        let wrong = Compiled {
+            schedule: Schedule::whole(&compile(&other).unwrap()),
+            ..compiled.clone()
+        };
+        let err = run_encrypted(&wrong, &rows, &soft(8), &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("another program"), "{err}");
     }
 }
 
