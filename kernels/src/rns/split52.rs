@@ -133,13 +133,48 @@ fn mul_acc_portable<W: Word>(lo: &mut [u64], hi: &mut [u64], x: &[W], s: W) {
 #[target_feature(enable = "avx512f,avx512ifma")]
 unsafe fn mul_acc_ifma<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &[(&[W], W)]) {
     use core::arch::x86_64::{
-        _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64, _mm512_set1_epi64,
-        _mm512_storeu_si512,
+        __m512i, _mm512_loadu_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
+        _mm512_set1_epi64, _mm512_setzero_si512, _mm512_storeu_si512,
     };
+    // Vectors of eight lanes per register block: the block's `lo` and `hi`
+    // stay in sixteen registers while every term is added, so each term
+    // costs one load of `x` per vector and no accumulator traffic.
+    const V: usize = 8;
+    let shortest = terms
+        .iter()
+        .fold(lo.len().min(hi.len()), |n, (x, _)| n.min(x.len()));
+    let mut j = 0;
+    while j + 8 * V <= shortest {
+        let mut l: [__m512i; V] = [_mm512_setzero_si512(); V];
+        let mut h: [__m512i; V] = [_mm512_setzero_si512(); V];
+        // SAFETY: `j + 8·V ≤ shortest`, within `lo`, `hi` and every `x`;
+        // `W` is `u64`, so eight `W` are eight `u64` lanes.
+        unsafe {
+            for v in 0..V {
+                l[v] = _mm512_loadu_si512(lo.as_ptr().add(j + 8 * v).cast());
+                h[v] = _mm512_loadu_si512(hi.as_ptr().add(j + 8 * v).cast());
+            }
+            for &(x, s) in terms {
+                let sv = _mm512_set1_epi64(s.to_u64() as i64);
+                for v in 0..V {
+                    let xv = _mm512_loadu_si512(x.as_ptr().add(j + 8 * v).cast());
+                    l[v] = _mm512_madd52lo_epu64(l[v], xv, sv);
+                    h[v] = _mm512_madd52hi_epu64(h[v], xv, sv);
+                }
+            }
+            for v in 0..V {
+                _mm512_storeu_si512(lo.as_mut_ptr().add(j + 8 * v).cast(), l[v]);
+                _mm512_storeu_si512(hi.as_mut_ptr().add(j + 8 * v).cast(), h[v]);
+            }
+        }
+        j += 8 * V;
+    }
+    // The rest, term by term (wrapping sums: the order does not matter).
+    let start = j;
     for &(x, s) in terms {
         let n = lo.len().min(hi.len()).min(x.len());
         let sv = _mm512_set1_epi64(s.to_u64() as i64);
-        let mut j = 0;
+        let mut j = start;
         while j + 8 <= n {
             // SAFETY: `j + 8 ≤ n`, within all three slices; `W` is `u64`,
             // so `x[j..j + 8]` is eight `u64` lanes.
@@ -158,7 +193,9 @@ unsafe fn mul_acc_ifma<W: Word>(lo: &mut [u64], hi: &mut [u64], terms: &[(&[W], 
             }
             j += 8;
         }
-        mul_acc_portable(&mut lo[j..n], &mut hi[j..n], &x[j..n], s);
+        if j < n {
+            mul_acc_portable(&mut lo[j..n], &mut hi[j..n], &x[j..n], s);
+        }
     }
 }
 
@@ -195,6 +232,45 @@ mod tests {
                     "{len} {j}"
                 );
             }
+        }
+    }
+
+    /// Terms of different lengths: each is added over the shortest of
+    /// `lo`, `hi` and its own `x`, on the dispatched path (register blocks
+    /// over the shortest, then term by term) as on the portable one.
+    #[test]
+    fn terms_of_different_lengths_each_cover_their_own() {
+        let xs: alloc::vec::Vec<alloc::vec::Vec<u64>> = [259usize, 100, 200]
+            .iter()
+            .enumerate()
+            .map(|(t, &len)| {
+                (0..len as u64)
+                    .map(|i| ((i + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ t as u64) >> 12)
+                    .collect()
+            })
+            .collect();
+        let terms: alloc::vec::Vec<(&[u64], u64)> = xs
+            .iter()
+            .enumerate()
+            .map(|(t, x)| (&x[..], (1 << 51) + 12_345 * t as u64))
+            .collect();
+        let (mut lo, mut hi) = (alloc::vec![3u64; 230], alloc::vec![1u64; 230]);
+        mul_acc_split52_scalars(&mut lo, &mut hi, &terms);
+        let (mut plo, mut phi) = (alloc::vec![3u64; 230], alloc::vec![1u64; 230]);
+        for &(x, s) in &terms {
+            mul_acc_portable(&mut plo, &mut phi, x, s);
+        }
+        assert_eq!((&plo, &phi), (&lo, &hi));
+        // Past 100 the second term adds nothing, past 200 the third.
+        let product = |t: usize, j: usize| u128::from(xs[t][j]) * u128::from(terms[t].1);
+        for j in [0, 99, 100, 199, 200, 229] {
+            let want: u128 = (0..3)
+                .filter(|&t| j < xs[t].len())
+                .map(|t| product(t, j))
+                .sum::<u128>()
+                + 3
+                + (1 << 52);
+            assert_eq!(u128::from(lo[j]) + (u128::from(hi[j]) << 52), want, "{j}");
         }
     }
 
