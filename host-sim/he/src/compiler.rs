@@ -164,6 +164,11 @@ impl Program {
         self.grids[source]
     }
 
+    /// The step defining `source` (`None` for the input).
+    pub fn defining_step(&self, source: usize) -> Option<usize> {
+        source.checked_sub(1)
+    }
+
     /// The source holding the logits.
     pub fn output(&self) -> usize {
         self.output

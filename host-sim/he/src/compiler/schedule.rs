@@ -132,10 +132,10 @@ impl Schedule {
         let mut roots = Vec::new();
         let mut stack = steps[j].reads();
         while let Some(s) = stack.pop() {
-            let defined = s.checked_sub(1);
+            let defined = program.defining_step(s);
             match defined.map(|d| (d, &steps[d])) {
                 Some((d, Step::Product { left, right, .. })) => {
-                    let first = products.first().map(|&p| program.width(p + 1));
+                    let first = products.first().map(|&p| program.width(steps[p].out()));
                     if first.is_some_and(|w| w != program.width(s)) || self.roles[d] != Role::Alone
                     {
                         return None;
@@ -148,17 +148,19 @@ impl Schedule {
                 _ => roots.push(s),
             }
         }
-        let width = program.width(*products.first()? + 1);
+        let width = program.width(steps[*products.first()?].out());
         let inside = |d: usize| d == j || products.contains(&d);
         if products
             .iter()
-            .any(|&d| !readers[d + 1].iter().all(|&r| inside(r)))
+            .any(|&d| !readers[steps[d].out()].iter().all(|&r| inside(r)))
         {
             return None;
         }
         let mut members = products.clone();
         for s in roots {
-            let Some(d) = s.checked_sub(1) else { continue };
+            let Some(d) = program.defining_step(s) else {
+                continue;
+            };
             // Its inputs are whole ciphertexts (an unrelinearized source
             // is summed whole by the step alone).
             let absorbed = matches!(steps[d], Step::Linear { .. })
@@ -243,7 +245,7 @@ impl Schedule {
                     let slice: usize = region
                         .members
                         .iter()
-                        .map(|&m| size(m + 1, region.chunk))
+                        .map(|&m| size(program.steps()[m].out(), region.chunk))
                         .sum();
                     peak = peak.max(live + sums + slice);
                     live += whole(step.out());
@@ -251,8 +253,8 @@ impl Schedule {
             }
             peak = peak.max(live);
             for (s, l) in last.iter().enumerate() {
-                let made_by_member = s
-                    .checked_sub(1)
+                let made_by_member = program
+                    .defining_step(s)
                     .is_some_and(|d| matches!(self.roles[d], Role::Member(_)));
                 if *l == Some(i) && !made_by_member {
                     live -= whole(s);
