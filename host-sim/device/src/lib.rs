@@ -106,9 +106,9 @@ pub enum Fault {
     Error(ErrorCode),
     /// The job completes, with one bit of one output word flipped.
     FlipBit {
-        /// Limb of the job.
+        /// Limb of the job (modulo its batch).
         limb: u32,
-        /// Word in the limb.
+        /// Word in the limb (modulo its length).
         index: u32,
         /// Bit in the word.
         bit: u32,

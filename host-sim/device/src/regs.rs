@@ -297,7 +297,13 @@ impl Model {
             self.busy_cycles = c.busy;
         }
         if let (Ok(()), Some(Fault::FlipBit { limb, index, bit })) = (result, pending.fault) {
-            let at = job.dst + u64::from(limb) * job.stride + u64::from(index);
+            // The flip lands in this job's output whatever its batch: a
+            // fault chosen for a larger batch (the driver may split one
+            // into several jobs) still corrupts the job it was injected
+            // into.
+            let limb = u64::from(limb) % u64::from(job.batch.max(1));
+            let index = u64::from(index) % (1u64 << job.log_n);
+            let at = job.dst + limb * job.stride + index;
             if let Ok(w) = self.mem.slice_mut(at, 1) {
                 w[0] ^= 1u64 << (bit % self.params.word_bits);
             }
