@@ -58,6 +58,7 @@ mod lower;
 mod plain;
 pub mod schedule;
 pub mod sparse;
+pub mod streamed;
 #[cfg(test)]
 mod tests;
 

@@ -48,6 +48,9 @@ pub struct HeOutput {
     /// Bytes the client uploaded (its ciphertexts in the compact seeded
     /// format, [`crate::transit::Transit::upload`]).
     pub upload_bytes: u64,
+    /// What the latency packing read from and wrote to its key and weight
+    /// stores, when it streams them ([`crate::compiler::streamed`]).
+    pub streamed: Option<crate::compiler::streamed::Traffic>,
 }
 
 /// Evaluates `mlp` on `rows` (raw features) under encryption, every NTT
@@ -110,6 +113,7 @@ fn run_with<E: NttEngine<u64>>(
         parameters,
         ciphertext_sha256: io.digest_hex(),
         upload_bytes: io.uploaded_bytes(),
+        streamed: None,
     })
 }
 

@@ -242,17 +242,18 @@ pub enum Error {
     /// An error from the PMEM store.
     #[error(transparent)]
     Pmem(#[from] hearth_pmem::Error),
-    /// A bootstrapping key record is missing, malformed, of other
-    /// parameters or not the key asked for.
-    #[error("bootstrapping key {record}: {message}")]
-    BootKey {
+    /// A stored evaluation key (bootstrapping or rotation,
+    /// [`crate::key_records`]) is missing, malformed, of other parameters
+    /// or not the key asked for.
+    #[error("evaluation key {record}: {message}")]
+    KeyRecord {
         /// The record's name in the key store.
         record: String,
         /// What is wrong.
         message: String,
     },
     /// The memory budget cannot hold the working set of the streamed keys.
-    #[error("memory budget of {budget} bytes too small: streaming the bootstrapping keys needs {needed} bytes ({} MiB)", needed.div_ceil(1 << 20))]
+    #[error("memory budget of {budget} bytes too small: streaming the keys and plaintexts needs {needed} bytes ({} MiB)", needed.div_ceil(1 << 20))]
     MemBudget {
         /// Bytes the working set needs.
         needed: u64,

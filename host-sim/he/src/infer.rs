@@ -86,6 +86,7 @@ pub(crate) fn measure(
         ciphertext_sha256: he.ciphertext_sha256,
         upload_bytes: he.upload_bytes,
         upload_bytes_per_sample: he.upload_bytes as f64 / data.len().max(1) as f64,
+        streamed: he.streamed,
         cpu_seconds,
     })
 }

@@ -243,7 +243,7 @@ pub fn evaluate<E: NttEngine<u64>>(
             .drain(..)
             .filter_map(|(c, mut cts)| cts.pop().map(|x| (c, x)))
             .collect();
-        let h = linear(ev, &sess.gk, geo, i, weights, parts, terms.constant)?;
+        let h = linear(ev, &mut &sess.gk, geo, i, weights, parts, terms.constant)?;
         if i == last {
             return Ok(h);
         }

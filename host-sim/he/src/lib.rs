@@ -32,6 +32,7 @@ pub mod encrypted;
 mod error;
 pub mod files;
 pub mod infer;
+pub mod key_records;
 pub mod latency;
 pub mod layers;
 pub mod linear;
@@ -41,6 +42,7 @@ pub mod params;
 pub mod report;
 #[cfg(test)]
 mod rescale_ref;
+pub mod rotation;
 pub mod server;
 pub mod session;
 pub mod stream;

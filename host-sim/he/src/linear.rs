@@ -50,7 +50,8 @@
 
 use crate::error::{Error, Result};
 use crate::layers::{target_scale, Ct};
-use hearth_kernels::ckks::{rotation_galois_element, CkksError, Evaluator, GaloisKeys, Plaintext};
+use crate::rotation::RotationKeys;
+use hearth_kernels::ckks::{Evaluator, Plaintext};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
 
@@ -176,6 +177,20 @@ pub trait WeightSource {
         scale: f64,
     ) -> Result<Option<Cow<'_, Plaintext<u64>>>>;
 
+    /// Whether `coeff·p_{g,b}` is non-zero (whether
+    /// [`WeightSource::diagonal`] would give a plaintext): the evaluation
+    /// asks before it rotates for a baby step. The default asks for the
+    /// plaintext; a source reading from the store answers without reading.
+    fn has_diagonal<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<bool> {
+        Ok(self.diagonal(ev, at, level, scale)?.is_some())
+    }
+
     /// Every `coeff·p_{g,b}` of a layer's input term at once (`[g][b]`,
     /// `None` where zero) when the source holds them in memory: the
     /// [`Plan::Square`] evaluation then takes all inner sums in one pass
@@ -232,9 +247,9 @@ pub fn repeat(period: &[f64], slots: usize) -> Vec<f64> {
 /// `constant + Σ_t coeff_t·W·x_t + bias` for layer `layer`; `parts` are
 /// `(coeff_t, x_t)` at one level. The output has scale `Δ` (see
 /// [`crate::layers`]).
-pub fn linear<E: NttEngine<u64>, S: WeightSource>(
+pub fn linear<E: NttEngine<u64>, S: WeightSource, K: RotationKeys>(
     ev: &mut Evaluator<'_, u64, E>,
-    gk: &GaloisKeys<u64>,
+    keys: &mut K,
     geo: Geometry,
     layer: usize,
     source: &mut S,
@@ -258,7 +273,7 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
                 b: 0,
             };
             if let Some(d) = source.all_diagonals(ev, at, level, pt_scale)? {
-                let sums = square_inner_sums(ev, gk, geo, &x, d)?;
+                let sums = square_inner_sums(ev, keys, geo, &x, d)?;
                 for (acc, s) in inner.iter_mut().zip(sums) {
                     let Some(s) = s else { continue };
                     *acc = Some(match acc.take() {
@@ -293,15 +308,9 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
                     continue;
                 }
                 let next = match (hoisted.as_ref(), xb.as_ref(), x.as_ref()) {
-                    (Some(h), _, _) => {
-                        let k = rotation_galois_element(ev.context().degree(), b as i64);
-                        let key = gk
-                            .get(k)
-                            .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
-                        ev.apply_galois_hoisted(h, k, key)?
-                    }
-                    (None, Some(prev), _) => ev.rotate(prev, 1, gk)?,
-                    (None, None, Some(x)) => ev.rotate(x, b as i64, gk)?,
+                    (Some(h), _, _) => keys.rotate_hoisted(ev, h, level, b as i64)?,
+                    (None, Some(prev), _) => keys.rotate(ev, prev, 1)?,
+                    (None, None, Some(x)) => keys.rotate(ev, x, b as i64)?,
                     (None, None, None) => return Err(Error::EmptyLayer { layer }),
                 };
                 if geo.plan == Plan::Chained {
@@ -331,13 +340,13 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
         }
     }
     let acc = match geo.plan {
-        Plan::Square => giant_direct(ev, gk, geo, inner)?,
-        Plan::Chained => giant_horner(ev, gk, geo, inner)?,
+        Plan::Square => giant_direct(ev, keys, geo, inner)?,
+        Plan::Chained => giant_horner(ev, keys, geo, inner)?,
     };
     let acc = acc.ok_or(Error::EmptyLayer { layer })?;
     let mut y = ev.rescale(&acc)?;
     for step in geo.folds() {
-        let r = ev.rotate(&y, step as i64, gk)?;
+        let r = keys.rotate(ev, &y, step as i64)?;
         y = ev.add(&y, &r)?;
     }
     let bias = source.bias(ev, layer, constant, y.level(), y.scale())?;
@@ -348,9 +357,9 @@ pub fn linear<E: NttEngine<u64>, S: WeightSource>(
 /// in memory: the baby rotations some diagonal needs, all from one hoisted
 /// decomposition of `x`, then one pass over them
 /// ([`Evaluator::mul_plain_sums`]).
-fn square_inner_sums<E: NttEngine<u64>>(
+fn square_inner_sums<E: NttEngine<u64>, K: RotationKeys>(
     ev: &mut Evaluator<'_, u64, E>,
-    gk: &GaloisKeys<u64>,
+    keys: &mut K,
     geo: Geometry,
     x: &Ct,
     d: &Diagonals,
@@ -370,11 +379,12 @@ fn square_inner_sums<E: NttEngine<u64>>(
     for &b in &used {
         match hoisted.as_ref() {
             Some(h) if b > 0 => {
-                let k = rotation_galois_element(ev.context().degree(), b as i64);
-                let key = gk
-                    .get(k)
-                    .ok_or(CkksError::MissingGaloisKey { galois_element: k })?;
-                rotated.push(Cow::Owned(ev.apply_galois_hoisted(h, k, key)?));
+                rotated.push(Cow::Owned(keys.rotate_hoisted(
+                    ev,
+                    h,
+                    x.level(),
+                    b as i64,
+                )?));
             }
             _ => rotated.push(Cow::Borrowed(x)),
         }
@@ -402,10 +412,7 @@ fn any_diagonal<E: NttEngine<u64>, S: WeightSource>(
     scale: f64,
 ) -> Result<bool> {
     for g in 0..giant {
-        if source
-            .diagonal(ev, Diagonal { g, ..at }, level, scale)?
-            .is_some()
-        {
+        if source.has_diagonal(ev, Diagonal { g, ..at }, level, scale)? {
             return Ok(true);
         }
     }
@@ -413,9 +420,9 @@ fn any_diagonal<E: NttEngine<u64>, S: WeightSource>(
 }
 
 /// `Σ_g rot(inner_g, gB)`, each rotation with its own key.
-fn giant_direct<E: NttEngine<u64>>(
+fn giant_direct<E: NttEngine<u64>, K: RotationKeys>(
     ev: &mut Evaluator<'_, u64, E>,
-    gk: &GaloisKeys<u64>,
+    keys: &mut K,
     geo: Geometry,
     inner: Vec<Option<Ct>>,
 ) -> Result<Option<Ct>> {
@@ -425,7 +432,7 @@ fn giant_direct<E: NttEngine<u64>>(
         let r = if g == 0 {
             i
         } else {
-            ev.rotate(&i, (g * geo.baby) as i64, gk)?
+            keys.rotate(ev, &i, (g * geo.baby) as i64)?
         };
         acc = Some(match acc {
             Some(a) => ev.add(&a, &r)?,
@@ -436,9 +443,9 @@ fn giant_direct<E: NttEngine<u64>>(
 }
 
 /// The same sum by Horner's rule: `acc = rot(acc, B) + inner_g`, `g` down.
-fn giant_horner<E: NttEngine<u64>>(
+fn giant_horner<E: NttEngine<u64>, K: RotationKeys>(
     ev: &mut Evaluator<'_, u64, E>,
-    gk: &GaloisKeys<u64>,
+    keys: &mut K,
     geo: Geometry,
     mut inner: Vec<Option<Ct>>,
 ) -> Result<Option<Ct>> {
@@ -448,7 +455,7 @@ fn giant_horner<E: NttEngine<u64>>(
         acc = Some(match acc {
             None => i,
             Some(a) => {
-                let r = ev.rotate(&a, geo.baby as i64, gk)?;
+                let r = keys.rotate(ev, &a, geo.baby as i64)?;
                 ev.add(&r, &i)?
             }
         });

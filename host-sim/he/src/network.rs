@@ -19,15 +19,18 @@
 
 use crate::boot::bench::store_size;
 use crate::boot::{working_set, Bootstrapping, PmemKeySource};
-use crate::compiler::latency::{self, LatencyPlan, ProgramWeights};
+use crate::compiler::latency::{self, LatencyPlan, Planned, ProgramWeights};
 use crate::compiler::schedule::Schedule;
+use crate::compiler::streamed::{self, PrefetchedKeys, StoredRotationKeys, StoredWeights};
 use crate::compiler::{self, Program};
 use crate::compiler::{NoRefresh, Refresh};
 use crate::encrypted::{steady_mean, HeOutput, Timer};
 use crate::error::{Error, Result};
+use crate::linear::WeightSource;
 use crate::options::{Packing, RunOptions};
 use crate::params::{select_for_bootstrap, select_for_depth, Selection};
 use crate::report::RunReport;
+use crate::rotation::RotationKeys;
 use crate::session::Session;
 use crate::transit::Transit;
 use hearth_device::Counting;
@@ -55,6 +58,23 @@ pub enum BootKeys {
     },
 }
 
+/// Where the latency packing keeps its rotation keys and diagonals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyWeights {
+    /// All in memory: the diagonals encoded during the first sample and
+    /// kept.
+    Memory,
+    /// The rotation keys generated into one PMEM object store and the
+    /// diagonals encoded into another (temporary files, removed after the
+    /// run), each read as the evaluation reaches it, at most `budget`
+    /// bytes of them resident ([`crate::compiler::streamed`]); the same
+    /// keys, plaintexts and results as in memory.
+    Streamed {
+        /// Bytes of key and plaintext that may be resident.
+        budget: u64,
+    },
+}
+
 /// A compiled network and the parameters chosen for it.
 #[derive(Debug, Clone)]
 pub struct Compiled {
@@ -77,6 +97,8 @@ pub struct Compiled {
     pub boot_keys: BootKeys,
     /// The order of the throughput packing's work ([`Schedule::new`]).
     pub schedule: Schedule,
+    /// Where the latency packing keeps its keys and diagonals.
+    pub latency_weights: LatencyWeights,
 }
 
 impl Compiled {
@@ -159,6 +181,7 @@ impl Compiled {
             peak_bytes,
             boot_keys: BootKeys::Memory,
             schedule,
+            latency_weights: LatencyWeights::Memory,
         }
     }
 
@@ -269,6 +292,11 @@ pub(crate) fn run_with<E: NttEngine<u64>>(
     engine: &mut Counting<E>,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<HeOutput> {
+    if let (Packing::Latency, LatencyWeights::Streamed { budget }) =
+        (compiled.packing, compiled.latency_weights)
+    {
+        return run_streamed(compiled, rows, opts, engine, on_rows, budget);
+    }
     let rotations = match compiled.packing {
         Packing::Throughput => vec![],
         Packing::Latency => compiled.plan.rotations(),
@@ -356,13 +384,114 @@ pub(crate) fn run_with<E: NttEngine<u64>>(
         parameters: Some(compiled.selection.summary()),
         ciphertext_sha256: io.digest_hex(),
         upload_bytes: io.uploaded_bytes(),
+        streamed: None,
+    })
+}
+
+/// The key set's name in a streamed latency run's rotation-key store.
+const ROTATION_KEY_SET: &str = "rotations";
+/// The prefix of a streamed latency run's diagonal records.
+const WEIGHT_SET: &str = "weights";
+
+/// The latency packing with the rotation keys and diagonals streamed from
+/// PMEM object stores ([`LatencyWeights::Streamed`]): the stores are sized
+/// and the working set checked against `budget` and the memory before any
+/// key is made.
+fn run_streamed<E: NttEngine<u64>>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    opts: &RunOptions,
+    engine: &mut Counting<E>,
+    on_rows: &mut dyn FnMut(usize),
+    budget: u64,
+) -> Result<HeOutput> {
+    let t0 = Instant::now();
+    let (program, plan) = (&compiled.program, &compiled.plan);
+    let top = compiled.selection.encrypt_level();
+    let uses = plan.key_uses(program, top)?;
+    let ctx = std::sync::Arc::new(hearth_kernels::ckks::CkksContext::<u64>::new(
+        compiled.selection.params.clone(),
+    )?);
+    let n = ctx.degree() as u64;
+    // A diagonal record: postcard's varints take at most ten bytes a word.
+    let diagonal_record = |level: usize| (level as u64 + 1) * n * 10 + 4096;
+    let diagonal_set = |level: usize| diagonal_record(level) + (level as u64 + 1) * n * 8;
+    let needed = streamed::key_working_set(&ctx, &uses) + diagonal_set(top);
+    if needed > budget {
+        return Err(Error::MemBudget { needed, budget });
+    }
+    let poly_bytes = (top as u64 + 1) * n * 8;
+    let relin_bytes = key_switch_key_bytes(&ctx) as u64;
+    let with_stream = Compiled {
+        peak_bytes: program.peak_sources() as u64 * 2 * poly_bytes + relin_bytes + needed,
+        ..compiled.clone()
+    };
+    with_stream.check_memory(hearth_pmem::usage::available_kb().map(|kb| kb << 10))?;
+    let key_records = uses.values().map(|l| l.len() as u64).sum::<u64>();
+    let key_size = streamed::key_set_bytes(&ctx, &uses) + key_records * 4096;
+    let levels = plan.step_levels(program, top)?;
+    let weight_size: u64 = plan
+        .step_diagonals()
+        .iter()
+        .zip(&levels)
+        .filter_map(|(d, &l)| d.map(|d| d as u64 * diagonal_record(l)))
+        .sum();
+    let key_file = TemporaryStore::new()?;
+    let mut key_store = ObjectStore::create(&key_file.0, key_size + key_size / 16 + (8 << 20))?;
+    let (mut sess, _) = Session::with_stored_rotations(
+        std::sync::Arc::clone(&ctx),
+        compiled.selection.clone(),
+        opts.seed,
+        &uses,
+        &mut key_store,
+        ROTATION_KEY_SET,
+        engine,
+    )?;
+    let keygen_seconds = t0.elapsed().as_secs_f64();
+    let weight_file = TemporaryStore::new()?;
+    let mut weight_store =
+        ObjectStore::create(&weight_file.0, weight_size + weight_size / 16 + (8 << 20))?;
+    let keys = StoredRotationKeys::open(&mut key_store, &ctx, ROTATION_KEY_SET, &uses)?;
+    let mut weights = StoredWeights::new(program, plan, &mut weight_store, WEIGHT_SET);
+    let mut io = Transit::default();
+    // The keys are read one ahead on a second thread.
+    let (run, key_traffic) = std::thread::scope(|scope| {
+        let mut keys = PrefetchedKeys::spawn(scope, keys);
+        let run = sample_loop(
+            compiled,
+            rows,
+            &mut sess,
+            engine,
+            &mut io,
+            &mut NoRefresh,
+            (&mut keys, &mut weights),
+            on_rows,
+        );
+        (run, keys.finish())
+    });
+    let (logits, (latency_seconds, latency_cpu_seconds)) = run?;
+    let traffic = key_traffic?.plus(weights.traffic());
+    Ok(HeOutput {
+        logits,
+        keygen_seconds,
+        latency_seconds,
+        latency_cpu_seconds,
+        ntts: engine.total(),
+        device_cycles: 0,
+        device_seconds: 0.0,
+        pmem: io.pmem_stats(),
+        parameters: Some(compiled.selection.summary()),
+        ciphertext_sha256: io.digest_hex(),
+        upload_bytes: io.uploaded_bytes(),
+        streamed: Some(traffic),
     })
 }
 
 /// The key set's name in a run's temporary bootstrapping-key store.
 const BOOT_KEY_SET: &str = "boot";
 
-/// A temporary PMEM store file, removed when dropped.
+/// A temporary PMEM store file (keys or plaintexts a run streams),
+/// removed when dropped.
 struct TemporaryStore(std::path::PathBuf);
 
 impl TemporaryStore {
@@ -370,7 +499,7 @@ impl TemporaryStore {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(TemporaryStore(std::env::temp_dir().join(format!(
-            "hearth-bootkeys-{}-{n}.pmem",
+            "hearth-store-{}-{n}.pmem",
             std::process::id()
         ))))
     }
@@ -470,9 +599,10 @@ fn run_batches<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     Ok((logits, first_eval))
 }
 
-/// Latency packing: one ciphertext per row; the diagonals are encoded
-/// during the first row and kept, so the latency reported is the mean over
-/// the later rows (the first alone when there is one).
+/// Latency packing: one ciphertext per row, the rotation keys and
+/// diagonals in memory; the diagonals are encoded during the first row and
+/// kept, so the latency reported is the mean over the later rows (the
+/// first alone when there is one).
 fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     compiled: &Compiled,
     rows: &[Vec<f64>],
@@ -482,8 +612,49 @@ fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
     refresh: &mut R,
     on_rows: &mut dyn FnMut(usize),
 ) -> Result<Logits> {
+    let mut weights = ProgramWeights::new(&compiled.program, &compiled.plan);
+    // Lent out of the session for the run (encryption needs the session).
+    let gk = std::mem::take(&mut sess.gk);
+    let run = sample_loop(
+        compiled,
+        rows,
+        sess,
+        engine,
+        io,
+        refresh,
+        (&mut &gk, &mut weights),
+        on_rows,
+    );
+    sess.gk = gk;
+    run
+}
+
+/// Encrypts, evaluates and decrypts each row in the latency packing with
+/// the rotation keys and diagonals of `sources`; the latency reported is
+/// the mean over the rows after the first (which encodes the diagonals),
+/// the first alone when there is one.
+#[allow(clippy::too_many_arguments)]
+fn sample_loop<E, R, K, W>(
+    compiled: &Compiled,
+    rows: &[Vec<f64>],
+    sess: &mut Session,
+    engine: &mut Counting<E>,
+    io: &mut Transit,
+    refresh: &mut R,
+    (keys, weights): (&mut K, &mut W),
+    on_rows: &mut dyn FnMut(usize),
+) -> Result<Logits>
+where
+    E: NttEngine<u64>,
+    R: for<'a> Refresh<&'a mut Counting<E>>,
+    K: RotationKeys,
+    W: WeightSource,
+{
     let program = &compiled.program;
-    let mut weights = ProgramWeights::new(program, &compiled.plan);
+    let planned = Planned {
+        program,
+        plan: &compiled.plan,
+    };
     let mut logits = Vec::with_capacity(rows.len());
     let mut times = Vec::with_capacity(rows.len());
     for x in rows {
@@ -493,8 +664,10 @@ fn run_samples<E: NttEngine<u64>, R: for<'a> Refresh<&'a mut Counting<E>>>(
         let t = Timer::start();
         let out = {
             let mut ev = Evaluator::new(&sess.ctx, &mut *engine);
-            latency::evaluate(&mut ev, &sess.gk, sess.relin()?, refresh, &mut weights, ct)?
+            let rk = sess.relin()?;
+            latency::evaluate(&mut ev, keys, rk, refresh, planned, weights, ct)?
         };
+        keys.end_sample();
         times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;

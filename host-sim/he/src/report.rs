@@ -70,6 +70,11 @@ pub struct RunReport {
     /// sample; throughput packing: a batch's ciphertexts shared by its
     /// samples).
     pub upload_bytes_per_sample: f64,
+    /// The latency packing's traffic with the PMEM stores its rotation
+    /// keys and diagonals are streamed from (`null` when they are in
+    /// memory): records and bytes written and read over the whole run,
+    /// and the most bytes of them resident at once.
+    pub streamed: Option<crate::compiler::streamed::Traffic>,
     /// CPU seconds the process's threads spent on the run (the engine's pool
     /// included; waiting for a shared CPU not counted),
     /// `CLOCK_PROCESS_CPUTIME_ID`.

@@ -16,15 +16,33 @@
 
 use super::params::Selection;
 use crate::error::{Error, Result};
+use crate::key_records::{galois_record, put_galois_key, KeySetInfo};
 use hearth_kernels::ckks::boot::{Bootstrapper, MemoryKeySource};
 use hearth_kernels::ckks::{
     rotation_galois_element, Ciphertext, CkksContext, Encryptor, GaloisKeys, Plaintext, RelinKey,
     SecretKey, SecretRng, SeededCiphertext,
 };
 use hearth_kernels::ntt::NttEngine;
+use hearth_pmem::ObjectStore;
 use rand_chacha::rand_core::{Rng, SeedableRng};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use zeroize::Zeroizing;
+
+/// Where a session's evaluation keys go.
+enum EvalKeys<'a> {
+    /// None (an encrypt/decrypt-only session).
+    None,
+    /// The relinearization key and these rotations' keys, in memory.
+    Memory(&'a [i64]),
+    /// The relinearization key in memory, the rotation keys into a store.
+    Store {
+        store: &'a mut ObjectStore,
+        set: &'a str,
+        uses: &'a BTreeMap<i64, BTreeSet<usize>>,
+        info: &'a mut KeySetInfo,
+    },
+}
 
 /// Keys and context of one client.
 pub struct Session {
@@ -115,6 +133,51 @@ impl Session {
         rng: Box<SecretRng>,
         engine: &mut E,
     ) -> Result<Self> {
+        let eval = match eval {
+            Some(rotations) => EvalKeys::Memory(rotations),
+            None => EvalKeys::None,
+        };
+        Self::build(ctx, selection, key_seed, eval, rng, engine)
+    }
+
+    /// [`Session::new_in`] with the rotation keys generated into the PMEM
+    /// object store `store` as the key set `set` instead of into memory:
+    /// for each rotation step of `uses`, its Galois key once per level in
+    /// its set, truncated to it ([`crate::key_records`]), one key in memory
+    /// at a time. The same random draws, in the same order, as
+    /// [`Session::new`] with `uses`' steps: the same keys for the same
+    /// seed. [`Session::gk`] stays empty.
+    pub fn with_stored_rotations<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        seed: Option<u64>,
+        uses: &BTreeMap<i64, BTreeSet<usize>>,
+        store: &mut ObjectStore,
+        set: &str,
+        engine: &mut E,
+    ) -> Result<(Self, KeySetInfo)> {
+        let mut rng = rng_from(seed)?;
+        let mut key_seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(key_seed.as_mut());
+        let mut info = KeySetInfo::default();
+        let eval = EvalKeys::Store {
+            store,
+            set,
+            uses,
+            info: &mut info,
+        };
+        let sess = Self::build(ctx, selection, &key_seed, eval, rng, engine)?;
+        Ok((sess, info))
+    }
+
+    fn build<E: NttEngine<u64>>(
+        ctx: Arc<CkksContext<u64>>,
+        selection: Selection,
+        key_seed: &[u8; 32],
+        eval: EvalKeys<'_>,
+        rng: Box<SecretRng>,
+        engine: &mut E,
+    ) -> Result<Self> {
         if ctx.params() != &selection.params {
             return Err(Error::Session(
                 "the shared CKKS context has other parameters than the session",
@@ -127,19 +190,46 @@ impl Session {
             }
             None => SecretKey::generate(&ctx, engine, &mut *krng)?,
         };
+        let elements = |steps: &mut dyn Iterator<Item = i64>| -> Vec<usize> {
+            let mut e: Vec<usize> = steps
+                .map(|r| rotation_galois_element(ctx.degree(), r))
+                .collect();
+            e.sort_unstable();
+            e.dedup();
+            e
+        };
         let (rk, gk) = match eval {
-            Some(rotations) => {
+            EvalKeys::None => (None, GaloisKeys::default()),
+            EvalKeys::Memory(rotations) => {
                 let rk = RelinKey::generate(&ctx, engine, &sk, &mut *krng)?;
-                let mut elements: Vec<usize> = rotations
-                    .iter()
-                    .map(|&r| rotation_galois_element(ctx.degree(), r))
-                    .collect();
-                elements.sort_unstable();
-                elements.dedup();
+                let elements = elements(&mut rotations.iter().copied());
                 let gk = GaloisKeys::generate(&ctx, engine, &sk, &elements, &mut *krng)?;
                 (Some(rk), gk)
             }
-            None => (None, GaloisKeys::default()),
+            EvalKeys::Store {
+                store,
+                set,
+                uses,
+                info,
+            } => {
+                let rk = RelinKey::generate(&ctx, engine, &sk, &mut *krng)?;
+                for element in elements(&mut uses.keys().copied()) {
+                    // One key at a time, in the order `GaloisKeys::generate`
+                    // draws them.
+                    let gk = GaloisKeys::generate(&ctx, engine, &sk, &[element], &mut *krng)?;
+                    let key = gk.get(element).ok_or_else(|| Error::KeyRecord {
+                        record: galois_record(set, element, 0),
+                        message: "the kernels did not generate this Galois key".into(),
+                    })?;
+                    let levels: BTreeSet<usize> = uses
+                        .iter()
+                        .filter(|(&r, _)| rotation_galois_element(ctx.degree(), r) == element)
+                        .flat_map(|(_, l)| l.iter().copied())
+                        .collect();
+                    put_galois_key(store, info, set, &ctx, key, element, levels)?;
+                }
+                (Some(rk), GaloisKeys::default())
+            }
         };
         Ok(Session {
             selection,

@@ -58,6 +58,13 @@ pub struct InferArgs {
     /// (default: all keys in memory).
     #[arg(long, value_name = "MIB", requires = "bootstrap")]
     boot_key_budget: Option<u64>,
+    /// ONNX models, latency packing: generate the rotation keys into a
+    /// PMEM store and encode the diagonals into another (temporary files)
+    /// and stream both from them as the evaluation reaches each, at most
+    /// this many MiB of them resident (default: all in memory). The same
+    /// results; for networks whose keys exceed memory.
+    #[arg(long, value_name = "MIB")]
+    stream_budget: Option<u64>,
     /// Run only the first N rows of the data.
     #[arg(long)]
     limit: Option<usize>,
@@ -191,9 +198,9 @@ pub fn infer(a: InferArgs) -> anyhow::Result<()> {
     if super::is_onnx(&a.model) {
         return infer_onnx(a, data);
     }
-    if a.relu.is_some() || a.bootstrap.is_some() {
+    if a.relu.is_some() || a.bootstrap.is_some() || a.stream_budget.is_some() {
         anyhow::bail!(
-            "--relu and --bootstrap apply to ONNX models; {} is not one",
+            "--relu, --bootstrap and --stream-budget apply to ONNX models; {} is not one (`hearth stream --encrypted` streams an MLP)",
             a.model.display()
         );
     }
@@ -226,6 +233,18 @@ fn print_report(a: &InferArgs, r: &RunReport) -> anyhow::Result<()> {
             .file_name()
             .map_or("data".into(), |n| n.to_string_lossy().into_owned());
         super::table::print(std::slice::from_ref(r), &[name]);
+        if let Some(t) = &r.streamed {
+            let mib = |b: u64| b as f64 / f64::from(1 << 20);
+            println!(
+                "streamed from PMEM: {} records ({:.1} MiB) written, {} records ({:.1} MiB, {:.1} MiB per sample) read, at most {:.1} MiB of them resident",
+                t.records_written,
+                mib(t.bytes_written),
+                t.records_read,
+                mib(t.bytes_read),
+                mib(t.bytes_read) / r.samples.max(1) as f64,
+                mib(t.peak_resident)
+            );
+        }
     }
     Ok(())
 }
@@ -262,6 +281,16 @@ fn infer_onnx(a: InferArgs, data: Dataset) -> anyhow::Result<()> {
     };
     if let Some(mib) = a.boot_key_budget {
         compiled.boot_keys = network::BootKeys::Streamed { budget: mib << 20 };
+    }
+    if let Some(mib) = a.stream_budget {
+        if a.packing != Packing::Latency {
+            anyhow::bail!(
+                "--stream-budget streams the latency packing's rotation keys and diagonals: add --packing latency (the throughput packing has no rotation keys)"
+            );
+        }
+        compiled.latency_weights = network::LatencyWeights::Streamed {
+            budget: mib.saturating_mul(1 << 20),
+        };
     }
     if !a.json {
         eprintln!("{}: {}", a.model.display(), net.describe());

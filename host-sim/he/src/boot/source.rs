@@ -77,7 +77,7 @@ pub fn working_set(ctx: &CkksContext<u64>, boot: &Bootstrapper<u64>) -> u64 {
 impl<'s> PmemKeySource<'s> {
     /// Opens the key set `set` in `store` for `boot`: checks that every
     /// record the bootstrap needs is present with its expected length
-    /// ([`Error::BootKey`] naming the first that is not) and that the
+    /// ([`Error::KeyRecord`] naming the first that is not) and that the
     /// working set — the relinearization key, one Galois key and the record
     /// it is decoded from — fits `mem_budget` bytes ([`Error::MemBudget`]
     /// with the bytes needed).
@@ -188,7 +188,7 @@ impl BootKeySource<u64> for PmemKeySource<'_> {
             return Err(CkksError::MissingGaloisKey { galois_element });
         };
         if u.galois_element != galois_element {
-            let e = Error::BootKey {
+            let e = Error::KeyRecord {
                 record: galois_record(&self.set, galois_element, u.level),
                 message: format!(
                     "requested out of the key schedule (expected element {})",

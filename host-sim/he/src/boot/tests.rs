@@ -249,7 +249,7 @@ fn missing_and_foreign_keys_are_named() {
     let saved = store.get(&name).unwrap();
     assert!(store.remove(&name).unwrap());
     match PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX) {
-        Err(Error::BootKey { record, message }) => {
+        Err(Error::KeyRecord { record, message }) => {
             assert_eq!(record, name);
             assert!(message.contains("missing"), "{message}");
         }
@@ -262,7 +262,7 @@ fn missing_and_foreign_keys_are_named() {
     let mut src = PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX).unwrap();
     let mut ev = Evaluator::new(&s.ctx, SoftwareNtt);
     match bootstrap_streamed(&s.boot, &mut ev, &mut src, &s.ct) {
-        Err(Error::BootKey { record, message }) => {
+        Err(Error::KeyRecord { record, message }) => {
             assert_eq!(record, name);
             assert!(message.contains(&format!("element {e1}")), "{message}");
         }
@@ -275,7 +275,7 @@ fn missing_and_foreign_keys_are_named() {
     store.put(&name, RecordKind::Blob, &foreign).unwrap();
     let mut src = PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX).unwrap();
     match bootstrap_streamed(&s.boot, &mut ev, &mut src, &s.ct) {
-        Err(Error::BootKey { record, message }) => {
+        Err(Error::KeyRecord { record, message }) => {
             assert_eq!(record, name);
             assert!(message.contains("foreign"), "{message}");
         }
@@ -286,7 +286,7 @@ fn missing_and_foreign_keys_are_named() {
     let rname = relin_record("boot", keys::relin_level(&s.boot));
     assert!(store.remove(&rname).unwrap());
     match PmemKeySource::open(&mut store, &s.ctx, &s.boot, "boot", u64::MAX) {
-        Err(Error::BootKey { record, .. }) => assert_eq!(record, rname),
+        Err(Error::KeyRecord { record, .. }) => assert_eq!(record, rname),
         other => panic!("expected a missing key, got {other:?}"),
     }
 }

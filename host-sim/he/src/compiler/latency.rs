@@ -23,10 +23,11 @@ use crate::error::{Error, Result};
 use crate::latency::{encode_repeated, pick, Kept};
 use crate::layers::Ct;
 use crate::linear::{self, Diagonal, Diagonals, Geometry, Plan, WeightSource};
-use hearth_kernels::ckks::{Evaluator, GaloisKeys, Plaintext, RelinKey};
+use crate::rotation::RotationKeys;
+use hearth_kernels::ckks::{Evaluator, Plaintext, RelinKey};
 use hearth_kernels::ntt::NttEngine;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What one key switch weighs against one diagonal plaintext when a
 /// step's output layout is chosen (an estimate: at the rings of the
@@ -134,6 +135,20 @@ impl LinearShape {
     #[must_use]
     pub fn diagonals(&self) -> usize {
         self.diagonals.iter().map(Vec::len).sum()
+    }
+
+    /// The rotation steps of one evaluation on a ciphertext at `level`
+    /// with the level each rotates at: the baby and giant steps at
+    /// `level`, the folds at `level − 1` (after the rescale).
+    fn rotations_at(&self, level: usize) -> impl Iterator<Item = (i64, usize)> + '_ {
+        let folds: BTreeSet<i64> = self.geometry.folds().map(|r| r as i64).collect();
+        self.rotations().map(move |r| {
+            if folds.contains(&r) {
+                (r, level.saturating_sub(1))
+            } else {
+                (r, level)
+            }
+        })
     }
 
     /// The rotation steps the evaluation uses.
@@ -281,6 +296,61 @@ impl LatencyPlan {
         r.into_iter().collect()
     }
 
+    /// The level each step's inputs are evaluated at when the sample is
+    /// encrypted at `top`: `top` less the rescales on the longest path to
+    /// the step ([`Program::levels_used`]). Refused for a program with
+    /// bootstrap steps (its levels restart at the bootstrap's output) and
+    /// for one deeper than `top`.
+    pub fn step_levels(&self, program: &Program, top: usize) -> Result<Vec<usize>> {
+        if program.bootstraps().0 > 0 {
+            return Err(Error::Session(
+                "the latency packing streams its keys and diagonals only for networks without bootstrap steps",
+            ));
+        }
+        let used = program.levels_used();
+        program
+            .steps
+            .iter()
+            .map(|step| {
+                let deepest = step.reads().iter().map(|&s| used[s]).max().unwrap_or(0);
+                top.checked_sub(deepest)
+                    .filter(|&l| l > 0)
+                    .ok_or(Error::DepthExceeded {
+                        needed: deepest + 1,
+                        available: top,
+                    })
+            })
+            .collect()
+    }
+
+    /// Per rotation step, the levels the linear steps rotate by it at when
+    /// the sample is encrypted at `top` ([`LatencyPlan::step_levels`]):
+    /// the keys a key store holds, one record per step and level
+    /// ([`crate::key_records`]).
+    pub fn key_uses(
+        &self,
+        program: &Program,
+        top: usize,
+    ) -> Result<BTreeMap<i64, BTreeSet<usize>>> {
+        let levels = self.step_levels(program, top)?;
+        let mut uses: BTreeMap<i64, BTreeSet<usize>> = BTreeMap::new();
+        for (shape, &level) in self.shapes.iter().zip(&levels) {
+            for (r, l) in shape.iter().flat_map(|s| s.rotations_at(level)) {
+                uses.entry(r).or_default().insert(l);
+            }
+        }
+        Ok(uses)
+    }
+
+    /// Per linear step, its diagonal plaintexts (`None` for other steps).
+    #[must_use]
+    pub fn step_diagonals(&self) -> Vec<Option<usize>> {
+        self.shapes
+            .iter()
+            .map(|s| s.as_ref().map(LinearShape::diagonals))
+            .collect()
+    }
+
     /// Key switches per sample: rotations of all linear steps plus one
     /// relinearization per product (a bootstrap's own are not counted).
     #[must_use]
@@ -337,6 +407,15 @@ impl LatencyPlan {
             })
             .collect()
     }
+}
+
+/// A program and its plan in the latency packing: what [`evaluate`] runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Planned<'p> {
+    /// The program.
+    pub program: &'p Program,
+    /// Its layouts and geometries.
+    pub plan: &'p LatencyPlan,
 }
 
 /// A linear step's parts `(source, M_t)` and bias.
@@ -426,6 +505,45 @@ pub(crate) fn diagonal_periods(
     periods
 }
 
+/// One period of each non-zero `coeff·p_{g,b}` of `at`'s step and part of
+/// `program` in `plan` (`[g][b]`, `None` where all zero): what is encoded.
+pub(crate) fn periods(
+    program: &Program,
+    plan: &LatencyPlan,
+    at: Diagonal,
+) -> Result<Vec<Vec<Option<Vec<f64>>>>> {
+    let parts = match program.steps.get(at.layer) {
+        Some(Step::Linear { parts, .. }) => parts,
+        _ => {
+            return Err(Error::LayerIndex {
+                layer: at.layer,
+                layers: program.steps.len(),
+            })
+        }
+    };
+    let geo = plan.geometry(at.layer)?;
+    let bad = Error::LayerIndex {
+        layer: at.part,
+        layers: parts.len(),
+    };
+    let (source, m) = parts.get(at.part).ok_or(bad)?;
+    let out = program.steps[at.layer].out();
+    let (Some(input), Some(out)) = (plan.source_layout(*source), plan.source_layout(out)) else {
+        return Err(Error::LayerIndex {
+            layer: *source,
+            layers: program.widths.len(),
+        });
+    };
+    Ok(diagonal_periods(geo, m, input, out, at.coeff)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|p| p.filter(|p| p.iter().any(|&v| v != 0.0)))
+                .collect()
+        })
+        .collect())
+}
+
 impl ProgramWeights<'_> {
     /// The diagonals of `at`'s step and part at `level` and `scale`.
     fn encoded<E: NttEngine<u64>>(
@@ -435,34 +553,14 @@ impl ProgramWeights<'_> {
         level: usize,
         scale: f64,
     ) -> Result<&Diagonals> {
-        let (parts, _) = self.linear(at.layer)?;
-        let geo = self.plan.geometry(at.layer)?;
-        let bad = Error::LayerIndex {
-            layer: at.part,
-            layers: parts.len(),
-        };
-        let (source, m) = parts.get(at.part).ok_or(bad)?;
-        let out = self.program.steps[at.layer].out();
-        let (Some(input), Some(out)) = (
-            self.plan.source_layout(*source),
-            self.plan.source_layout(out),
-        ) else {
-            return Err(Error::LayerIndex {
-                layer: *source,
-                layers: self.program.widths.len(),
-            });
-        };
+        let (program, plan) = (self.program, self.plan);
         self.diagonals
             .get_or_encode((at.layer, at.part), level, scale, || {
-                diagonal_periods(geo, m, input, out, at.coeff)
+                periods(program, plan, at)?
                     .into_iter()
                     .map(|row| {
                         row.into_iter()
-                            .map(|p| {
-                                p.filter(|p| p.iter().any(|&v| v != 0.0))
-                                    .map(|p| encode_repeated(ev, &p, scale, level))
-                                    .transpose()
-                            })
+                            .map(|p| p.map(|p| encode_repeated(ev, &p, scale, level)).transpose())
                             .collect()
                     })
                     .collect()
@@ -523,21 +621,22 @@ impl WeightSource for ProgramWeights<'_> {
     }
 }
 
-/// Evaluates the program on one sample's ciphertext (laid out by
-/// [`LatencyPlan::layout`]); the logits are slots `0..outputs`. Needs the
-/// rotation keys of [`LatencyPlan::rotations`] and the relinearization key,
+/// Evaluates `program` on one sample's ciphertext (laid out by
+/// [`LatencyPlan::layout`] of `plan`); the logits are slots `0..outputs`.
+/// Needs the rotation keys of [`LatencyPlan::rotations`] (from `keys`),
+/// the plan's diagonals (from `weights`) and the relinearization key,
 /// and `refresh` for a program with bootstrap steps; sources are freed
 /// after their last use.
-pub fn evaluate<E: NttEngine<u64>>(
+pub fn evaluate<E: NttEngine<u64>, K: RotationKeys, W: WeightSource>(
     ev: &mut Evaluator<'_, u64, E>,
-    gk: &GaloisKeys<u64>,
+    keys: &mut K,
     rk: &RelinKey<u64>,
     refresh: &mut dyn Refresh<E>,
-    weights: &mut ProgramWeights<'_>,
+    planned: Planned<'_>,
+    weights: &mut W,
     input: Ct,
 ) -> Result<Ct> {
-    let program = weights.program;
-    let plan = weights.plan;
+    let Planned { program, plan } = planned;
     let last = program.last_uses();
     let mut sources: Vec<Option<Ct>> = vec![None; program.widths.len()];
     sources[0] = Some(input);
@@ -559,7 +658,7 @@ pub fn evaluate<E: NttEngine<u64>>(
                     .into_iter()
                     .map(|x| Ok((1.0, ev.drop_to_level(&x, level)?)))
                     .collect::<Result<Vec<_>>>()?;
-                linear::linear(ev, gk, plan.geometry(i)?, i, weights, xs, 0.0)?
+                linear::linear(ev, keys, plan.geometry(i)?, i, weights, xs, 0.0)?
             }
             Step::Product { left, right, .. } => {
                 let (x, z) = (source(&sources, *left)?, source(&sources, *right)?);

@@ -593,3 +593,65 @@ fn streamed_bootstrapping_keys_give_the_same_run() {
         .to_string();
     assert!(e.contains("budget") && e.contains("needs"), "{e}");
 }
+
+/// The latency packing with its rotation keys and diagonals streamed from
+/// PMEM stores (keys read ahead on a second thread from the second sample
+/// on) gives the in-memory run byte for byte on a network with several
+/// parts per step, a residual sum and folds; every non-zero diagonal is
+/// written once; a budget below the working set, and a program with
+/// bootstrap steps, are refused before any key is made.
+#[test]
+fn streamed_latency_keys_and_diagonals_give_the_same_run() {
+    use crate::network::LatencyWeights;
+    let mut rng = Prng::new(15);
+    let net = every_op(&mut rng);
+    let rows: Vec<Vec<f64>> = (0..3).map(|_| random(&mut rng, 72, 1.0)).collect();
+    let mut compiled = Compiled::new(&net, &rows, Packing::Latency).unwrap();
+    let opts = soft_packed(9, Packing::Latency);
+    let memory = run_encrypted(&compiled, &rows, &opts, &mut |_| {}).unwrap();
+    assert!(memory.streamed.is_none());
+    let budget = 256 << 20;
+    compiled.latency_weights = LatencyWeights::Streamed { budget };
+    let streamed = run_encrypted(&compiled, &rows, &opts, &mut |_| {}).unwrap();
+    assert!(memory.ciphertext_sha256.is_some());
+    assert_eq!(memory.ciphertext_sha256, streamed.ciphertext_sha256);
+    assert_eq!(memory.logits, streamed.logits);
+    let t = streamed.streamed.unwrap();
+    assert_eq!(t.records_written as usize, compiled.plan.diagonals());
+    // Every diagonal read once per sample, and the keys (one more: the
+    // first key of a fourth sample, read ahead in vain); from the second
+    // sample on, every key read ahead.
+    let key_reads = t.records_read - 3 * t.records_written - 1;
+    assert!(key_reads > 0 && key_reads.is_multiple_of(3), "{t:?}");
+    assert_eq!(t.read_ahead, key_reads / 3 * 2, "{t:?}");
+    assert!(t.peak_resident > 0 && t.peak_resident <= budget, "{t:?}");
+    for (x, got) in rows.iter().zip(&streamed.logits) {
+        assert_close(
+            got,
+            &net.forward(x).unwrap(),
+            1e-4,
+            "streamed latency vs IR",
+        );
+    }
+    compiled.latency_weights = LatencyWeights::Streamed { budget: 1 << 20 };
+    let e = run_encrypted(&compiled, &rows, &opts, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("budget") && e.contains("needs"), "{e}");
+
+    use hearth_kernels::ckks::boot::presets::TOY_N12_DEEP;
+    let data = mnist(1);
+    let mut deep = Compiled::bootstrapped(
+        &mnist_deep(),
+        &data.rows,
+        Packing::Latency,
+        &TOY_N12_DEEP,
+        true,
+    )
+    .unwrap();
+    deep.latency_weights = LatencyWeights::Streamed { budget };
+    let e = run_encrypted(&deep, &data.rows, &opts, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("without bootstrap steps"), "{e}");
+}

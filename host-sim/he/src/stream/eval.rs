@@ -45,7 +45,7 @@ pub fn evaluate<E: NttEngine<u64>, S: WeightSource>(
 ) -> Result<Ct> {
     let mut x = x;
     for l in 0..layers {
-        let y = linear(ev, gk, geo, l, source, vec![(1.0, x)], 0.0)?;
+        let y = linear(ev, &mut &*gk, geo, l, source, vec![(1.0, x)], 0.0)?;
         x = if l + 1 == layers {
             y
         } else {
