@@ -438,7 +438,7 @@ fn run_streamed<E: NttEngine<u64>>(
         .sum();
     let key_file = TemporaryStore::new()?;
     let mut key_store = ObjectStore::create(&key_file.0, key_size + key_size / 16 + (8 << 20))?;
-    let (mut sess, _) = Session::with_stored_rotations(
+    let (mut sess, key_set) = Session::with_stored_rotations(
         std::sync::Arc::clone(&ctx),
         compiled.selection.clone(),
         opts.seed,
@@ -470,7 +470,12 @@ fn run_streamed<E: NttEngine<u64>>(
         (run, keys.finish())
     });
     let (logits, (latency_seconds, latency_cpu_seconds)) = run?;
-    let traffic = key_traffic?.plus(weights.traffic());
+    let written = streamed::Traffic {
+        records_written: key_set.records as u64,
+        bytes_written: key_set.bytes,
+        ..streamed::Traffic::default()
+    };
+    let traffic = key_traffic?.plus(weights.traffic()).plus(written);
     Ok(HeOutput {
         logits,
         keygen_seconds,

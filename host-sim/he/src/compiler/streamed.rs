@@ -48,7 +48,8 @@ pub use prefetch::PrefetchedKeys;
 /// What a stored source moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Traffic {
-    /// Records written (the diagonals, on first use).
+    /// Records written (the client's key records, the diagonals on first
+    /// use).
     pub records_written: u64,
     /// Bytes of those records.
     pub bytes_written: u64,

@@ -617,11 +617,17 @@ fn streamed_latency_keys_and_diagonals_give_the_same_run() {
     assert_eq!(memory.ciphertext_sha256, streamed.ciphertext_sha256);
     assert_eq!(memory.logits, streamed.logits);
     let t = streamed.streamed.unwrap();
-    assert_eq!(t.records_written as usize, compiled.plan.diagonals());
+    let top = compiled.selection.encrypt_level();
+    let key_uses = compiled.plan.key_uses(&compiled.program, top).unwrap();
+    let key_records: usize = key_uses.values().map(|l| l.len()).sum();
+    assert_eq!(
+        t.records_written as usize,
+        compiled.plan.diagonals() + key_records
+    );
     // Every diagonal read once per sample, and the keys (one more: the
     // first key of a fourth sample, read ahead in vain); from the second
     // sample on, every key read ahead.
-    let key_reads = t.records_read - 3 * t.records_written - 1;
+    let key_reads = t.records_read - 3 * compiled.plan.diagonals() as u64 - 1;
     assert!(key_reads > 0 && key_reads.is_multiple_of(3), "{t:?}");
     assert_eq!(t.read_ahead, key_reads / 3 * 2, "{t:?}");
     assert!(t.peak_resident > 0 && t.peak_resident <= budget, "{t:?}");
