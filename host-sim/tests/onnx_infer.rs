@@ -137,3 +137,91 @@ fn deep_onnx_model_runs_refreshed_by_bootstrapping() {
         "{r}"
     );
 }
+
+/// `hearth infer` of `mnist_a` in the latency packing with `extra` flags:
+/// the process's output and, when it succeeded, its JSON report.
+fn infer_mnist_a(packing: &str, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "infer",
+            "--model",
+            &repo("host-sim/models/mnist_a.onnx"),
+            "--data",
+            &repo("host-sim/data/mnist_test.csv.gz"),
+            "--limit",
+            "3",
+            "--engine",
+            "soft",
+            "--packing",
+            packing,
+            "--seed",
+            "11",
+            "--json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let r = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, r)
+}
+
+/// `--stream-budget`: the rotation keys and diagonals streamed from PMEM
+/// give the run with them in memory, ciphertext for ciphertext, and the
+/// report counts what was streamed; the throughput packing, a budget below
+/// the working set and an MLP model are refused with what to do.
+#[test]
+fn streamed_latency_run_equals_the_in_memory_run() {
+    let (out, memory) = infer_mnist_a("latency", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(memory["streamed"].is_null(), "{memory}");
+    let (out, streamed) = infer_mnist_a("latency", &["--stream-budget", "256"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(memory["ciphertext_sha256"], streamed["ciphertext_sha256"]);
+    assert!(memory["ciphertext_sha256"].is_string());
+    assert_eq!(memory["predictions"], streamed["predictions"]);
+    assert_eq!(streamed["agreeing"], 3, "{streamed}");
+    let t = &streamed["streamed"];
+    assert!(t["bytes_read"].as_u64().unwrap() > 0, "{t}");
+    assert!(t["peak_resident"].as_u64().unwrap() <= 256 << 20, "{t}");
+    assert!(t["read_ahead"].as_u64().unwrap() > 0, "{t}");
+
+    let (out, _) = infer_mnist_a("throughput", &["--stream-budget", "256"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--packing latency"),
+        "{err}"
+    );
+    let (out, _) = infer_mnist_a("latency", &["--stream-budget", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("budget") && err.contains("needs"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "infer",
+            "--model",
+            &repo("host-sim/models/digits.safetensors"),
+            "--data",
+            &repo("host-sim/data/digits.csv"),
+            "--packing",
+            "latency",
+            "--stream-budget",
+            "64",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("hearth stream"),
+        "{err}"
+    );
+}
