@@ -12,7 +12,9 @@
 //!   steps. [`linear`] is the one evaluator of dense layers on a packed
 //!   vector (diagonals, baby-step giant-step rotations) that the latency
 //!   packing and the encrypted stream share, fed by a weight source in
-//!   memory or in the PMEM store.
+//!   memory or in the PMEM store and by rotation keys ([`rotation`]) in
+//!   memory or read from it ([`compiler::streamed`], in the record format
+//!   of [`key_records`], which the bootstrapping keys use too).
 //! - [`container`] and [`files`] are the key and ciphertext files of the
 //!   hospital/server split; [`server`] evaluates with public keys only.
 //! - [`stream`] runs a network whose encoded weights and keys live in the
