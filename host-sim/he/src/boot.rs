@@ -1,7 +1,7 @@
 //! CKKS bootstrapping on the machine: the bootstrapping key set generated
 //! into the PMEM object store and streamed from it, one Galois key at a
 //! time, during a bootstrap ([`source`]); the benchmark of one bootstrap
-//! ([`bench`]); and the refresh of a compiled network's bootstrap steps
+//! ([`bench`](mod@bench)); and the refresh of a compiled network's bootstrap steps
 //! ([`refresh`]).
 //!
 //! ## Why streaming works

@@ -52,7 +52,7 @@ impl Transit {
 
     /// The client's upload: each seeded ciphertext's bytes
     /// ([`SeededCiphertext::to_le_bytes`]) cross the PMEM region (see
-    /// [`through_pmem`]), and the server parses the copy read back and
+    /// `through_pmem`), and the server parses the copy read back and
     /// expands it into the ciphertext the run continues with.
     pub fn upload(
         &mut self,
@@ -70,7 +70,7 @@ impl Transit {
         Ok(out)
     }
 
-    /// Moves ciphertexts through the PMEM region (see [`through_pmem`]).
+    /// Moves ciphertexts through the PMEM region (see `through_pmem`).
     pub fn through_pmem(
         &mut self,
         ctx: &CkksContext<u64>,

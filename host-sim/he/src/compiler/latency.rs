@@ -181,7 +181,7 @@ pub struct LatencyPlan {
 impl LatencyPlan {
     /// The layouts and geometries of `program`: the input compact; a linear
     /// step's output on its grid when that costs less (diagonals, and key
-    /// switches charged [`KEY_SWITCH_COST`] each) within the slots the
+    /// switches charged `KEY_SWITCH_COST` each) within the slots the
     /// compact layouts need, compact otherwise; a product's or bootstrap's
     /// output laid out as the source it reads.
     #[must_use]

@@ -5,7 +5,7 @@
 //! Those levels and scales are whatever the evaluation's exact scale
 //! bookkeeping ([`crate::layers`]) produces, so compilation *is* one
 //! evaluation, on a ciphertext the client supplies, with a source that
-//! encodes on demand ([`Encoder`]). It holds the keys and one layer of plain
+//! encodes on demand (`Encoder`). It holds the keys and one layer of plain
 //! weights at a time, never the encoded model. Its output ciphertext is the
 //! in-memory result the streamed run must reproduce bit for bit. The model
 //! description is written last: a crash during compilation leaves no
