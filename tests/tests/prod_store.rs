@@ -41,6 +41,18 @@ fn list_verify_compact_detect_and_drop_a_corrupt_record() {
     assert_eq!((v.ok, v.corrupt.len()), (4, 1));
     assert!(s.get("t3/w").is_err(), "a corrupt record is never returned");
     assert_eq!(s.get("t0/w").unwrap(), body(9));
+    // Into a kept buffer: the same bytes, the buffer reused (grown for
+    // the first, larger object, not shrunk for the next), the corrupt
+    // record refused too.
+    let mut buf = Vec::new();
+    for (name, want) in [("t0/w", body(9)), ("t1/w", body(1))] {
+        let r = s.get_into(name, &mut buf).unwrap();
+        assert_eq!(&buf[r], want.as_slice());
+    }
+    let kept = buf.len();
+    assert!(s.get_into("t3/w", &mut buf).is_err());
+    assert!(s.get_into("t9/w", &mut buf).is_err());
+    assert_eq!(buf.len(), kept);
     let (mut s, r) = s.compact(None).unwrap();
     assert_eq!((r.copied, r.dropped_corrupt), (4, 1));
     assert_eq!(s.verify().corrupt, Vec::<u64>::new());

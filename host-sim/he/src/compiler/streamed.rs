@@ -94,6 +94,8 @@ pub struct StoredRotationKeys<'s> {
     ctx: &'s CkksContext<u64>,
     set: String,
     resident: Option<(usize, usize, KeySwitchKey<u64>)>,
+    /// The buffer records are read into (one allocation for all).
+    record: Vec<u8>,
     traffic: Traffic,
 }
 
@@ -144,6 +146,7 @@ impl<'s> StoredRotationKeys<'s> {
             ctx,
             set: set.to_string(),
             resident: None,
+            record: Vec::new(),
             traffic: Traffic::default(),
         })
     }
@@ -159,11 +162,11 @@ impl<'s> StoredRotationKeys<'s> {
     pub fn load(&mut self, element: usize, level: usize) -> Result<KeySwitchKey<u64>> {
         let name = galois_record(&self.set, element, level);
         let len = check_record(self.store, self.ctx, &name, element, level)?;
-        let bytes = self.store.get(&name)?;
+        let body = self.store.get_into(&name, &mut self.record)?;
         // Copied out: the mapped pages need not stay in the process.
         self.store.release_resident()?;
         self.traffic.read(len, len - HEADER_BYTES as u64);
-        decode_record(self.ctx, &name, &bytes, element, level)
+        decode_record(self.ctx, &name, &self.record[body], element, level)
     }
 
     /// The key of `element` at `level`: the resident one, or read from its
@@ -266,6 +269,8 @@ pub struct StoredWeights<'p, 's> {
     /// The diagonals that exist, with their record's length.
     index: BTreeMap<Place, u64>,
     biases: ProgramWeights<'p>,
+    /// The buffer records are read into (one allocation for all).
+    record: Vec<u8>,
     traffic: Traffic,
 }
 
@@ -291,6 +296,7 @@ impl<'p, 's> StoredWeights<'p, 's> {
             written: BTreeSet::new(),
             index: BTreeMap::new(),
             biases: ProgramWeights::new(program, plan),
+            record: Vec::new(),
             traffic: Traffic::default(),
         }
     }
@@ -364,9 +370,9 @@ impl WeightSource for StoredWeights<'_, '_> {
                 format!("{stored} bytes, but {len} were written"),
             ));
         }
-        let bytes = self.store.get(&name)?;
+        let body = self.store.get_into(&name, &mut self.record)?;
         self.store.release_resident()?;
-        let pt = plaintext_from_bytes(&name, &bytes)?;
+        let pt = plaintext_from_bytes(&name, &self.record[body])?;
         check_plaintext(ev.context(), &name, &pt, level, scale)?;
         let decoded = pt.poly().data().len() as u64 * 8;
         self.traffic.read(len, decoded);

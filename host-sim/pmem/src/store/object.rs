@@ -257,25 +257,57 @@ impl ObjectStore {
     }
 
     fn get_named(&mut self, key: u64) -> Result<(String, Vec<u8>, RecordKind)> {
+        let mut buf = Vec::new();
+        let (name, body, kind) = self.read_named(key, &mut buf)?;
+        // Strip the envelope in place: no second copy of a large object.
+        buf.truncate(body.end);
+        buf.drain(..body.start);
+        Ok((name, buf, kind))
+    }
+
+    /// Reads record `key` into the front of `buf` (grown when too short,
+    /// never shrunk, so a reader of many objects reuses one allocation),
+    /// checks its CRC-32C and envelope, and returns the name and where the
+    /// body lies in `buf`.
+    fn read_named(
+        &mut self,
+        key: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<(String, std::ops::Range<usize>, RecordKind)> {
         let info = self.inner.info(key).map_err(|e| store_err(&self.path, e))?;
-        let mut buf = vec![0u8; info.len as usize];
+        let len = info.len as usize;
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
         self.inner
-            .get(key, &mut buf)
+            .get(key, &mut buf[..len])
             .map_err(|e| store_err(&self.path, e))?;
-        let (name, body) = envelope::open(&buf).map_err(|what| Error::Envelope {
+        let (name, body) = envelope::open(&buf[..len]).map_err(|what| Error::Envelope {
             path: self.path.clone(),
             key,
             what,
         })?;
-        let (name, skip) = (name.to_string(), buf.len() - body.len());
-        // Strip the envelope in place: no second copy of a large object.
-        buf.drain(..skip);
-        Ok((name, buf, info.kind))
+        Ok((name.to_string(), len - body.len()..len, info.kind))
     }
 
     /// The object `name`'s bytes, checked (CRC-32C and envelope).
     pub fn get(&mut self, name: &str) -> Result<Vec<u8>> {
         let (found, body, _) = self.get_named(key_of(name))?;
+        if found != name {
+            return Err(Error::NotFound {
+                path: self.path.clone(),
+                name: name.to_string(),
+            });
+        }
+        Ok(body)
+    }
+
+    /// [`ObjectStore::get`] into a buffer the caller keeps: the record is
+    /// read into the front of `buf` (grown when too short, never shrunk, so
+    /// a reader of many large objects allocates once) and checked the same
+    /// way; returns where the object's bytes lie in `buf`.
+    pub fn get_into(&mut self, name: &str, buf: &mut Vec<u8>) -> Result<std::ops::Range<usize>> {
+        let (found, body, _) = self.read_named(key_of(name), buf)?;
         if found != name {
             return Err(Error::NotFound {
                 path: self.path.clone(),
