@@ -31,6 +31,7 @@
 //! [`PersistentMemory::len`] are errors.
 
 mod compact;
+mod crc32c;
 mod error;
 mod layout;
 mod recover;

@@ -2,13 +2,7 @@
 //!
 //! All integers little-endian; every record starts 8-byte aligned.
 
-use crc::{Crc, Table, CRC_32_ISCSI};
-
-/// CRC-32C (Castagnoli), the checksum of headers and payloads; slice-by-16
-/// tables (16 KiB, built at compile time) checksum several times faster
-/// than a byte-wise table, which matters for the multi-megabyte keys and
-/// encoded weights the store reads on every inference.
-pub(crate) const CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
+pub(crate) use super::crc32c::CRC32C;
 
 /// Superblock magic, ASCII "HRTHPMEM".
 pub const SUPER_MAGIC: u64 = u64::from_le_bytes(*b"HRTHPMEM");
