@@ -100,7 +100,7 @@ impl Superblock {
 pub struct Header {
     /// What the payload is (a [`super::RecordKind`] code).
     pub kind: u16,
-    /// [`FLAG_TOMBSTONE`] or 0.
+    /// `FLAG_TOMBSTONE` or 0.
     pub flags: u16,
     /// The key.
     pub key: u64,

@@ -191,6 +191,10 @@ pub trait WeightSource {
         Ok(self.diagonal(ev, at, level, scale)?.is_some())
     }
 
+    /// The evaluation of one sample has ended: a source that reads ahead
+    /// may start on the next sample's plaintexts. (Nothing by default.)
+    fn end_sample(&mut self) {}
+
     /// Every `coeff·p_{g,b}` of a layer's input term at once (`[g][b]`,
     /// `None` where zero) when the source holds them in memory: the
     /// [`Plan::Square`] evaluation then takes all inner sums in one pass

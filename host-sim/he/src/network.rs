@@ -21,7 +21,9 @@ use crate::boot::bench::store_size;
 use crate::boot::{working_set, Bootstrapping, PmemKeySource};
 use crate::compiler::latency::{self, LatencyPlan, Planned, ProgramWeights};
 use crate::compiler::schedule::Schedule;
-use crate::compiler::streamed::{self, PrefetchedKeys, StoredRotationKeys, StoredWeights};
+use crate::compiler::streamed::{
+    self, PrefetchedKeys, PrefetchedWeights, StoredRotationKeys, StoredWeights,
+};
 use crate::compiler::{self, Program};
 use crate::compiler::{NoRefresh, Refresh};
 use crate::encrypted::{steady_mean, HeOutput, Timer};
@@ -415,7 +417,10 @@ fn run_streamed<E: NttEngine<u64>>(
     let n = ctx.degree() as u64;
     // A diagonal record: postcard's varints take at most ten bytes a word.
     let diagonal_record = |level: usize| (level as u64 + 1) * n * 10 + 4096;
-    let diagonal_set = |level: usize| diagonal_record(level) + (level as u64 + 1) * n * 8;
+    // The record being read, the plaintexts waiting and the one in use.
+    let diagonal_set = |level: usize| {
+        diagonal_record(level) + (streamed::AHEAD as u64 + 2) * (level as u64 + 1) * n * 8
+    };
     let needed = streamed::key_working_set(&ctx, &uses) + diagonal_set(top);
     if needed > budget {
         return Err(Error::MemBudget { needed, budget });
@@ -452,11 +457,13 @@ fn run_streamed<E: NttEngine<u64>>(
     let mut weight_store =
         ObjectStore::create(&weight_file.0, weight_size + weight_size / 16 + (8 << 20))?;
     let keys = StoredRotationKeys::open(&mut key_store, &ctx, ROTATION_KEY_SET, &uses)?;
-    let mut weights = StoredWeights::new(program, plan, &mut weight_store, WEIGHT_SET);
+    let weights = StoredWeights::new(program, plan, &mut weight_store, WEIGHT_SET);
     let mut io = Transit::default();
-    // The keys are read one ahead on a second thread.
-    let (run, key_traffic) = std::thread::scope(|scope| {
+    // From the second sample on, the keys and the diagonals are read ahead
+    // on two more threads.
+    let (run, key_traffic, weight_traffic) = std::thread::scope(|scope| {
         let mut keys = PrefetchedKeys::spawn(scope, keys);
+        let mut weights = PrefetchedWeights::new(scope, weights, &ctx);
         let run = sample_loop(
             compiled,
             rows,
@@ -467,7 +474,7 @@ fn run_streamed<E: NttEngine<u64>>(
             (&mut keys, &mut weights),
             on_rows,
         );
-        (run, keys.finish())
+        (run, keys.finish(), weights.finish())
     });
     let (logits, (latency_seconds, latency_cpu_seconds)) = run?;
     let written = streamed::Traffic {
@@ -475,7 +482,7 @@ fn run_streamed<E: NttEngine<u64>>(
         bytes_written: key_set.bytes,
         ..streamed::Traffic::default()
     };
-    let traffic = key_traffic?.plus(weights.traffic()).plus(written);
+    let traffic = key_traffic?.plus(weight_traffic?).plus(written);
     Ok(HeOutput {
         logits,
         keygen_seconds,
@@ -673,6 +680,7 @@ where
             latency::evaluate(&mut ev, keys, rk, refresh, planned, weights, ct)?
         };
         keys.end_sample();
+        weights.end_sample();
         times.push(t.stop());
         let out = io.output(&sess.ctx, vec![out])?.remove(0);
         let slots = sess.decrypt(engine, &out)?;

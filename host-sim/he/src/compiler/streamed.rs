@@ -43,7 +43,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod prefetch;
+mod prefetch_weights;
 pub use prefetch::PrefetchedKeys;
+pub use prefetch_weights::{PrefetchedWeights, AHEAD};
 
 /// What a stored source moved.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -344,18 +346,17 @@ impl<'p, 's> StoredWeights<'p, 's> {
         self.written.insert((at.layer, at.part));
         Ok(())
     }
-}
 
-impl WeightSource for StoredWeights<'_, '_> {
-    fn diagonal<E: NttEngine<u64>>(
+    /// Reads the diagonal at `place` back from its record and checks it
+    /// (length against what was written, basis, residues, `level`,
+    /// `scale`); `None` when no such diagonal was written (it is zero).
+    fn read(
         &mut self,
-        ev: &mut Evaluator<'_, u64, E>,
-        at: Diagonal,
+        ctx: &CkksContext<u64>,
+        place: Place,
         level: usize,
         scale: f64,
-    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
-        self.write_part(ev, at, level, scale)?;
-        let place = (at.layer, at.part, at.g, at.b);
+    ) -> Result<Option<Plaintext<u64>>> {
         let Some(&len) = self.index.get(&place) else {
             return Ok(None);
         };
@@ -373,10 +374,26 @@ impl WeightSource for StoredWeights<'_, '_> {
         let body = self.store.get_into(&name, &mut self.record)?;
         self.store.release_resident()?;
         let pt = plaintext_from_bytes(&name, &self.record[body])?;
-        check_plaintext(ev.context(), &name, &pt, level, scale)?;
+        check_plaintext(ctx, &name, &pt, level, scale)?;
         let decoded = pt.poly().data().len() as u64 * 8;
         self.traffic.read(len, decoded);
-        Ok(Some(Cow::Owned(pt)))
+        Ok(Some(pt))
+    }
+}
+
+impl WeightSource for StoredWeights<'_, '_> {
+    fn diagonal<E: NttEngine<u64>>(
+        &mut self,
+        ev: &mut Evaluator<'_, u64, E>,
+        at: Diagonal,
+        level: usize,
+        scale: f64,
+    ) -> Result<Option<Cow<'_, Plaintext<u64>>>> {
+        self.write_part(ev, at, level, scale)?;
+        let place = (at.layer, at.part, at.g, at.b);
+        Ok(self
+            .read(ev.context(), place, level, scale)?
+            .map(Cow::Owned))
     }
 
     fn has_diagonal<E: NttEngine<u64>>(

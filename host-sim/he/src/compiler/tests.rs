@@ -595,7 +595,7 @@ fn streamed_bootstrapping_keys_give_the_same_run() {
 }
 
 /// The latency packing with its rotation keys and diagonals streamed from
-/// PMEM stores (keys read ahead on a second thread from the second sample
+/// PMEM stores (both read ahead on two more threads from the second sample
 /// on) gives the in-memory run byte for byte on a network with several
 /// parts per step, a residual sum and folds; every non-zero diagonal is
 /// written once; a budget below the working set, and a program with
@@ -624,12 +624,13 @@ fn streamed_latency_keys_and_diagonals_give_the_same_run() {
         t.records_written as usize,
         compiled.plan.diagonals() + key_records
     );
-    // Every diagonal read once per sample, and the keys (one more: the
-    // first key of a fourth sample, read ahead in vain); from the second
-    // sample on, every key read ahead.
-    let key_reads = t.records_read - 3 * compiled.plan.diagonals() as u64 - 1;
-    assert!(key_reads > 0 && key_reads.is_multiple_of(3), "{t:?}");
-    assert_eq!(t.read_ahead, key_reads / 3 * 2, "{t:?}");
+    // The first sample reads every diagonal on the evaluating thread; the
+    // later ones read every diagonal and key ahead (the readers may read a
+    // few of a fourth sample before they are stopped).
+    let d = compiled.plan.diagonals() as u64;
+    assert!(t.read_ahead >= 2 * d + 2, "{t:?}");
+    assert!(t.records_read - t.read_ahead > d, "{t:?}");
+    assert!(t.records_read >= 3 * d + 3, "{t:?}");
     assert!(t.peak_resident > 0 && t.peak_resident <= budget, "{t:?}");
     for (x, got) in rows.iter().zip(&streamed.logits) {
         assert_close(
