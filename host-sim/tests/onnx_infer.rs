@@ -13,36 +13,50 @@ fn repo(p: &str) -> String {
         .to_string()
 }
 
+/// `hearth infer --json` of `mnist_a` on the first `limit` test images
+/// in `packing` (software engine, seeded) with `extra` flags: the
+/// process's output and, when it succeeded, its report.
+fn infer_mnist_a(
+    packing: &str,
+    limit: usize,
+    seed: u64,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "infer",
+            "--model",
+            &repo("host-sim/models/mnist_a.onnx"),
+            "--data",
+            &repo("host-sim/data/mnist_test.csv.gz"),
+            "--limit",
+            &limit.to_string(),
+            "--engine",
+            "soft",
+            "--packing",
+            packing,
+            "--seed",
+            &seed.to_string(),
+            "--json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let r = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, r)
+}
+
 /// Both packings: 24 images in one throughput batch, 6 images one
 /// ciphertext each (hybrid diagonals, rotation keys).
 #[test]
 fn onnx_model_runs_encrypted_and_agrees_with_tract() {
     for (packing, limit) in [("throughput", 24), ("latency", 6)] {
-        let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-            .args([
-                "infer",
-                "--model",
-                &repo("host-sim/models/mnist_a.onnx"),
-                "--data",
-                &repo("host-sim/data/mnist_test.csv.gz"),
-                "--limit",
-                &limit.to_string(),
-                "--engine",
-                "soft",
-                "--packing",
-                packing,
-                "--seed",
-                "7",
-                "--json",
-            ])
-            .output()
-            .unwrap();
+        let (out, r) = infer_mnist_a(packing, limit, 7, &[]);
         assert!(
             out.status.success(),
             "{packing}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(r["samples"], limit);
         assert_eq!(r["packing"], packing);
         assert_eq!(r["encrypted"], true);
@@ -138,47 +152,20 @@ fn deep_onnx_model_runs_refreshed_by_bootstrapping() {
     );
 }
 
-/// `hearth infer` of `mnist_a` in the latency packing with `extra` flags:
-/// the process's output and, when it succeeded, its JSON report.
-fn infer_mnist_a(packing: &str, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args([
-            "infer",
-            "--model",
-            &repo("host-sim/models/mnist_a.onnx"),
-            "--data",
-            &repo("host-sim/data/mnist_test.csv.gz"),
-            "--limit",
-            "3",
-            "--engine",
-            "soft",
-            "--packing",
-            packing,
-            "--seed",
-            "11",
-            "--json",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    let r = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out, r)
-}
-
 /// `--stream-budget`: the rotation keys and diagonals streamed from PMEM
 /// give the run with them in memory, ciphertext for ciphertext, and the
 /// report counts what was streamed; the throughput packing, a budget below
 /// the working set and an MLP model are refused with what to do.
 #[test]
 fn streamed_latency_run_equals_the_in_memory_run() {
-    let (out, memory) = infer_mnist_a("latency", &[]);
+    let (out, memory) = infer_mnist_a("latency", 3, 11, &[]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(memory["streamed"].is_null(), "{memory}");
-    let (out, streamed) = infer_mnist_a("latency", &["--stream-budget", "256"]);
+    let (out, streamed) = infer_mnist_a("latency", 3, 11, &["--stream-budget", "256"]);
     assert!(
         out.status.success(),
         "{}",
@@ -193,13 +180,13 @@ fn streamed_latency_run_equals_the_in_memory_run() {
     assert!(t["peak_resident"].as_u64().unwrap() <= 256 << 20, "{t}");
     assert!(t["read_ahead"].as_u64().unwrap() > 0, "{t}");
 
-    let (out, _) = infer_mnist_a("throughput", &["--stream-budget", "256"]);
+    let (out, _) = infer_mnist_a("throughput", 3, 11, &["--stream-budget", "256"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("--packing latency"),
         "{err}"
     );
-    let (out, _) = infer_mnist_a("latency", &["--stream-budget", "1"]);
+    let (out, _) = infer_mnist_a("latency", 3, 11, &["--stream-budget", "1"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("budget") && err.contains("needs"),

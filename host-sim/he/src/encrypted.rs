@@ -97,28 +97,51 @@ fn run_with<E: NttEngine<u64>>(
     let mut sess = Session::new(selection, opts.seed, &rotations, engine)?;
     let keygen_seconds = t0.elapsed().as_secs_f64();
     let mut io = Transit::default();
-    let (logits, (latency_seconds, latency_cpu_seconds)) = match opts.packing {
+    let run = match opts.packing {
         Packing::Throughput => run_throughput(mlp, &std_rows, &mut sess, engine, &mut io, on_rows)?,
         Packing::Latency => run_latency(mlp, &std_rows, &mut sess, engine, &mut io, geo, on_rows)?,
     };
-    Ok(HeOutput {
-        logits,
+    Ok(HeOutput::of_run(
+        run,
         keygen_seconds,
-        latency_seconds,
-        latency_cpu_seconds,
-        ntts: engine.total(),
-        device_cycles: 0,
-        device_seconds: 0.0,
-        pmem: io.pmem_stats(),
+        engine.total(),
+        &io,
         parameters,
-        ciphertext_sha256: io.digest_hex(),
-        upload_bytes: io.uploaded_bytes(),
-        streamed: None,
-    })
+    ))
+}
+
+impl HeOutput {
+    /// The output of a run: its logits and one evaluation's (wall, CPU)
+    /// seconds, the key generation's seconds, the NTTs, and the digests,
+    /// uploads and PMEM traffic of its ciphertexts' transit (the device's
+    /// figures are filled in by whoever owns the device; nothing was
+    /// streamed).
+    pub(crate) fn of_run(
+        (logits, (latency_seconds, latency_cpu_seconds)): Logits,
+        keygen_seconds: f64,
+        ntts: u64,
+        io: &Transit,
+        parameters: Option<String>,
+    ) -> Self {
+        HeOutput {
+            logits,
+            keygen_seconds,
+            latency_seconds,
+            latency_cpu_seconds,
+            ntts,
+            device_cycles: 0,
+            device_seconds: 0.0,
+            pmem: io.pmem_stats(),
+            parameters,
+            ciphertext_sha256: io.digest_hex(),
+            upload_bytes: io.uploaded_bytes(),
+            streamed: None,
+        }
+    }
 }
 
 /// Logits and one evaluation's (wall, CPU) seconds.
-type Logits = (Vec<Vec<f64>>, (f64, f64));
+pub(crate) type Logits = (Vec<Vec<f64>>, (f64, f64));
 
 /// Wall-clock and the process's CPU time (every thread: the engine's pool
 /// included).

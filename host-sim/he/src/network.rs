@@ -26,7 +26,7 @@ use crate::compiler::streamed::{
 };
 use crate::compiler::{self, Program};
 use crate::compiler::{NoRefresh, Refresh};
-use crate::encrypted::{steady_mean, HeOutput, Timer};
+use crate::encrypted::{steady_mean, HeOutput, Logits, Timer};
 use crate::error::{Error, Result};
 use crate::linear::WeightSource;
 use crate::options::{Packing, RunOptions};
@@ -374,20 +374,15 @@ pub(crate) fn run_with<E: NttEngine<u64>>(
                 (run.0, run.1, keygen_seconds)
             }
         };
-    Ok(HeOutput {
-        logits,
+    let run = (logits, (latency_seconds, latency_cpu_seconds));
+    let parameters = Some(compiled.selection.summary());
+    Ok(HeOutput::of_run(
+        run,
         keygen_seconds,
-        latency_seconds,
-        latency_cpu_seconds,
-        ntts: engine.total(),
-        device_cycles: 0,
-        device_seconds: 0.0,
-        pmem: io.pmem_stats(),
-        parameters: Some(compiled.selection.summary()),
-        ciphertext_sha256: io.digest_hex(),
-        upload_bytes: io.uploaded_bytes(),
-        streamed: None,
-    })
+        engine.total(),
+        &io,
+        parameters,
+    ))
 }
 
 /// The key set's name in a streamed latency run's rotation-key store.
@@ -476,26 +471,16 @@ fn run_streamed<E: NttEngine<u64>>(
         );
         (run, keys.finish(), weights.finish())
     });
-    let (logits, (latency_seconds, latency_cpu_seconds)) = run?;
     let written = streamed::Traffic {
         records_written: key_set.records as u64,
         bytes_written: key_set.bytes,
         ..streamed::Traffic::default()
     };
     let traffic = key_traffic?.plus(weight_traffic?).plus(written);
+    let parameters = Some(compiled.selection.summary());
     Ok(HeOutput {
-        logits,
-        keygen_seconds,
-        latency_seconds,
-        latency_cpu_seconds,
-        ntts: engine.total(),
-        device_cycles: 0,
-        device_seconds: 0.0,
-        pmem: io.pmem_stats(),
-        parameters: Some(compiled.selection.summary()),
-        ciphertext_sha256: io.digest_hex(),
-        upload_bytes: io.uploaded_bytes(),
         streamed: Some(traffic),
+        ..HeOutput::of_run(run?, keygen_seconds, engine.total(), &io, parameters)
     })
 }
 
@@ -522,9 +507,6 @@ impl Drop for TemporaryStore {
         let _ = std::fs::remove_file(&self.0);
     }
 }
-
-/// Logits and one evaluation's (wall, CPU) seconds.
-type Logits = (Vec<Vec<f64>>, (f64, f64));
 
 /// [`run_packed`] with the bootstrap steps refreshed by `boot` and the
 /// keys of `keys` (in memory or streamed).

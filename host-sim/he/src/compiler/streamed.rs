@@ -42,6 +42,37 @@ use hearth_pmem::{ObjectStore, RecordKind};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// [`RotationKeys`] for a [`KeyByLevel`] source: each rotation with its
+/// key at the level of the ciphertext it rotates.
+macro_rules! rotation_keys_by_level {
+    ($source:ty) => {
+        impl RotationKeys for $source {
+            fn rotate<E: NttEngine<u64>>(
+                &mut self,
+                ev: &mut Evaluator<'_, u64, E>,
+                x: &Ct,
+                step: i64,
+            ) -> Result<Ct> {
+                $crate::compiler::streamed::rotate_with(self, ev, x, step)
+            }
+
+            fn rotate_hoisted<E: NttEngine<u64>>(
+                &mut self,
+                ev: &mut Evaluator<'_, u64, E>,
+                h: &Hoisted<u64>,
+                level: usize,
+                step: i64,
+            ) -> Result<Ct> {
+                $crate::compiler::streamed::rotate_hoisted_with(self, ev, h, level, step)
+            }
+
+            fn end_sample(&mut self) {
+                $crate::compiler::streamed::KeyByLevel::end_sample(self);
+            }
+        }
+    };
+}
+
 mod prefetch;
 mod prefetch_weights;
 pub use prefetch::PrefetchedKeys;
@@ -195,6 +226,9 @@ impl<'s> StoredRotationKeys<'s> {
 trait KeyByLevel {
     /// The key of `element` at `level`, resident until the next request.
     fn key(&mut self, element: usize, level: usize) -> Result<&KeySwitchKey<u64>>;
+
+    /// A sample's evaluation ended ([`RotationKeys::end_sample`]).
+    fn end_sample(&mut self) {}
 }
 
 impl KeyByLevel for StoredRotationKeys<'_> {
@@ -233,26 +267,7 @@ fn rotate_hoisted_with<K: KeyByLevel, E: NttEngine<u64>>(
     Ok(ev.apply_galois_hoisted(h, k, key)?)
 }
 
-impl RotationKeys for StoredRotationKeys<'_> {
-    fn rotate<E: NttEngine<u64>>(
-        &mut self,
-        ev: &mut Evaluator<'_, u64, E>,
-        x: &Ct,
-        step: i64,
-    ) -> Result<Ct> {
-        rotate_with(self, ev, x, step)
-    }
-
-    fn rotate_hoisted<E: NttEngine<u64>>(
-        &mut self,
-        ev: &mut Evaluator<'_, u64, E>,
-        h: &Hoisted<u64>,
-        level: usize,
-        step: i64,
-    ) -> Result<Ct> {
-        rotate_hoisted_with(self, ev, h, level, step)
-    }
-}
+rotation_keys_by_level!(StoredRotationKeys<'_>);
 
 /// A diagonal's place: step, part, giant step, baby step.
 type Place = (usize, usize, usize, usize);
@@ -474,6 +489,20 @@ mod tests {
         (net, d.rows[..rows].to_vec())
     }
 
+    /// `mnist_a` compiled for the latency packing, a session with its
+    /// rotation keys in memory (seeded) and the first image encrypted.
+    fn encrypted_mnist_a(seed: u64) -> (Compiled, Session, Ct) {
+        let (net, rows) = mnist_a(1);
+        let compiled = Compiled::new(&net, &rows, Packing::Latency).unwrap();
+        let plan = &compiled.plan;
+        let e = &mut SoftwareNtt;
+        let rotations = plan.rotations();
+        let mut sess = Session::new(compiled.selection.clone(), Some(seed), &rotations, e).unwrap();
+        let slots = plan.layout(&rows[0], sess.slots()).unwrap();
+        let ct = sess.encrypt(e, &slots).unwrap();
+        (compiled, sess, ct)
+    }
+
     /// A store file removed when dropped.
     struct Scratch(PathBuf);
     impl Scratch {
@@ -494,15 +523,9 @@ mod tests {
     /// image's grid, folds, two dense layers).
     #[test]
     fn the_planned_key_levels_are_the_levels_rotated_at() {
-        let (net, rows) = mnist_a(1);
-        let compiled = Compiled::new(&net, &rows, Packing::Latency).unwrap();
+        let (compiled, sess, ct) = encrypted_mnist_a(3);
         let (program, plan) = (&compiled.program, &compiled.plan);
         let e = &mut SoftwareNtt;
-        let mut sess =
-            Session::new(compiled.selection.clone(), Some(3), &plan.rotations(), e).unwrap();
-        let ct = sess
-            .encrypt(e, &plan.layout(&rows[0], sess.slots()).unwrap())
-            .unwrap();
         let mut rec = Recording {
             keys: &sess.gk,
             seen: BTreeMap::new(),
@@ -603,15 +626,9 @@ mod tests {
     /// of another scale, or cut short, is refused by name.
     #[test]
     fn stored_diagonals_are_written_once_and_checked_when_read() {
-        let (net, rows) = mnist_a(1);
-        let compiled = Compiled::new(&net, &rows, Packing::Latency).unwrap();
+        let (compiled, sess, ct) = encrypted_mnist_a(5);
         let (program, plan) = (&compiled.program, &compiled.plan);
         let e = &mut SoftwareNtt;
-        let mut sess =
-            Session::new(compiled.selection.clone(), Some(5), &plan.rotations(), e).unwrap();
-        let ct = sess
-            .encrypt(e, &plan.layout(&rows[0], sess.slots()).unwrap())
-            .unwrap();
         let file = Scratch::new("weights");
         let mut store = ObjectStore::create(&file.0, 128 << 20).unwrap();
         let planned = Planned { program, plan };

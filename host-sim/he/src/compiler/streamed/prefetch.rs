@@ -13,7 +13,7 @@
 //! two keys are resident (the one in use and the one read ahead) beside
 //! the record being decoded.
 
-use super::{rotate_hoisted_with, rotate_with, KeyByLevel, StoredRotationKeys, Traffic};
+use super::{KeyByLevel, StoredRotationKeys, Traffic};
 use crate::error::{Error, Result};
 use crate::layers::Ct;
 use crate::rotation::RotationKeys;
@@ -114,27 +114,6 @@ impl KeyByLevel for PrefetchedKeys<'_> {
             None => Err(stopped()),
         }
     }
-}
-
-impl RotationKeys for PrefetchedKeys<'_> {
-    fn rotate<E: NttEngine<u64>>(
-        &mut self,
-        ev: &mut Evaluator<'_, u64, E>,
-        x: &Ct,
-        step: i64,
-    ) -> Result<Ct> {
-        rotate_with(self, ev, x, step)
-    }
-
-    fn rotate_hoisted<E: NttEngine<u64>>(
-        &mut self,
-        ev: &mut Evaluator<'_, u64, E>,
-        h: &Hoisted<u64>,
-        level: usize,
-        step: i64,
-    ) -> Result<Ct> {
-        rotate_hoisted_with(self, ev, h, level, step)
-    }
 
     fn end_sample(&mut self) {
         if let Some(a) = &self.asks {
@@ -143,6 +122,8 @@ impl RotationKeys for PrefetchedKeys<'_> {
         }
     }
 }
+
+rotation_keys_by_level!(PrefetchedKeys<'_>);
 
 /// The reader: serves each request, the key read ahead when it is the one
 /// asked for, and then reads the next key of the learnt order.
