@@ -6,15 +6,30 @@
 //! rescale it lives modulo `q_0` alone, so decryption is exact only while
 //! `|v|·Δ < q_0/2`. With `h = ⌈log2(2·margin·B)⌉` headroom bits for the
 //! largest logit magnitude `B`, the chain is `q_0` of `s + h` bits, `D` primes
-//! of `s` bits (one per rescale; `Δ ≈ 2^s`), and one special prime of
-//! `s + h` bits (≥ every chain prime, so hybrid key switching with one prime
-//! per digit keeps its noise below the scale). The total `2(s+h) + D·s` must
-//! stay within the HomomorphicEncryption.org 128-bit bound for `N`
+//! of `s` bits (one per rescale; `Δ ≈ 2^s`), and `k ≥ 1` special primes of
+//! `s + h` bits. The total `(s+h) + D·s + k·(s+h)` must stay within the
+//! HomomorphicEncryption.org 128-bit bound for `N`
 //! (`hearth_kernels::ckks::params`); we take the smallest `N` that leaves at
 //! least [`MIN_SCALE_BITS`] of precision, and the largest `s` up to
 //! [`MAX_SCALE_BITS`] it allows. Intermediate values only need
 //! `|v|·Δ < Q_(l−1)/2`, which the larger moduli above `q_0` give with room
 //! to spare once the logits fit (checked all the same).
+//!
+//! ## Key-switching digits
+//! Hybrid key switching (Han and Ki, CT-RSA 2020) cuts a polynomial over
+//! the `D + 1` chain primes into `dnum` digits of `α` primes each and
+//! extends every digit to the special primes `P`; its error stays far below
+//! the scale while `P` is at least a digit's modulus. Every special prime
+//! is at least every chain prime, so `k` special primes carry digits of
+//! `α = k` chain primes: `dnum = ⌈(D+1)/k⌉` ([`hybrid_dnum`], the one place
+//! this rule lives). A key-switching key holds `dnum` pairs over the
+//! `D + 1 + k` primes, and a switch transforms about `(D+1)(dnum + 3) + 2k`
+//! polynomials limb by limb, so fewer, wider digits make keys smaller and
+//! rotations faster. The `s` above is chosen first; the bits the bound
+//! leaves beyond it buy special primes: the selection takes the fewest
+//! digits those bits allow, and the fewest special primes giving that
+//! many. A chain that fills the bound keeps one special prime and one
+//! digit per chain prime.
 
 pub mod desc;
 
@@ -73,7 +88,8 @@ impl Selection {
         }
     }
 
-    /// A one-line summary, e.g. `N=2^13, log Q·P=203 (q0 49 + 3×39 + P 49), Δ=2^39`.
+    /// A one-line summary, e.g. `N=2^13, log2 QP=203 (q0 49 + 3×39 + P 49), Δ=2^39`
+    /// or, with several special primes, `… + P 5×49, 3 digits) …`.
     pub fn summary(&self) -> String {
         let p = &self.params;
         let total: u32 = p.chain_bits().iter().chain(p.special_bits()).sum();
@@ -88,14 +104,17 @@ impl Selection {
                 self.scale_bits
             );
         }
+        let special = match p.special_bits() {
+            [one] => format!("P {one}"),
+            many => format!("P {}×{}, {} digits", many.len(), many[0], p.dnum()),
+        };
         format!(
-            "N=2^{}, log2 QP={} (q0 {} + {}×{} + P {}), Δ=2^{}",
+            "N=2^{}, log2 QP={} (q0 {} + {}×{} + {special}), Δ=2^{}",
             p.log_degree(),
             total,
             p.chain_bits()[0],
             self.depth,
             self.scale_bits,
-            p.special_bits()[0],
             self.scale_bits
         )
     }
@@ -142,7 +161,11 @@ pub fn select_for_depth(
         }
         let mut chain = vec![s + h];
         chain.extend(std::iter::repeat_n(s, d));
-        let params = CkksParams::new(log_n, &chain, &[s + h], 2f64.powi(s as i32), chain.len())?;
+        let chain_total: u32 = chain.iter().sum();
+        let special = special_primes(chain.len(), chain_total, s + h, max);
+        let special = vec![s + h; special];
+        let dnum = hybrid_dnum(chain.len(), special.len());
+        let params = CkksParams::new(log_n, &chain, &special, 2f64.powi(s as i32), dnum)?;
         return Ok(Selection {
             params,
             scale_bits: s,
@@ -194,6 +217,30 @@ pub fn select_for_bootstrap(
     })
 }
 
+/// Key-switching digits for `chain` chain primes and `special` special
+/// primes, each special prime at least every chain prime: one digit per
+/// `special` chain primes, `⌈chain/special⌉` (see the module docs).
+#[must_use]
+pub fn hybrid_dnum(chain: usize, special: usize) -> usize {
+    chain.div_ceil(special.max(1))
+}
+
+/// How many special primes of `bits` bits to give a chain of `chain`
+/// primes totalling `chain_total` bits under the bound `max`: the fewest
+/// that reach the fewest digits the bound allows (at least one).
+fn special_primes(chain: usize, chain_total: u32, bits: u32, max: u32) -> usize {
+    let mut best = 1;
+    for k in 2..=chain {
+        if chain_total + k as u32 * bits > max {
+            break;
+        }
+        if hybrid_dnum(chain, k) < hybrid_dnum(chain, best) {
+            best = k;
+        }
+    }
+    best
+}
+
 fn post_activation(mlp: &Mlp, ranges: &[f64]) -> f64 {
     let c = mlp.activation.coefficients();
     ranges[1..ranges.len().saturating_sub(1)]
@@ -205,4 +252,107 @@ fn post_activation(mlp: &Mlp, ranges: &[f64]) -> f64 {
                 .sum::<f64>()
         })
         .fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rotation::RotationKeys;
+    use crate::session::Session;
+    use hearth_kernels::ckks::Evaluator;
+    use hearth_kernels::ntt::SoftwareNtt;
+
+    /// `log2` of the product of `primes`.
+    fn bits(primes: &[u64]) -> f64 {
+        primes.iter().map(|&q| (q as f64).log2()).sum()
+    }
+
+    #[test]
+    fn a_deep_chain_spends_the_bound_on_wider_digits() {
+        // `mnist_c`'s shape: 14 rescales, 2^14 slots, logits of about 30.
+        let sel = select_for_depth(14, 30.0, 30.0, 1 << 14).unwrap();
+        let p = &sel.params;
+        assert_eq!((p.log_degree(), sel.scale_bits), (15, 40));
+        let total = p.chain_bits().iter().chain(p.special_bits()).sum::<u32>();
+        assert!(total <= max_log_qp(15).unwrap(), "{total}");
+        // 15 chain primes: 5 special primes give 3 digits of 5 (4 would
+        // leave 4 digits, 8 for 2 digits pass the bound).
+        assert_eq!((p.special().len(), p.dnum(), p.alpha()), (5, 3, 5));
+        assert!(total + 3 * p.special_bits()[0] > max_log_qp(15).unwrap());
+        // P is at least every digit's modulus, so the switching error stays
+        // below one unit of the scale.
+        for digit in p.chain().chunks(p.alpha()) {
+            assert!(bits(p.special()) >= bits(digit), "{digit:?}");
+        }
+        assert!(
+            sel.summary()
+                .contains(&format!("P 5×{}, 3 digits)", p.special_bits()[0])),
+            "{}",
+            sel.summary()
+        );
+    }
+
+    #[test]
+    fn a_chain_that_fills_the_bound_keeps_one_digit_per_prime() {
+        // Depth 3 at N = 2^13 fills 218 bits with one special prime.
+        let sel = select_for_depth(3, 30.0, 30.0, 1 << 12).unwrap();
+        let p = &sel.params;
+        assert_eq!(p.log_degree(), 13);
+        assert_eq!((p.special().len(), p.dnum()), (1, p.chain().len()));
+        assert!(!sel.summary().contains("digits"), "{}", sel.summary());
+    }
+
+    #[test]
+    fn hybrid_digits_cover_the_chain() {
+        for chain in 1..=20 {
+            for special in 1..=chain {
+                let dnum = hybrid_dnum(chain, special);
+                assert!(dnum * special >= chain && (dnum - 1) * special < chain);
+            }
+        }
+    }
+
+    #[test]
+    fn rotations_under_wider_digits_decrypt_to_the_rotated_values() {
+        // Depth 2 at N = 2^13 with small logits (q_0 of 43 bits) leaves
+        // room for a second special prime: two digits, of two chain primes
+        // and of one.
+        let sel = select_for_depth(2, 1.0, 1.0, 1 << 12).unwrap();
+        assert_eq!(
+            (sel.params.special().len(), sel.params.dnum()),
+            (2, 2),
+            "{}",
+            sel.summary()
+        );
+        let mut e = SoftwareNtt;
+        let mut s = Session::new(sel, Some(3), &[1, 5, -7], &mut e).unwrap();
+        let slots = s.slots();
+        let v: Vec<f64> = (0..slots)
+            .map(|i| ((i * 37) % 101) as f64 / 10.0 - 5.0)
+            .collect();
+        let ct = s.encrypt(&mut e, &v).unwrap();
+        let level = ct.level();
+        for step in [1i64, 5, -7] {
+            let (plain, hoisted) = {
+                let mut ev = Evaluator::new(&s.ctx, &mut e);
+                let h = ev.hoist(&ct).unwrap();
+                let mut keys = &s.gk;
+                let plain = keys.rotate(&mut ev, &ct, step).unwrap();
+                let hoisted = keys
+                    .rotate_hoisted(&mut ev, &h, level, step.rem_euclid(slots as i64))
+                    .unwrap();
+                (plain, hoisted)
+            };
+            for r in [plain, hoisted] {
+                let d = s.decrypt(&mut e, &r).unwrap();
+                for (i, got) in d.iter().enumerate() {
+                    let want = v[(i as i64 + step).rem_euclid(slots as i64) as usize];
+                    assert!(
+                        (got - want).abs() < 1e-6,
+                        "step {step}, slot {i}: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
 }

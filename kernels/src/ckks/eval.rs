@@ -258,22 +258,24 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
             }
             scales.push(scale);
         }
-        let mut out: alloc::vec::Vec<Option<Ciphertext<W>>> = scales
-            .iter()
-            .map(|s| {
-                s.map(|scale| Ciphertext {
-                    c0: first.c0.clone(),
-                    c1: first.c1.clone(),
-                    scale,
-                })
-            })
-            .collect();
         let n = first.c0.limb(0).len();
         // Accumulators only for the rows with a plaintext (a sparse
         // matrix's giant steps often have none).
         let active: alloc::vec::Vec<usize> =
             (0..pts.len()).filter(|&r| scales[r].is_some()).collect();
         let rows = active.len();
+        // Each active row's `(c_0, c_1)`, limb after limb as they are
+        // reduced: written once, never zeroed or copied first.
+        let words = first.c0.data().len();
+        let mut sums: alloc::vec::Vec<[alloc::vec::Vec<W>; 2]> = active
+            .iter()
+            .map(|_| {
+                [
+                    alloc::vec::Vec::with_capacity(words),
+                    alloc::vec::Vec::with_capacity(words),
+                ]
+            })
+            .collect();
         let ring = self.ctx.ring();
         let mut narrow_acc = alloc::vec![0u64; rows * n];
         let mut high_acc: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
@@ -296,16 +298,9 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                             crate::rns::mul_acc_narrow(acc, x, p.poly.limb(i));
                         }
                     }
-                    for (&r, acc) in active.iter().zip(narrow_acc.chunks_exact(n)) {
-                        let Some(o) = out[r].as_mut() else { continue };
-                        let dst = if part == 0 {
-                            o.c0.limb_mut(i)
-                        } else {
-                            o.c1.limb_mut(i)
-                        };
-                        for (d, &w) in dst.iter_mut().zip(acc) {
-                            *d = red.reduce(WideAcc::from_u64(w));
-                        }
+                    for (dst, acc) in sums.iter_mut().zip(narrow_acc.chunks_exact(n)) {
+                        let reduced = acc.iter().map(|&w| red.reduce(WideAcc::from_u64(w)));
+                        dst[part].extend(reduced);
                     }
                     continue;
                 }
@@ -332,20 +327,13 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                             crate::rns::mul_acc_split52(lo, hi, x, p.poly.limb(i));
                         }
                     }
-                    let sums = active
-                        .iter()
-                        .zip(narrow_acc.chunks_exact(n))
-                        .zip(high_acc.chunks_exact(n));
-                    for ((&r, lo), hi) in sums {
-                        let Some(o) = out[r].as_mut() else { continue };
-                        let dst = if part == 0 {
-                            o.c0.limb_mut(i)
-                        } else {
-                            o.c1.limb_mut(i)
-                        };
-                        for ((d, &l), &h) in dst.iter_mut().zip(lo).zip(hi) {
-                            *d = red.reduce(crate::rns::join_split52(l, h));
-                        }
+                    let halves = narrow_acc.chunks_exact(n).zip(high_acc.chunks_exact(n));
+                    for (dst, (lo, hi)) in sums.iter_mut().zip(halves) {
+                        let reduced = lo
+                            .iter()
+                            .zip(hi)
+                            .map(|(&l, &h)| red.reduce(crate::rns::join_split52(l, h)));
+                        dst[part].extend(reduced);
                     }
                     continue;
                 }
@@ -367,18 +355,20 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
                         }
                     }
                 }
-                for (&r, acc) in active.iter().zip(wide_acc.chunks_exact(n)) {
-                    let Some(o) = out[r].as_mut() else { continue };
-                    let dst = if part == 0 {
-                        o.c0.limb_mut(i)
-                    } else {
-                        o.c1.limb_mut(i)
-                    };
-                    for (d, w) in dst.iter_mut().zip(acc) {
-                        *d = red.reduce(*w);
-                    }
+                for (dst, acc) in sums.iter_mut().zip(wide_acc.chunks_exact(n)) {
+                    dst[part].extend(acc.iter().map(|w| red.reduce(*w)));
                 }
             }
+        }
+        let mut out: alloc::vec::Vec<Option<Ciphertext<W>>> = scales.iter().map(|_| None).collect();
+        let basis = first.c0.basis();
+        for (&r, [c0, c1]) in active.iter().zip(sums) {
+            let poly = |data| RnsPoly::from_reduced_limbs(n, basis, Domain::Ntt, data);
+            out[r] = scales[r].map(|scale| Ciphertext {
+                c0: poly(c0),
+                c1: poly(c1),
+                scale,
+            });
         }
         Ok(out)
     }

@@ -4,8 +4,9 @@
 //!
 //! A parameter set is defined by `log2 N`, the bit sizes of its chain and
 //! special primes, and the scale `Δ = 2^scale_bits`; the primes are the
-//! kernels' deterministic choice for those sizes, and there is one
-//! key-switching digit per chain prime. Loading a description checks every
+//! kernels' deterministic choice for those sizes, and the key-switching
+//! digits follow from the counts ([`super::hybrid_dnum`]: one digit per as
+//! many chain primes as there are special primes). Loading a description checks every
 //! field against its range before anything is sized from it, then builds
 //! the parameters with the HomomorphicEncryption.org 128-bit check
 //! (`CkksParams::new`): no stored description can select the kernels'
@@ -57,8 +58,9 @@ fn widen((a, b): (u32, u32)) -> (u64, u64) {
 
 impl ParamsDesc {
     /// The description of `params`, whose scale must be a power of two and
-    /// which must have one key-switching digit per chain prime (as every
-    /// parameter set [`super::select_for_depth`] chooses has).
+    /// whose key-switching digits must be those [`super::hybrid_dnum`]
+    /// gives for its prime counts (as every parameter set
+    /// [`super::select_for_depth`] chooses has).
     pub fn of(params: &CkksParams) -> Result<Self> {
         let scale = params.scale();
         let bits = scale.log2().round();
@@ -70,10 +72,11 @@ impl ParamsDesc {
                 max: 1 << SCALE_BITS.1,
             });
         }
+        let dnum = super::hybrid_dnum(params.chain().len(), params.special().len()) as u64;
         range(
-            "dnum (one digit per chain prime)",
+            "dnum (one digit per special-prime count of chain primes)",
             params.dnum() as u64,
-            (params.chain().len() as u64, params.chain().len() as u64),
+            (dnum, dnum),
         )?;
         let d = ParamsDesc {
             log_n: params.log_degree(),
@@ -119,7 +122,7 @@ impl ParamsDesc {
             &self.chain_bits,
             &self.special_bits,
             2f64.powi(self.scale_bits as i32),
-            self.chain_bits.len(),
+            super::hybrid_dnum(self.chain_bits.len(), self.special_bits.len()),
         )?)
     }
 

@@ -136,7 +136,7 @@ pub fn working_set(meta: &Meta, largest_record: u64) -> u64 {
     let n = 1u64 << p.log_n.min(63);
     let limbs = p.chain_bits.len() as u64;
     let ext = limbs + p.special_bits.len() as u64;
-    let digits = limbs;
+    let digits = crate::params::hybrid_dnum(p.chain_bits.len(), p.special_bits.len()) as u64;
     let key = digits * 2 * ext * n * 8;
     let ct = 2 * limbs * n * 8;
     let scratch = (digits + 2) * ext * n * 8;
