@@ -143,3 +143,23 @@ fn damaged_files_open_without_panic_and_never_return_altered_objects() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_temporary_store_works_without_a_name_and_leaves_nothing_behind() {
+    let mut s = ObjectStore::temporary(1 << 20).unwrap();
+    let path = s.path().to_path_buf();
+    assert!(path.starts_with(std::env::temp_dir()), "{}", path.display());
+    // Unlinked as soon as it was made: a process killed now leaves nothing.
+    assert!(!path.exists(), "{} still has a name", path.display());
+    for i in 0..3u8 {
+        s.put(&format!("k{i}"), RecordKind::Blob, &body(i)).unwrap();
+    }
+    for i in 0..3u8 {
+        assert_eq!(s.get(&format!("k{i}")).unwrap(), body(i));
+    }
+    let other = ObjectStore::temporary(1 << 20).unwrap();
+    assert_ne!(other.path(), path.as_path());
+    let e = s.compact(None).unwrap_err().to_string();
+    assert!(e.contains("temporary store"), "{e}");
+    assert!(!path.exists());
+}

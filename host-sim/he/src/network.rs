@@ -341,8 +341,7 @@ pub(crate) fn run_with<E: NttEngine<u64>>(
                         (run, keygen_seconds)
                     }
                     BootKeys::Streamed { budget } => {
-                        let file = TemporaryStore::new()?;
-                        let mut store = ObjectStore::create(&file.0, store_size(&sess.ctx, &boot))?;
+                        let mut store = ObjectStore::temporary(store_size(&sess.ctx, &boot))?;
                         sess.bootstrap_keys_into(&mut store, BOOT_KEY_SET, &mut *engine, &boot)?;
                         let keygen_seconds = t0.elapsed().as_secs_f64();
                         let ctx = std::sync::Arc::clone(&sess.ctx);
@@ -436,8 +435,7 @@ fn run_streamed<E: NttEngine<u64>>(
         .zip(&levels)
         .filter_map(|(d, &l)| d.map(|d| d as u64 * diagonal_record(l)))
         .sum();
-    let key_file = TemporaryStore::new()?;
-    let mut key_store = ObjectStore::create(&key_file.0, key_size + key_size / 16 + (8 << 20))?;
+    let mut key_store = ObjectStore::temporary(key_size + key_size / 16 + (8 << 20))?;
     let (mut sess, key_set) = Session::with_stored_rotations(
         std::sync::Arc::clone(&ctx),
         compiled.selection.clone(),
@@ -448,9 +446,7 @@ fn run_streamed<E: NttEngine<u64>>(
         engine,
     )?;
     let keygen_seconds = t0.elapsed().as_secs_f64();
-    let weight_file = TemporaryStore::new()?;
-    let mut weight_store =
-        ObjectStore::create(&weight_file.0, weight_size + weight_size / 16 + (8 << 20))?;
+    let mut weight_store = ObjectStore::temporary(weight_size + weight_size / 16 + (8 << 20))?;
     let keys = StoredRotationKeys::open(&mut key_store, &ctx, ROTATION_KEY_SET, &uses)?;
     let weights = StoredWeights::new(program, plan, &mut weight_store, WEIGHT_SET);
     let mut io = Transit::default();
@@ -486,27 +482,6 @@ fn run_streamed<E: NttEngine<u64>>(
 
 /// The key set's name in a run's temporary bootstrapping-key store.
 const BOOT_KEY_SET: &str = "boot";
-
-/// A temporary PMEM store file (keys or plaintexts a run streams),
-/// removed when dropped.
-struct TemporaryStore(std::path::PathBuf);
-
-impl TemporaryStore {
-    fn new() -> Result<Self> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(TemporaryStore(std::env::temp_dir().join(format!(
-            "hearth-store-{}-{n}.pmem",
-            std::process::id()
-        ))))
-    }
-}
-
-impl Drop for TemporaryStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 /// [`run_packed`] with the bootstrap steps refreshed by `boot` and the
 /// keys of `keys` (in memory or streamed).

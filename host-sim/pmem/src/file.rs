@@ -245,7 +245,7 @@ impl Drop for PmemFile {
 
 /// A per-process counter mixed with the clock, so names differ between
 /// runs of the same process id.
-fn unique() -> u64 {
+pub(crate) fn unique() -> u64 {
     use std::sync::atomic::AtomicU64;
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()

@@ -107,6 +107,8 @@ pub struct ObjectStore {
     inner: Box<Inner>,
     pm: Shared,
     recovery: RecoveryReport,
+    /// Made by [`ObjectStore::temporary`]: its file has no name any more.
+    unlinked: bool,
 }
 
 fn store_err(path: &Path, e: StoreError<String>) -> Error {
@@ -180,7 +182,35 @@ impl ObjectStore {
             inner: Box::new(inner),
             pm,
             recovery,
+            unlinked: false,
         })
+    }
+
+    /// A scratch store of `size` bytes for one run (the keys or plaintexts
+    /// it streams): created under a fresh name in the temporary directory
+    /// and unlinked at once, so the kernel frees its blocks when the store
+    /// is dropped or the process ends, however it ends (an error, a
+    /// signal, a crash): nothing is left behind. [`ObjectStore::path`]
+    /// still names where it was made, for messages; it cannot be re-opened
+    /// or compacted.
+    pub fn temporary(size: u64) -> Result<Self> {
+        let dir = std::env::temp_dir();
+        for _ in 0..16 {
+            let name = format!(
+                "hearth-store-{}-{}.pmem",
+                std::process::id(),
+                crate::file::unique()
+            );
+            let path = dir.join(name);
+            if path.exists() {
+                continue;
+            }
+            let mut store = Self::create(&path, size)?;
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            store.unlinked = true;
+            return Ok(store);
+        }
+        Err(Error::Locked { path: dir })
     }
 
     /// Opens the store at `path`, or creates one of `size` bytes there.
@@ -398,8 +428,15 @@ impl ObjectStore {
     /// Copies the live, intact records into a fresh file of `size` bytes (the
     /// current size when `None`) and atomically replaces this store's file
     /// with it. Corrupt records are dropped and counted.
+    /// A [temporary](ObjectStore::temporary) store is refused.
     pub fn compact(self, size: Option<u64>) -> Result<(Self, CompactReport)> {
         let path = self.path.clone();
+        if self.unlinked {
+            return Err(Error::Store {
+                path,
+                message: "a temporary store has no file to replace: not compacted".into(),
+            });
+        }
         let tmp = path.with_extension("compacting");
         let _ = std::fs::remove_file(&tmp);
         let size = size.unwrap_or_else(|| self.capacity());
