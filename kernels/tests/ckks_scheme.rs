@@ -371,8 +371,8 @@ fn check_mul_plain_sums<W: Word>(mut s: Setup<W>) {
         })
         .collect();
     // A row with no plaintext between two with some (no accumulator is
-    // kept for it).
-    let rows: Vec<Vec<Option<&Plaintext<W>>>> = vec![
+    // kept for it), then sparse rows enough for several rows per group.
+    let mut rows: Vec<Vec<Option<&Plaintext<W>>>> = vec![
         pts.iter().map(Some).collect(),
         vec![None; 40],
         pts.iter()
@@ -380,6 +380,12 @@ fn check_mul_plain_sums<W: Word>(mut s: Setup<W>) {
             .map(|(i, p)| (i % 3 == 1).then_some(p))
             .collect(),
     ];
+    rows.extend((2..9).map(|k| {
+        pts.iter()
+            .enumerate()
+            .map(|(i, p)| (i % k == k - 1).then_some(p))
+            .collect()
+    }));
     let ev = Evaluator::new(ctx, SoftwareNtt);
     let xs: Vec<&Ciphertext<W>> = cts.iter().collect();
     let sums = ev.mul_plain_sums(&xs, &rows).unwrap();

@@ -216,9 +216,11 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
     /// skipped; `None` for a row with none): the values
     /// [`Evaluator::mul_plain`] and [`Evaluator::add`] give term by term,
     /// with the scale of the row's first product (every product of a row
-    /// must have that scale). Computed limb by limb with every row's
-    /// accumulator of the limb alive together, so each ciphertext limb and
-    /// each plaintext limb is read from memory once, and reduced once per
+    /// must have that scale). Computed limb by limb with the accumulators
+    /// of a group of rows alive together (up to [`ROW_GROUPS`] groups, which
+    /// the engine's runner may take on several threads), so each
+    /// plaintext limb is read from memory once and each ciphertext limb
+    /// once per group, and reduced once per
     /// block of products (single-word sums for primes below `2^31`,
     /// products split at bit 52 into two single-word sums below `2^52` on
     /// 64-bit words, double-word ones above; no accumulator for a row
@@ -260,106 +262,23 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
         }
         let n = first.c0.limb(0).len();
         // Accumulators only for the rows with a plaintext (a sparse
-        // matrix's giant steps often have none).
+        // matrix's giant steps often have none), in groups the engine's
+        // runner may take on several threads: each group reads the inputs
+        // once per limb, its rows' accumulators alive together.
         let active: alloc::vec::Vec<usize> =
             (0..pts.len()).filter(|&r| scales[r].is_some()).collect();
-        let rows = active.len();
-        // Each active row's `(c_0, c_1)`, limb after limb as they are
-        // reduced: written once, never zeroed or copied first.
+        let per_group = active.len().div_ceil(ROW_GROUPS).max(1);
         let words = first.c0.data().len();
-        let mut sums: alloc::vec::Vec<[alloc::vec::Vec<W>; 2]> = active
-            .iter()
-            .map(|_| {
-                [
-                    alloc::vec::Vec::with_capacity(words),
-                    alloc::vec::Vec::with_capacity(words),
-                ]
-            })
+        let mut groups: alloc::vec::Vec<RowGroup<W>> = active
+            .chunks(per_group)
+            .map(|rows| (rows.to_vec(), alloc::vec::Vec::new()))
             .collect();
         let ring = self.ctx.ring();
-        let mut narrow_acc = alloc::vec![0u64; rows * n];
-        let mut high_acc: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
-        let mut wide_acc: alloc::vec::Vec<WideAcc<W>> = alloc::vec::Vec::new();
-        for (i, m) in ring.moduli_of(first.c0.basis()).enumerate() {
-            let red = WideReducer::new(m);
-            let narrow = narrow_block(m.value().to_u64());
-            for part in 0..2 {
-                if let Some(block) = narrow {
-                    narrow_acc.fill(0);
-                    for (b, a) in xs.iter().enumerate() {
-                        if b > 0 && b % block == 0 {
-                            narrow_acc
-                                .iter_mut()
-                                .for_each(|w| *w = red.reduce(WideAcc::from_u64(*w)).to_u64());
-                        }
-                        let x = part_limb(a, part, i);
-                        for (&r, acc) in active.iter().zip(narrow_acc.chunks_exact_mut(n)) {
-                            let Some(p) = pts[r][b] else { continue };
-                            crate::rns::mul_acc_narrow(acc, x, p.poly.limb(i));
-                        }
-                    }
-                    for (dst, acc) in sums.iter_mut().zip(narrow_acc.chunks_exact(n)) {
-                        let reduced = acc.iter().map(|&w| red.reduce(WideAcc::from_u64(w)));
-                        dst[part].extend(reduced);
-                    }
-                    continue;
-                }
-                if W::BITS == 64 && m.value().to_u64() < 1 << 52 {
-                    // Products split at bit 52 into two single-word sums
-                    // (AVX-512 IFMA where the CPU has it).
-                    narrow_acc.fill(0);
-                    high_acc.resize(rows * n, 0);
-                    high_acc.fill(0);
-                    for (b, a) in xs.iter().enumerate() {
-                        if b > 0 && b % crate::rns::SPLIT52_TERMS == 0 {
-                            for (l, h) in narrow_acc.iter_mut().zip(high_acc.iter_mut()) {
-                                *l = red.reduce(crate::rns::join_split52(*l, *h)).to_u64();
-                                *h = 0;
-                            }
-                        }
-                        let x = part_limb(a, part, i);
-                        for ((&r, lo), hi) in active
-                            .iter()
-                            .zip(narrow_acc.chunks_exact_mut(n))
-                            .zip(high_acc.chunks_exact_mut(n))
-                        {
-                            let Some(p) = pts[r][b] else { continue };
-                            crate::rns::mul_acc_split52(lo, hi, x, p.poly.limb(i));
-                        }
-                    }
-                    let halves = narrow_acc.chunks_exact(n).zip(high_acc.chunks_exact(n));
-                    for (dst, (lo, hi)) in sums.iter_mut().zip(halves) {
-                        let reduced = lo
-                            .iter()
-                            .zip(hi)
-                            .map(|(&l, &h)| red.reduce(crate::rns::join_split52(l, h)));
-                        dst[part].extend(reduced);
-                    }
-                    continue;
-                }
-                // One slot of each block carries the previous block's sum.
-                let block = crate::rns::LAZY_TERMS - 1;
-                wide_acc.clear();
-                wide_acc.resize(rows * n, WideAcc::default());
-                for (b, a) in xs.iter().enumerate() {
-                    if b > 0 && b % block == 0 {
-                        wide_acc
-                            .iter_mut()
-                            .for_each(|w| *w = WideAcc::from_word(red.reduce(*w)));
-                    }
-                    let x = part_limb(a, part, i);
-                    for (&r, acc) in active.iter().zip(wide_acc.chunks_exact_mut(n)) {
-                        let Some(p) = pts[r][b] else { continue };
-                        for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
-                            w.mul_add(x, p);
-                        }
-                    }
-                }
-                for (dst, acc) in sums.iter_mut().zip(wide_acc.chunks_exact(n)) {
-                    dst[part].extend(acc.iter().map(|w| red.reduce(*w)));
-                }
-            }
-        }
+        self.engine
+            .each(&mut groups, per_group * 2 * words, &|_, (rows, sums)| {
+                *sums = row_sums(ring, xs, pts, rows);
+            });
+        let sums = groups.into_iter().flat_map(|(_, sums)| sums);
         let mut out: alloc::vec::Vec<Option<Ciphertext<W>>> = scales.iter().map(|_| None).collect();
         let basis = first.c0.basis();
         for (&r, [c0, c1]) in active.iter().zip(sums) {
@@ -679,6 +598,126 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
 }
 
 /// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`.
+/// Rows in [`Evaluator::mul_plain_sums`] are summed in up to this many
+/// groups, so a runner with threads can take them in parallel (the inputs
+/// are read once per group and limb: a small cost beside the plaintexts,
+/// each read once).
+const ROW_GROUPS: usize = 4;
+
+/// A group of rows (indices into the plaintext rows) and their sums.
+type RowGroup<W> = (
+    alloc::vec::Vec<usize>,
+    alloc::vec::Vec<[alloc::vec::Vec<W>; 2]>,
+);
+
+/// The sums of [`Evaluator::mul_plain_sums`] for `active` (indices of rows
+/// of `pts` with a plaintext): each row's `(c_0, c_1)` limb after limb as
+/// they are reduced — written once, never zeroed or copied first.
+fn row_sums<W: Word>(
+    ring: &crate::poly::RingContext<W>,
+    xs: &[&Ciphertext<W>],
+    pts: &[alloc::vec::Vec<Option<&Plaintext<W>>>],
+    active: &[usize],
+) -> alloc::vec::Vec<[alloc::vec::Vec<W>; 2]> {
+    let first = xs[0];
+    let n = first.c0.limb(0).len();
+    let rows = active.len();
+    let words = first.c0.data().len();
+    let mut sums: alloc::vec::Vec<[alloc::vec::Vec<W>; 2]> = active
+        .iter()
+        .map(|_| {
+            [
+                alloc::vec::Vec::with_capacity(words),
+                alloc::vec::Vec::with_capacity(words),
+            ]
+        })
+        .collect();
+    let mut narrow_acc = alloc::vec![0u64; rows * n];
+    let mut high_acc: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
+    let mut wide_acc: alloc::vec::Vec<WideAcc<W>> = alloc::vec::Vec::new();
+    for (i, m) in ring.moduli_of(first.c0.basis()).enumerate() {
+        let red = WideReducer::new(m);
+        let narrow = narrow_block(m.value().to_u64());
+        for part in 0..2 {
+            if let Some(block) = narrow {
+                narrow_acc.fill(0);
+                for (b, a) in xs.iter().enumerate() {
+                    if b > 0 && b % block == 0 {
+                        narrow_acc
+                            .iter_mut()
+                            .for_each(|w| *w = red.reduce(WideAcc::from_u64(*w)).to_u64());
+                    }
+                    let x = part_limb(a, part, i);
+                    for (&r, acc) in active.iter().zip(narrow_acc.chunks_exact_mut(n)) {
+                        let Some(p) = pts[r][b] else { continue };
+                        crate::rns::mul_acc_narrow(acc, x, p.poly.limb(i));
+                    }
+                }
+                for (dst, acc) in sums.iter_mut().zip(narrow_acc.chunks_exact(n)) {
+                    let reduced = acc.iter().map(|&w| red.reduce(WideAcc::from_u64(w)));
+                    dst[part].extend(reduced);
+                }
+                continue;
+            }
+            if W::BITS == 64 && m.value().to_u64() < 1 << 52 {
+                // Products split at bit 52 into two single-word sums
+                // (AVX-512 IFMA where the CPU has it).
+                narrow_acc.fill(0);
+                high_acc.resize(rows * n, 0);
+                high_acc.fill(0);
+                for (b, a) in xs.iter().enumerate() {
+                    if b > 0 && b % crate::rns::SPLIT52_TERMS == 0 {
+                        for (l, h) in narrow_acc.iter_mut().zip(high_acc.iter_mut()) {
+                            *l = red.reduce(crate::rns::join_split52(*l, *h)).to_u64();
+                            *h = 0;
+                        }
+                    }
+                    let x = part_limb(a, part, i);
+                    for ((&r, lo), hi) in active
+                        .iter()
+                        .zip(narrow_acc.chunks_exact_mut(n))
+                        .zip(high_acc.chunks_exact_mut(n))
+                    {
+                        let Some(p) = pts[r][b] else { continue };
+                        crate::rns::mul_acc_split52(lo, hi, x, p.poly.limb(i));
+                    }
+                }
+                let halves = narrow_acc.chunks_exact(n).zip(high_acc.chunks_exact(n));
+                for (dst, (lo, hi)) in sums.iter_mut().zip(halves) {
+                    let reduced = lo
+                        .iter()
+                        .zip(hi)
+                        .map(|(&l, &h)| red.reduce(crate::rns::join_split52(l, h)));
+                    dst[part].extend(reduced);
+                }
+                continue;
+            }
+            // One slot of each block carries the previous block's sum.
+            let block = crate::rns::LAZY_TERMS - 1;
+            wide_acc.clear();
+            wide_acc.resize(rows * n, WideAcc::default());
+            for (b, a) in xs.iter().enumerate() {
+                if b > 0 && b % block == 0 {
+                    wide_acc
+                        .iter_mut()
+                        .for_each(|w| *w = WideAcc::from_word(red.reduce(*w)));
+                }
+                let x = part_limb(a, part, i);
+                for (&r, acc) in active.iter().zip(wide_acc.chunks_exact_mut(n)) {
+                    let Some(p) = pts[r][b] else { continue };
+                    for ((w, &x), &p) in acc.iter_mut().zip(x).zip(p.poly.limb(i)) {
+                        w.mul_add(x, p);
+                    }
+                }
+            }
+            for (dst, acc) in sums.iter_mut().zip(wide_acc.chunks_exact(n)) {
+                dst[part].extend(acc.iter().map(|w| red.reduce(*w)));
+            }
+        }
+    }
+    sums
+}
+
 fn part_limb<W: Word>(a: &Ciphertext<W>, part: usize, i: usize) -> &[W] {
     if part == 0 {
         a.c0.limb(i)
