@@ -114,8 +114,7 @@ impl PmemFile {
     pub fn temporary(size: u64) -> Result<Self> {
         let mut last = None;
         for _ in 0..16 {
-            let name = format!("hearth-pmem-{}-{}.bin", std::process::id(), unique());
-            match Self::create_new(std::env::temp_dir().join(name), size) {
+            match Self::create_new(temporary_path("hearth-pmem", "bin"), size) {
                 Ok(mut p) => {
                     p.temporary = true;
                     return Ok(p);
@@ -243,9 +242,16 @@ impl Drop for PmemFile {
     }
 }
 
+/// A fresh name `{stem}-{pid}-{unique}.{ext}` in the system's temporary
+/// directory (for [`PmemFile::temporary`] and the object store's
+/// temporary stores).
+pub(crate) fn temporary_path(stem: &str, ext: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{stem}-{}-{}.{ext}", std::process::id(), unique()))
+}
+
 /// A per-process counter mixed with the clock, so names differ between
 /// runs of the same process id.
-pub(crate) fn unique() -> u64 {
+fn unique() -> u64 {
     use std::sync::atomic::AtomicU64;
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()

@@ -194,14 +194,8 @@ impl ObjectStore {
     /// still names where it was made, for messages; it cannot be re-opened
     /// or compacted.
     pub fn temporary(size: u64) -> Result<Self> {
-        let dir = std::env::temp_dir();
         for _ in 0..16 {
-            let name = format!(
-                "hearth-store-{}-{}.pmem",
-                std::process::id(),
-                crate::file::unique()
-            );
-            let path = dir.join(name);
+            let path = crate::file::temporary_path("hearth-store", "pmem");
             if path.exists() {
                 continue;
             }
@@ -210,7 +204,9 @@ impl ObjectStore {
             store.unlinked = true;
             return Ok(store);
         }
-        Err(Error::Locked { path: dir })
+        Err(Error::Locked {
+            path: std::env::temp_dir(),
+        })
     }
 
     /// Opens the store at `path`, or creates one of `size` bytes there.
