@@ -171,6 +171,8 @@ fn bad_budget_bad_input_and_missing_or_stale_records_are_refused() {
 fn he_stream_server_child() {
     let path = PathBuf::from(std::env::var("HEARTH_HE_STORE").expect("HEARTH_HE_STORE"));
     let budget: u64 = std::env::var("HEARTH_HE_BUDGET").unwrap().parse().unwrap();
+    // As the `hearth stream` program does: freed buffers leave RssAnon.
+    hearth_pmem::usage::return_freed_buffers();
     let rep = serve_compiled(&path, "big", budget, StreamEngine::Sim).unwrap();
     println!("REPORT {}", serde_json::to_string(&rep).unwrap());
 }

@@ -15,7 +15,6 @@ pub struct PmemFile {
     map: MmapMut,
     model: OptaneModel,
     stats: PmemStats,
-    temporary: bool,
     /// Held open for the advisory lock (released when the file closes).
     _lock: std::fs::File,
 }
@@ -103,20 +102,24 @@ impl PmemFile {
             map,
             model: OptaneModel::default(),
             stats: PmemStats::default(),
-            temporary: false,
             _lock: file,
         })
     }
 
-    /// A fresh region in the system's temporary directory, removed on drop.
-    /// Created exclusively ([`PmemFile::create_new`]): a name someone else
-    /// took first is skipped, never opened.
+    /// A fresh region for one run, in the system's temporary directory:
+    /// created exclusively under a fresh name ([`PmemFile::create_new`]: a
+    /// name someone else took first is skipped, never opened) and unlinked
+    /// at once, so the kernel frees its blocks when the region is dropped
+    /// or the process ends, however it ends (an error, a signal, a crash):
+    /// nothing is left behind. Its path still names where it was made, for
+    /// messages; it cannot be re-opened.
     pub fn temporary(size: u64) -> Result<Self> {
         let mut last = None;
         for _ in 0..16 {
-            match Self::create_new(temporary_path("hearth-pmem", "bin"), size) {
-                Ok(mut p) => {
-                    p.temporary = true;
+            let path = temporary_path("hearth-pmem", "bin");
+            match Self::create_new(&path, size) {
+                Ok(p) => {
+                    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
                     return Ok(p);
                 }
                 Err(Error::Io { cause, path })
@@ -234,14 +237,6 @@ impl PmemFile {
     }
 }
 
-impl Drop for PmemFile {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 /// A fresh name `{stem}-{pid}-{unique}.{ext}` in the system's temporary
 /// directory (for [`PmemFile::temporary`] and the object store's
 /// temporary stores).
@@ -329,10 +324,29 @@ mod tests {
         crate::usage::mapped_rss_kb(path).expect("the file is mapped")
     }
 
+    /// A named region in the temporary directory (for tests that look
+    /// the file up by its path); the caller removes it.
+    fn named(stem: &str, size: u64) -> PmemFile {
+        PmemFile::create_new(temporary_path(stem, "bin"), size).unwrap()
+    }
+
+    #[test]
+    fn a_temporary_region_has_no_name_while_it_works() {
+        let mut p = PmemFile::temporary(8192).unwrap();
+        assert!(!p.path.exists(), "{} is still linked", p.path.display());
+        p.write(4000, b"unlinked").unwrap();
+        p.flush(4000, 8).unwrap();
+        let mut b = [0u8; 8];
+        p.read(4000, &mut b).unwrap();
+        assert_eq!(&b, b"unlinked");
+        let q = PmemFile::temporary(8192).unwrap();
+        assert_ne!(p.path, q.path);
+    }
+
     #[test]
     fn released_pages_leave_the_resident_set_and_keep_their_bytes() {
         const SIZE: u64 = 4 << 20;
-        let mut p = PmemFile::temporary(SIZE).unwrap();
+        let mut p = named("hearth-pmem-release", SIZE);
         let data: Vec<u8> = (0..SIZE).map(|i| (i * 31 % 251) as u8).collect();
         p.write(0, &data).unwrap();
         let mut back = vec![0u8; SIZE as usize];
@@ -356,6 +370,7 @@ mod tests {
         // What is in the file, not only the mapping, is the data.
         drop(back);
         assert!(std::fs::read(&p.path).unwrap() == data);
+        std::fs::remove_file(&p.path).unwrap();
     }
 
     #[test]
@@ -371,13 +386,13 @@ mod tests {
 
     #[test]
     fn a_second_writer_is_refused_until_the_first_closes() {
-        let p = PmemFile::temporary(4096).unwrap();
+        let p = named("hearth-pmem-lock", 4096);
         let e = PmemFile::open(&p.path, 4096).unwrap_err();
         assert!(matches!(e, Error::Locked { .. }), "{e}");
         assert!(e.to_string().contains("in use"), "{e}");
         let path = p.path.clone();
         drop(p);
-        // The temporary file is gone; a new one at the same path locks fine.
+        // Closed, the file locks fine for the next writer.
         let q = PmemFile::open(&path, 4096).unwrap();
         drop(q);
         std::fs::remove_file(&path).unwrap();

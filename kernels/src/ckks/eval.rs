@@ -597,7 +597,6 @@ impl<'a, W: Word, E: NttEngine<W>> Evaluator<'a, W, E> {
     }
 }
 
-/// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`.
 /// Rows in [`Evaluator::mul_plain_sums`] are summed in up to this many
 /// groups, so a runner with threads can take them in parallel (the inputs
 /// are read once per group and limb: a small cost beside the plaintexts,

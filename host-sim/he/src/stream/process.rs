@@ -210,14 +210,15 @@ pub fn run_encrypted(
 
 /// The server side, run in its own process: streams compiled `model` on the
 /// stored input with its NTTs on `engine`, stores the output, returns the
-/// report.
+/// report. Its process should call `hearth_pmem::usage::return_freed_buffers`
+/// first (the `hearth stream` program does): the report's peak RssAnon only
+/// stays within the budget when freed buffers leave it.
 pub fn serve_compiled(
     store_path: &Path,
     model: &str,
     budget_bytes: u64,
     engine: StreamEngine,
 ) -> Result<ServerReport> {
-    hearth_pmem::usage::return_freed_buffers();
     let mut store = ObjectStore::open(store_path)?;
     let input = store.get(&name(model, "input"))?;
     let (out, run, mut store, device) = match engine {
