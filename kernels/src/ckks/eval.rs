@@ -717,6 +717,7 @@ fn row_sums<W: Word>(
     sums
 }
 
+/// Limb `i` of `c_0` (`part` 0) or `c_1` of `a`.
 fn part_limb<W: Word>(a: &Ciphertext<W>, part: usize, i: usize) -> &[W] {
     if part == 0 {
         a.c0.limb(i)
